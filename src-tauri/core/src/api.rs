@@ -1,0 +1,224 @@
+//! The only code that speaks GoTrue's HTTP protocol; every reply is either a typed value or a typed `AuthError`.
+
+use crate::error::AuthError;
+use crate::secret::{AccessToken, RefreshToken};
+use crate::session::{Session, User};
+use serde::Deserialize;
+use std::future::Future;
+use std::time::Duration;
+
+/// Which sessions `/logout` ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogoutScope {
+    Local,
+    Global,
+    Others,
+}
+
+/// A successful token grant, before it becomes a `Session`.
+#[derive(Debug)]
+pub struct Grant {
+    pub access_token: AccessToken,
+    pub refresh_token: RefreshToken,
+    pub expires_in: i64,
+    pub session_id: Option<String>,
+    pub user: User,
+}
+
+impl Grant {
+    /// Expiry is local receipt time + `expires_in`, so a skewed local clock cannot shorten or stretch it.
+    pub fn into_session(self, now: i64, signed_in_at: i64) -> Session {
+        Session {
+            access_token: self.access_token,
+            refresh_token: self.refresh_token,
+            access_expires_at: now + self.expires_in,
+            session_id: self.session_id,
+            user: self.user,
+            signed_in_at,
+        }
+    }
+}
+
+/// The Supabase Auth API, injected so tests can count or fake requests.
+pub trait AuthApi: Send + Sync + 'static {
+    fn password_grant(&self, email: &str, password: &str) -> impl Future<Output = Result<Grant, AuthError>> + Send;
+    fn refresh_grant(&self, token: &RefreshToken) -> impl Future<Output = Result<Grant, AuthError>> + Send;
+    fn logout(&self, token: &AccessToken, scope: LogoutScope) -> impl Future<Output = Result<(), AuthError>> + Send;
+}
+
+/// GoTrue over HTTPS (or loopback HTTP), at `<project>/auth/v1`.
+#[derive(Clone)]
+pub struct GoTrue {
+    http: reqwest::Client,
+    auth_url: String,
+    anon_key: String,
+}
+
+impl GoTrue {
+    pub fn new(auth_url: &str, anon_key: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("latchkey/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("HTTP client builds with static settings");
+        GoTrue { http, auth_url: auth_url.trim_end_matches('/').into(), anon_key: anon_key.into() }
+    }
+
+    async fn token(&self, grant_type: &str, body: serde_json::Value) -> Result<Grant, AuthError> {
+        let url = format!("{}/token?grant_type={grant_type}", self.auth_url);
+        let reply = self.send(self.http.post(&url).json(&body)).await?;
+        parse_grant(&reply.bytes().await.map_err(|e| self.unreachable(e))?)
+    }
+
+    /// Sends with the `apikey` header; non-2xx replies become `AuthError::Server`.
+    async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, AuthError> {
+        let reply = req.header("apikey", &self.anon_key).send().await.map_err(|e| self.unreachable(e))?;
+        if reply.status().is_success() {
+            return Ok(reply);
+        }
+        let status = reply.status().as_u16();
+        let header_code = reply.headers().get("x-sb-error-code").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body = reply.bytes().await.unwrap_or_default();
+        Err(server_error(status, header_code, &body))
+    }
+
+    fn unreachable(&self, e: reqwest::Error) -> AuthError {
+        let detail = if e.is_timeout() { "timed out".to_string() } else { root_cause(&e) };
+        AuthError::Unreachable { url: self.auth_url.clone(), detail }
+    }
+}
+
+impl AuthApi for GoTrue {
+    async fn password_grant(&self, email: &str, password: &str) -> Result<Grant, AuthError> {
+        self.token("password", serde_json::json!({ "email": email, "password": password })).await
+    }
+
+    async fn refresh_grant(&self, token: &RefreshToken) -> Result<Grant, AuthError> {
+        self.token("refresh_token", serde_json::json!({ "refresh_token": token.expose() })).await
+    }
+
+    async fn logout(&self, token: &AccessToken, scope: LogoutScope) -> Result<(), AuthError> {
+        let scope = match scope {
+            LogoutScope::Local => "local",
+            LogoutScope::Global => "global",
+            LogoutScope::Others => "others",
+        };
+        let url = format!("{}/logout?scope={scope}", self.auth_url);
+        self.send(self.http.post(&url).bearer_auth(token.expose())).await.map(drop)
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+#[derive(Deserialize)]
+struct TokenReply {
+    access_token: String,
+    refresh_token: String,
+    expires_in: i64,
+    user: UserReply,
+}
+
+#[derive(Deserialize)]
+struct UserReply {
+    id: String,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    session_id: Option<String>,
+}
+
+/// Parses a `/token` success body. Messages name what was wrong, never the body itself.
+pub fn parse_grant(body: &[u8]) -> Result<Grant, AuthError> {
+    let reply: TokenReply = serde_json::from_slice(body)
+        .map_err(|e| AuthError::MalformedResponse(format!("token reply: {}", describe_json_error(&e))))?;
+    if reply.access_token.is_empty() || reply.refresh_token.is_empty() || reply.expires_in <= 0 {
+        return Err(AuthError::MalformedResponse("token reply: empty token or non-positive expires_in".into()));
+    }
+    let claims = jsonwebtoken::dangerous::insecure_decode::<Claims>(&reply.access_token)
+        .map_err(|_| AuthError::MalformedResponse("access token is not a JWT".into()))?;
+    Ok(Grant {
+        access_token: AccessToken::new(reply.access_token),
+        refresh_token: RefreshToken::new(reply.refresh_token),
+        expires_in: reply.expires_in,
+        session_id: claims.claims.session_id,
+        user: User { id: reply.user.id, email: reply.user.email.unwrap_or_default() },
+    })
+}
+
+fn describe_json_error(e: &serde_json::Error) -> String {
+    match e.classify() {
+        serde_json::error::Category::Data => "missing or wrong fields".into(),
+        serde_json::error::Category::Eof => "truncated".into(),
+        _ => "not JSON".into(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorReply {
+    error_code: Option<String>,
+    // 2024-01-01 API format puts the string code in `code`.
+    code: Option<serde_json::Value>,
+    msg: Option<String>,
+    message: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// Maps a GoTrue error reply (either body format, or none) to `AuthError::Server`.
+pub fn server_error(status: u16, header_code: Option<String>, body: &[u8]) -> AuthError {
+    let reply: ErrorReply = serde_json::from_slice(body).unwrap_or_default();
+    let body_code = reply.code.as_ref().and_then(|c| c.as_str().map(str::to_string));
+    let code = header_code.or(reply.error_code).or(body_code).or(reply.error).unwrap_or_else(|| "unknown".into());
+    let message = reply
+        .msg
+        .or(reply.message)
+        .or(reply.error_description)
+        .unwrap_or_else(|| format!("the sign-in server answered HTTP {status}"));
+    AuthError::Server { status, code, message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // header {"alg":"ES256"} . {"session_id":"s-1"} . sig
+    const JWT: &str = "eyJhbGciOiJFUzI1NiJ9.eyJzZXNzaW9uX2lkIjoicy0xIn0.c2ln";
+
+    #[test]
+    fn parses_a_grant_and_reads_the_session_id() {
+        let body = format!(r#"{{"access_token":"{JWT}","refresh_token":"r","expires_in":60,"expires_at":1,"token_type":"bearer","user":{{"id":"u","email":"e@x"}}}}"#);
+        let g = parse_grant(body.as_bytes()).unwrap();
+        assert_eq!(g.session_id.as_deref(), Some("s-1"));
+        assert_eq!(g.into_session(100, 50).access_expires_at, 160);
+    }
+
+    #[test]
+    fn malformed_grants_are_named_errors() {
+        for body in [&b"<html>502</html>"[..], b"{}", b"{\"access_token\":", br#"{"access_token":"x","refresh_token":"r","expires_in":60,"user":{"id":"u"}}"#] {
+            let e = parse_grant(body).unwrap_err();
+            assert_eq!(e.code(), "malformed_response", "{body:?}");
+        }
+    }
+
+    #[test]
+    fn error_codes_come_from_header_or_either_body_format() {
+        let e = server_error(400, None, br#"{"code":400,"error_code":"invalid_credentials","msg":"Invalid login credentials"}"#);
+        assert_eq!((e.code(), e.to_string().as_str()), ("invalid_credentials", "Invalid login credentials"));
+        let e = server_error(400, None, br#"{"code":"refresh_token_not_found","message":"gone"}"#);
+        assert_eq!(e.code(), "refresh_token_not_found");
+        let e = server_error(429, Some("over_request_rate_limit".into()), b"");
+        assert_eq!(e.code(), "over_request_rate_limit");
+        let e = server_error(502, None, b"<html>bad gateway</html>");
+        assert_eq!(e.code(), "server_error");
+    }
+}

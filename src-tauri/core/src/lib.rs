@@ -1,0 +1,23 @@
+//! Latchkey's session core: owns the session, never depends on Tauri, and never lets a refresh token out.
+
+pub mod api;
+pub mod clock;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod events;
+pub mod keychain;
+pub mod secret;
+pub mod session;
+
+pub use api::{AuthApi, GoTrue};
+pub use clock::{Clock, SystemClock};
+pub use config::Config;
+pub use engine::{start, SessionHandle};
+pub use error::AuthError;
+pub use events::{AuthEvent, EventKind, Snapshot};
+pub use keychain::{KeyringStore, SecretStore};
+pub use session::{Session, SignOutReason, StateView};
+
+/// Stable bundle identifier: names the keychain service and the app data directory.
+pub const APP_ID: &str = "dev.latchkey.desktop";
