@@ -1,0 +1,103 @@
+//! The core against the real Supabase Auth server (the local stack) and the real keychain: sign in, restore, sign out, errors.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use latchkey_core::api::{AuthApi, GoTrue};
+use latchkey_core::{EventKind, SecretStore, Session, SessionHandle, StateView, SystemClock};
+use secrecy::ExposeSecret;
+use std::io::{Read, Write};
+use support::{env, Counting};
+
+fn gotrue() -> GoTrue {
+    GoTrue::new(&format!("{}/auth/v1", env("LATCHKEY_SUPABASE_URL")), &env("LATCHKEY_SUPABASE_ANON_KEY"))
+}
+
+fn demo() -> (String, String) {
+    (env("LATCHKEY_DEMO_EMAIL"), env("LATCHKEY_DEMO_PASSWORD"))
+}
+
+async fn boot<A: AuthApi>(api: A, test: &str) -> SessionHandle {
+    let (handle, task) = latchkey_core::start(api, support::keyring(test), SystemClock);
+    tokio::spawn(task);
+    handle.initialized().await;
+    handle
+}
+
+#[tokio::test]
+async fn password_sign_in_is_kept_in_the_keychain_and_restored_by_a_fresh_core() {
+    let (email, password) = demo();
+    let first = boot(gotrue(), "restart").await;
+    let mut events = first.subscribe();
+    first.sign_in_with_password(email.clone(), password).await.unwrap();
+    let signed_in = events.recv().await.unwrap();
+    assert_eq!(signed_in.event, EventKind::SignedIn);
+    let record = support::secret_tool_lookup(&support::service("restart")).expect("keychain entry written");
+    let saved = Session::from_record(&record).unwrap();
+    assert_eq!(saved.user.email, email);
+    drop(first);
+
+    // The restart: a new core over the same keychain, counting every request.
+    let api = Counting::new(gotrue());
+    let (second, task) = latchkey_core::start(api.clone(), support::keyring("restart"), SystemClock);
+    let mut events = second.subscribe();
+    tokio::spawn(task);
+    let initial = events.recv().await.unwrap();
+    assert_eq!((initial.seq, initial.event), (1, EventKind::InitialSession));
+    assert!(matches!(&initial.state, StateView::SignedIn { user, .. } if user.email == email), "{:?}", initial.state);
+    assert_eq!(api.count(), 0, "INITIAL_SESSION must come before any network call");
+    second.sign_out().await.unwrap();
+}
+
+#[tokio::test]
+async fn sign_out_removes_the_keychain_entry_and_revokes_the_server_session() {
+    let (email, password) = demo();
+    let core = boot(gotrue(), "signout").await;
+    core.sign_in_with_password(email, password).await.unwrap();
+    let store = support::keyring("signout");
+    let saved = Session::from_record(store.load().unwrap().unwrap().expose_secret()).unwrap();
+
+    core.sign_out().await.unwrap();
+    assert_eq!(support::secret_tool_lookup(&support::service("signout")), None, "keychain entry removed");
+    assert_eq!(
+        serde_json::to_value(core.snapshot().state).unwrap(),
+        serde_json::json!({"status":"signed_out","reason":"user"})
+    );
+    let err = gotrue().refresh_grant(&saved.refresh_token).await.unwrap_err();
+    assert_eq!(err.code(), "refresh_token_not_found", "the server session was revoked by /logout?scope=local");
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_invalid_credentials() {
+    let (email, _) = demo();
+    let core = boot(gotrue(), "wrongpw").await;
+    let err = core.sign_in_with_password(email, "not-the-password".into()).await.unwrap_err();
+    assert_eq!(err.code(), "invalid_credentials");
+    assert_eq!(support::secret_tool_lookup(&support::service("wrongpw")), None);
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_server_unreachable() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port(); // closed once dropped
+    let core = boot(GoTrue::new(&format!("http://127.0.0.1:{port}/auth/v1"), "k"), "unreachable").await;
+    let err = core.sign_in_with_password("a@b.c".into(), "pw".into()).await.unwrap_err();
+    assert_eq!(err.code(), "server_unreachable");
+    assert!(err.to_string().contains(&port.to_string()), "{err}");
+}
+
+#[tokio::test]
+async fn a_malformed_reply_is_malformed_response_and_nothing_is_saved() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = conn.read(&mut buf);
+        let body = "<html>captive portal</html>";
+        let _ = write!(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+    });
+    let core = boot(GoTrue::new(&format!("http://127.0.0.1:{port}/auth/v1"), "k"), "malformed").await;
+    let err = core.sign_in_with_password("a@b.c".into(), "pw".into()).await.unwrap_err();
+    assert_eq!(err.code(), "malformed_response");
+    assert_eq!(support::keyring("malformed").load().unwrap().map(|_| ()), None);
+}
