@@ -1,0 +1,19 @@
+// Must stay the first import: sets up React Refresh in `vite dev` without an inline
+// script (see vite.config.ts). It is an empty module in production builds.
+import "@vitejs/plugin-react/preamble";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./App";
+import { AuthProvider } from "./auth/AuthProvider";
+import "./styles.css";
+
+const container = document.getElementById("root");
+if (!container) throw new Error("Latchkey: #root element missing from index.html");
+
+createRoot(container).render(
+  <StrictMode>
+    <AuthProvider>
+      <App />
+    </AuthProvider>
+  </StrictMode>,
+);
