@@ -64,7 +64,8 @@ async fn sign_out_removes_the_keychain_entry_and_revokes_the_server_session() {
         serde_json::json!({"status":"signed_out","reason":"user"})
     );
     let err = gotrue().refresh_grant(&saved.refresh_token).await.unwrap_err();
-    assert_eq!(err.code(), "refresh_token_not_found", "the server session was revoked by /logout?scope=local");
+    // GoTrue answers either code for a refresh token whose session /logout deleted (supabase-auth-server.md §1c).
+    assert!(["refresh_token_not_found", "session_not_found"].contains(&err.code()), "not revoked: {err:?}");
 }
 
 #[tokio::test]

@@ -1,0 +1,101 @@
+// Starts our own tauri-driver on a free port, and launches the real Latchkey binary through it.
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Builder, By, until } from 'selenium-webdriver';
+
+export const APP = process.env.LATCHKEY_APP_BIN;
+if (!APP) throw new Error('LATCHKEY_APP_BIN is not set: run through scripts/test');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    }).on('error', reject);
+  });
+}
+
+/** Spawns tauri-driver and resolves once *this* process answers /status. */
+export async function startDriver() {
+  const [port, nativePort] = [await freePort(), await freePort()];
+  const child = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = `http://127.0.0.1:${port}/`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`tauri-driver exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url + 'status')).ok) break;
+    } catch { /* not listening yet */ }
+    if (i > 200) throw new Error('tauri-driver did not answer within 10 s');
+    await new Promise((r) => setTimeout(r, 50)); // polling a port has no event to await
+  }
+  return {
+    url,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export async function launch(driverUrl) {
+  return new Builder()
+    .usingServer(driverUrl)
+    .withCapabilities({ browserName: 'wry', 'tauri:options': { application: APP } })
+    .build();
+}
+
+export async function waitFor(d, css, timeout = 20000) {
+  const el = await d.wait(until.elementLocated(By.css(css)), timeout, `${css} never appeared`);
+  await d.wait(until.elementIsVisible(el), timeout);
+  return el;
+}
+
+export async function waitText(d, css, text, timeout = 20000) {
+  const el = await waitFor(d, css, timeout);
+  await d.wait(until.elementTextContains(el, text), timeout, `${css} never contained ${text}`);
+  return el.getText();
+}
+
+export async function signIn(d, email, password) {
+  await (await waitFor(d, '#email')).sendKeys(email);
+  await (await waitFor(d, '#password')).sendKeys(password);
+  await (await waitFor(d, '#sign-in')).click();
+}
+
+/** The session record as the Secret Service holds it, read by a separate client (secret-tool). */
+export function keychainRecord() {
+  try {
+    return execFileSync('secret-tool', ['lookup', 'service', 'dev.latchkey.desktop', 'username', 'session'], { encoding: 'utf8' });
+  } catch {
+    return null;
+  }
+}
+
+/** Every file under dir whose bytes contain any of the needles. */
+export function filesContaining(dir, needles) {
+  const hits = [];
+  const walk = (p) => {
+    let st;
+    try { st = statSync(p); } catch { return; }
+    if (st.isDirectory()) return readdirSync(p).forEach((n) => walk(join(p, n)));
+    if (!st.isFile() || st.size > 64 * 1024 * 1024) return;
+    const bytes = readFileSync(p);
+    if (needles.some((n) => bytes.includes(n))) hits.push(p);
+  };
+  walk(dir);
+  return hits;
+}
+
+export function status() {
+  return execFileSync(APP, ['status', '--json'], { encoding: 'utf8' });
+}
+
+/** Saves what the window shows, so every screen can be looked at after a run. */
+export async function screenshot(d, name) {
+  const dir = process.env.LATCHKEY_SCREENSHOT_DIR ?? '.state/screenshots';
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.png`), await d.takeScreenshot(), 'base64');
+}
