@@ -72,3 +72,31 @@ fn describe(state: &StateView, now: i64) -> String {
         StateView::SignedOut { reason: None } => "signed out".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn subcommands_are_recognised_and_anything_else_opens_the_window() {
+        assert!(matches!(parse(&args(&["status", "--json"])), Some(Command::Status { json: true })));
+        assert!(matches!(parse(&args(&["status"])), Some(Command::Status { json: false })));
+        assert!(matches!(parse(&args(&["--version"])), Some(Command::Version)));
+        assert!(parse(&args(&[])).is_none());
+        assert!(parse(&args(&["latchkey://callback?code=x"])).is_none());
+    }
+
+    #[test]
+    fn status_text_names_the_user_but_no_token() {
+        let state = StateView::SignedIn {
+            user: latchkey_core::session::User { id: "u".into(), email: "a@b.c".into() },
+            access_expires_at: 1_000 + 125,
+            signed_in_at: 1_000,
+        };
+        assert_eq!(describe(&state, 1_000), "signed in as a@b.c (access token valid for 2m5s)");
+    }
+}

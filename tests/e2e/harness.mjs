@@ -22,6 +22,7 @@ export async function startDriver() {
   const [port, nativePort] = [await freePort(), await freePort()];
   const child = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], { stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  process.once('exit', () => child.kill('SIGKILL')); // never leave a driver behind, even on a crash
   const url = `http://127.0.0.1:${port}/`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`tauri-driver exited with ${child.exitCode}`);
@@ -89,11 +90,14 @@ export function filesContaining(dir, needles) {
   return hits;
 }
 
+/** `latchkey status --json` with no display at all: it must not need GTK. */
 export function status() {
-  return execFileSync(APP, ['status', '--json'], { encoding: 'utf8' });
+  const { DISPLAY, WAYLAND_DISPLAY, ...env } = process.env;
+  return execFileSync(APP, ['status', '--json'], { encoding: 'utf8', env });
 }
 
-/** Saves what the window shows, so every screen can be looked at after a run. */
+/** Saves what the window shows, so every screen can be looked at after a run. Under Xvfb, WebKit
+ * may paint a moment after the DOM changes, so a picture can lag; assertions always read the DOM. */
 export async function screenshot(d, name) {
   const dir = process.env.LATCHKEY_SCREENSHOT_DIR ?? '.state/screenshots';
   mkdirSync(dir, { recursive: true });
