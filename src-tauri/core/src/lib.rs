@@ -7,6 +7,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod keychain;
+pub mod policy;
 pub mod secret;
 pub mod session;
 

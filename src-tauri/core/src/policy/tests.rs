@@ -1,0 +1,388 @@
+//! Policy parsing, tiers and precedence, fail-closed behaviour, the override guard, the report, and that the
+//! published schema and docs match the code.
+
+use super::*;
+use crate::config::{Config, ConfigError, Source, SETTINGS_FILE};
+use serde_json::json;
+use std::collections::HashMap;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("latchkey-policy-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
+/// Writes `policy` (if any) and `settings` (if any) into a fresh directory and loads the configuration with
+/// `vars` as the whole environment, honouring the policy override as a debug build does.
+fn setup(name: &str, policy: Option<&str>, settings: Option<&str>, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let dir = temp_dir(name);
+    let policy_path = dir.join("policy.json");
+    if let Some(p) = policy {
+        std::fs::write(&policy_path, p).unwrap();
+    }
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    if let Some(s) = settings {
+        std::fs::write(data.join(SETTINGS_FILE), s).unwrap();
+    }
+    let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    env.insert("LATCHKEY_DATA_DIR".into(), data.display().to_string());
+    env.insert(POLICY_PATH_ENV.into(), policy_path.display().to_string());
+    Config::from_parts(|k| env.get(k).cloned(), true, load)
+}
+
+fn err_of(policy: &str) -> String {
+    let v: Value = match serde_json::from_str(policy) {
+        Ok(v) => v,
+        Err(e) => return e.to_string(),
+    };
+    parse_policy_value(&v).unwrap_err()
+}
+
+// ---- parsing ----
+
+#[test]
+fn every_key_parses() {
+    let dir = temp_dir("everykey");
+    let ca = dir.join("corp-ca.pem");
+    std::fs::write(&ca, PEM).unwrap();
+    let v = json!({
+        "$schema": "https://latchkey.dev/policy.schema.json",
+        "managed": {
+            "supabase_url": "https://corp.supabase.co/",
+            "anon_key": "anon",
+            "auth_url": "https://auth.corp.example/auth/v1",
+            "max_session_age": "8h",
+            "idle_timeout": "15m",
+            "allowed_sign_in_methods": ["password", "email_otp", "magic_link", "oauth:azure", "oauth:*"],
+            "allow_sign_up": false,
+            "session_persistence": "memory_only",
+            "allow_insecure_storage_fallback": false,
+            "extra_ca_certificates": [ca.display().to_string()],
+            "proxy": "http://proxy.corp:3128",
+            "audit_log": {"enabled": true, "path": "/var/log/latchkey", "retention": "90d"}
+        },
+        "recommended": {"idle_timeout": "off"}
+    });
+    let (m, r) = parse_policy_value(&v).unwrap();
+    assert_eq!(m.supabase_url.as_deref(), Some("https://corp.supabase.co"));
+    assert_eq!(m.max_session_age, Some(Duration::from_secs(8 * 3600)));
+    assert_eq!(m.idle_timeout, Some(Some(Duration::from_secs(900))));
+    assert_eq!(m.allowed_sign_in_methods.as_ref().unwrap().len(), 5);
+    assert_eq!(m.session_persistence, Some(SessionPersistence::MemoryOnly));
+    assert_eq!(m.extra_ca_certificates, Some(vec![ca]));
+    assert_eq!(m.audit_log_retention, Some(Duration::from_secs(90 * 86_400)));
+    assert_eq!(m.keys_set().len(), KEYS.len());
+    assert_eq!(r.idle_timeout, Some(None));
+}
+
+#[test]
+fn invalid_policies_say_what_is_wrong() {
+    let cases: &[(&str, &str)] = &[
+        (r#"{"managed": {"max_session_age": "48h"}}"#, "longer than the maximum of 24h"),
+        (r#"{"managed": {"max_session_age": "24h1s"}}"#, "longer than the maximum"),
+        (r#"{"managed": {"max_session_age": "0s"}}"#, "longer than 0s"),
+        (r#"{"managed": {"max_session_age": "eight hours"}}"#, "not a duration"),
+        (r#"{"managed": {"max_session_age": 3600}}"#, "expected a string, found a number"),
+        (r#"{"managed": {"idle_timeout": "never"}}"#, "\"off\""),
+        (r#"{"managed": {"unknown": 1}}"#, "unknown key `unknown`"),
+        (r#"{"managed": {"allow_sign_up": "yes"}}"#, "key `allow_sign_up`: expected true or false"),
+        (r#"{"managed": {"session_persistence": "disk"}}"#, "not a session persistence"),
+        (r#"{"managed": {"allowed_sign_in_methods": []}}"#, "at least one method"),
+        (r#"{"managed": {"allowed_sign_in_methods": ["sms"]}}"#, "not a sign-in method"),
+        (r#"{"managed": {"allowed_sign_in_methods": ["oauth:"]}}"#, "not a sign-in method"),
+        (r#"{"managed": {"extra_ca_certificates": ["certs/ca.pem"]}}"#, "absolute path"),
+        (r#"{"managed": {"extra_ca_certificates": ["/nonexistent/latchkey/ca.pem"]}}"#, "cannot be read"),
+        (r#"{"managed": {"extra_ca_certificates": "/etc/ca.pem"}}"#, "array of strings"),
+        (r#"{"managed": {"proxy": "proxy.corp:3128"}}"#, "proxy"),
+        (r#"{"managed": {"supabase_url": "not a url"}}"#, "not a URL"),
+        (r#"{"managed": {"anon_key": "k"}}"#, "need `supabase_url` in the same tier"),
+        (r#"{"managed": {"audit_log": {"enabled": true, "rotate": 1}}}"#, "unknown key `audit_log.rotate`"),
+        (r#"{"managed": {"audit_log": {"path": "logs"}}}"#, "absolute path"),
+        (r#"{"managed": {"audit_log": true}}"#, "expected an object"),
+        (r#"{"managed": {"proxy": null}}"#, "found null"),
+        (r#"{"recommended": {"max_session_age": "2d"}}"#, "recommended: key `max_session_age`"),
+        (r#"{"max_session_age": "8h"}"#, "settings go inside \"managed\""),
+        (r#"{"managed": []}"#, "must be an object"),
+        (r#"[]"#, "expected an object"),
+    ];
+    for (policy, expected) in cases {
+        let err = err_of(policy);
+        assert!(err.contains(expected), "{policy}: got {err:?}, expected {expected:?}");
+    }
+}
+
+#[test]
+fn a_ca_file_must_hold_a_certificate() {
+    let dir = temp_dir("notpem");
+    let f = dir.join("ca.pem");
+    std::fs::write(&f, "hello").unwrap();
+    let err = err_of(&json!({"managed": {"extra_ca_certificates": [f]}}).to_string());
+    assert!(err.contains("not a PEM file"), "{err}");
+}
+
+#[test]
+fn reading_the_file_names_it() {
+    let dir = temp_dir("readfile");
+    assert_eq!(read_policy_file(&dir.join("absent.json")).unwrap(), None);
+    let bad = dir.join("policy.json");
+    std::fs::write(&bad, "{\"managed\": ").unwrap();
+    let e = read_policy_file(&bad).unwrap_err();
+    assert_eq!(e.origin, bad.display().to_string());
+    assert!(e.to_string().contains("policy.json") && e.to_string().contains("not valid JSON"), "{e}");
+    // A directory where the file should be cannot be read: an error, never "no policy".
+    let e = read_policy_file(&dir).unwrap_err();
+    assert!(e.problem.contains("cannot be read"), "{e}");
+}
+
+// ---- precedence ----
+
+#[test]
+fn managed_beats_environment_user_and_recommended() {
+    let c = setup(
+        "managed",
+        Some(r#"{"managed": {"max_session_age": "1h", "session_persistence": "memory_only"}, "recommended": {"max_session_age": "2h"}}"#),
+        Some(r#"{"max_session_age": "3h", "session_persistence": "keychain"}"#),
+        &[("LATCHKEY_MAX_SESSION_AGE", "4h"), ("LATCHKEY_SESSION_PERSISTENCE", "keychain")],
+    )
+    .unwrap();
+    assert_eq!(c.max_session_age, Duration::from_secs(3600));
+    assert_eq!(c.source_of("max_session_age"), Some(Source::Managed));
+    assert!(c.is_locked("max_session_age"));
+    assert_eq!(c.session_persistence, SessionPersistence::MemoryOnly);
+    assert!(c.is_locked("session_persistence"));
+    assert!(c.policy_present && c.policy_error.is_none());
+}
+
+#[test]
+fn environment_beats_user_which_beats_recommended_which_beats_default() {
+    let policy = r#"{"recommended": {"max_session_age": "2h", "idle_timeout": "10m", "allow_sign_up": false}}"#;
+    let user = r#"{"max_session_age": "3h", "idle_timeout": "20m"}"#;
+    let c = setup("tiers", Some(policy), Some(user), &[("LATCHKEY_MAX_SESSION_AGE", "90s")]).unwrap();
+    assert_eq!((c.max_session_age, c.source_of("max_session_age")), (Duration::from_secs(90), Some(Source::Environment)));
+    assert_eq!((c.idle_timeout, c.source_of("idle_timeout")), (Some(Duration::from_secs(1200)), Some(Source::UserSettings)));
+    assert_eq!((c.allow_sign_up, c.source_of("allow_sign_up")), (false, Some(Source::Recommended)));
+    assert_eq!(c.source_of("proxy"), Some(Source::Default));
+    assert!(!c.is_locked("allow_sign_up"), "recommended values are the user's to change");
+}
+
+#[test]
+fn the_project_comes_from_one_tier() {
+    let policy = r#"{"managed": {"supabase_url": "https://corp.supabase.co", "anon_key": "corp"}}"#;
+    let c = setup(
+        "project",
+        Some(policy),
+        Some(r#"{"supabase_url": "https://mine.supabase.co", "anon_key": "mine"}"#),
+        &[("LATCHKEY_SUPABASE_URL", "https://env.supabase.co"), ("LATCHKEY_AUTH_URL", "https://env-auth.example/auth/v1")],
+    )
+    .unwrap();
+    assert_eq!(c.supabase_url, "https://corp.supabase.co");
+    assert_eq!(c.anon_key, "corp");
+    assert_eq!(c.auth_url, "https://corp.supabase.co/auth/v1", "the environment's auth URL must not mix in");
+    assert_eq!(c.project_source, Source::Managed);
+    assert!(c.is_locked("supabase_url") && c.is_locked("anon_key") && c.is_locked("auth_url"));
+
+    let c = setup("project-rec", Some(r#"{"recommended": {"supabase_url": "https://rec.supabase.co", "anon_key": "rec"}}"#), None, &[]).unwrap();
+    assert_eq!((c.supabase_url.as_str(), c.project_source), ("https://rec.supabase.co", Source::Recommended));
+}
+
+#[test]
+fn admin_only_keys_cannot_come_from_the_user() {
+    let dir = temp_dir("adminonly-ca");
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, PEM).unwrap();
+    let user = json!({"allow_insecure_storage_fallback": true, "extra_ca_certificates": [ca]}).to_string();
+    let c = setup("adminonly", None, Some(&user), &[]).unwrap();
+    assert!(!c.allow_insecure_storage_fallback);
+    assert!(c.extra_ca_certificates.is_empty());
+    assert_eq!(c.source_of("allow_insecure_storage_fallback"), Some(Source::Default));
+    assert!(c.warnings.iter().any(|w| w.contains("allow_insecure_storage_fallback") && w.contains("only the policy")), "{:?}", c.warnings);
+    assert!(c.warnings.iter().any(|w| w.contains("extra_ca_certificates")), "{:?}", c.warnings);
+
+    // The policy may set them, in either tier.
+    let policy = json!({"recommended": {"allow_insecure_storage_fallback": true, "extra_ca_certificates": [ca]}}).to_string();
+    let c = setup("adminonly-policy", Some(&policy), None, &[]).unwrap();
+    assert!(c.allow_insecure_storage_fallback);
+    assert_eq!(c.extra_ca_certificates, vec![ca]);
+    assert_eq!(c.source_of("extra_ca_certificates"), Some(Source::Recommended));
+}
+
+#[test]
+fn sign_in_methods_and_audit_log_resolve() {
+    let policy = r#"{"managed": {"allowed_sign_in_methods": ["password", "oauth:*"], "audit_log": {"enabled": false}},
+                    "recommended": {"audit_log": {"retention": "7d"}}}"#;
+    let c = setup("methods", Some(policy), Some(r#"{"audit_log": {"enabled": true, "path": "/tmp/mine"}}"#), &[]).unwrap();
+    assert!(c.sign_in_allowed(&SignInMethod::Password));
+    assert!(c.sign_in_allowed(&SignInMethod::OAuth("github".into())));
+    assert!(!c.sign_in_allowed(&SignInMethod::MagicLink));
+    assert!(!c.audit_log.enabled);
+    assert_eq!(c.source_of("audit_log.enabled"), Some(Source::Managed));
+    assert_eq!(c.audit_log.path.as_deref(), Some(Path::new("/tmp/mine")));
+    assert_eq!(c.audit_log.retention, Duration::from_secs(7 * 86_400));
+    assert_eq!(c.source_of("audit_log.retention"), Some(Source::Recommended));
+}
+
+// ---- fail closed ----
+
+#[test]
+fn an_invalid_policy_fails_closed_and_names_the_file() {
+    let c = setup(
+        "failclosed",
+        Some(r#"{"managed": {"max_session_age": "48h"}}"#),
+        Some(r#"{"max_session_age": "20h", "session_persistence": "keychain"}"#),
+        &[("LATCHKEY_MAX_SESSION_AGE", "23h")],
+    )
+    .unwrap();
+    let err = c.policy_error.clone().expect("policy error");
+    assert!(err.contains("policy.json") && err.contains("max_session_age") && err.contains("48h"), "{err}");
+    assert_eq!(c.max_session_age, Duration::ZERO, "never a longer session than the broken policy meant");
+    assert_eq!(c.session_persistence, SessionPersistence::MemoryOnly);
+    assert!(!c.allow_insecure_storage_fallback && !c.allow_sign_up);
+    assert!(c.allowed_sign_in_methods.is_empty() && !c.sign_in_allowed(&SignInMethod::Password));
+    assert!(c.audit_log.enabled);
+    for key in ["max_session_age", "session_persistence", "allow_insecure_storage_fallback", "allowed_sign_in_methods", "allow_sign_up"] {
+        assert_eq!(c.source_of(key), Some(Source::FailClosed), "{key}");
+        assert!(c.is_locked(key), "{key}");
+    }
+    let report = policy_report(&c);
+    assert_eq!(report["error"], json!(err));
+    assert_eq!(report["values"]["max_session_age"], json!({"value": "0s", "source": "fail_closed", "locked": true}));
+}
+
+#[test]
+fn bad_json_and_wrong_types_also_fail_closed() {
+    for (name, policy) in [("badjson", "{oops"), ("wrongtype", r#"{"managed": {"allow_insecure_storage_fallback": "true"}}"#)] {
+        let c = setup(name, Some(policy), None, &[]).unwrap();
+        assert!(c.policy_error.as_deref().unwrap().contains("policy.json"), "{name}");
+        assert!(!c.allow_insecure_storage_fallback);
+        assert_eq!(c.max_session_age, Duration::ZERO);
+    }
+}
+
+// ---- the override guard ----
+
+#[test]
+fn the_policy_path_override_is_for_debug_builds_only() {
+    assert_eq!(policy_path_override(None, false), Ok(None));
+    assert_eq!(policy_path_override(None, true), Ok(None));
+    assert_eq!(policy_path_override(Some("/tmp/p.json".into()), true), Ok(Some(PathBuf::from("/tmp/p.json"))));
+    let refused = policy_path_override(Some("/tmp/p.json".into()), false).unwrap_err();
+    assert!(refused.contains(POLICY_PATH_ENV) && refused.contains("debug builds"), "{refused}");
+}
+
+#[test]
+fn a_release_build_reads_the_machine_policy_even_when_the_override_is_set() {
+    let dir = temp_dir("release");
+    let user_policy = dir.join("mine.json");
+    std::fs::write(&user_policy, r#"{"managed": {"max_session_age": "24h"}}"#).unwrap();
+    let env: HashMap<&str, String> =
+        [("LATCHKEY_DATA_DIR", dir.display().to_string()), (POLICY_PATH_ENV, user_policy.display().to_string())].into();
+    let mut asked = None;
+    let machine = |p: Option<&Path>| {
+        asked = Some(p.map(Path::to_path_buf));
+        Policy {
+            origin: LINUX_POLICY_PATH.into(),
+            present: true,
+            managed: Settings { max_session_age: Some(Duration::from_secs(600)), ..Default::default() },
+            ..Default::default()
+        }
+    };
+    let c = Config::from_parts(|k| env.get(k).cloned(), false, machine).unwrap();
+    assert_eq!(asked, Some(None), "the loader must be asked for the platform location, not the override");
+    assert_eq!(c.max_session_age, Duration::from_secs(600));
+    assert_eq!(c.policy_file, LINUX_POLICY_PATH);
+    assert!(c.warnings.iter().any(|w| w.contains(POLICY_PATH_ENV)), "refusing the override is said out loud");
+
+    // The same environment in a debug build uses the override.
+    let c = Config::from_parts(|k| env.get(k).cloned(), true, load).unwrap();
+    assert_eq!(c.policy_file, user_policy.display().to_string());
+    assert_eq!(c.max_session_age, Duration::from_secs(86_400));
+}
+
+#[test]
+fn this_build_only_honours_the_override_when_it_is_a_debug_build() {
+    // `Config::from_lookup` passes cfg!(debug_assertions); tests run unoptimised with debug assertions on.
+    let dir = temp_dir("fromlookup");
+    let p = dir.join("p.json");
+    std::fs::write(&p, r#"{"managed": {"idle_timeout": "5m"}}"#).unwrap();
+    let env: HashMap<&str, String> = [("LATCHKEY_DATA_DIR", dir.display().to_string()), (POLICY_PATH_ENV, p.display().to_string())].into();
+    let c = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+    if cfg!(debug_assertions) {
+        assert_eq!(c.idle_timeout, Some(Duration::from_secs(300)));
+        assert_eq!(c.source_of("idle_timeout"), Some(Source::Managed));
+    } else {
+        assert_ne!(c.policy_file, p.display().to_string());
+    }
+}
+
+// ---- the report ----
+
+#[test]
+fn the_report_lists_every_key_with_source_and_lock() {
+    let c = setup("report", Some(r#"{"managed": {"max_session_age": "8h"}}"#), None, &[("LATCHKEY_IDLE_TIMEOUT", "30m")]).unwrap();
+    let r = policy_report(&c);
+    assert!(r["file"].as_str().unwrap().ends_with("policy.json"));
+    assert_eq!(r["present"], true);
+    assert_eq!(r["error"], Value::Null);
+    assert_eq!(r["values"]["max_session_age"], json!({"value": "8h", "source": "managed", "locked": true}));
+    assert_eq!(r["values"]["idle_timeout"], json!({"value": "30m", "source": "environment", "locked": false}));
+    assert_eq!(r["values"]["session_persistence"], json!({"value": "keychain", "source": "default", "locked": false}));
+    assert_eq!(r["values"]["anon_key"]["value"], "local-…");
+    let keys: Vec<&str> = r["values"].as_object().unwrap().keys().map(String::as_str).collect();
+    let mut expected = KEYS.to_vec();
+    expected.sort();
+    let mut keys_sorted = keys.clone();
+    keys_sorted.sort();
+    assert_eq!(keys_sorted, expected);
+    let text = policy_report_text(&c);
+    assert!(text.contains("max_session_age") && text.contains("managed by your organization"), "{text}");
+}
+
+// ---- the published schema and docs ----
+
+fn repo_file(rel: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn the_json_schema_matches_the_code() {
+    let schema: Value = serde_json::from_str(&repo_file("docs/policy.schema.json")).unwrap();
+    let settings = &schema["$defs"]["settings"]["properties"];
+    let mut in_schema: Vec<String> = Vec::new();
+    for (k, v) in settings.as_object().expect("$defs.settings.properties") {
+        if k == "audit_log" {
+            for sub in v["properties"].as_object().unwrap().keys() {
+                in_schema.push(format!("audit_log.{sub}"));
+            }
+        } else {
+            in_schema.push(k.clone());
+        }
+    }
+    in_schema.sort();
+    let mut keys: Vec<String> = KEYS.iter().map(|k| k.to_string()).collect();
+    keys.sort();
+    assert_eq!(in_schema, keys, "docs/policy.schema.json and policy::KEYS differ");
+    assert_eq!(schema["$defs"]["settings"]["additionalProperties"], false);
+    let top: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
+    assert_eq!(top, ["$schema", "managed", "recommended"]);
+}
+
+#[test]
+fn the_docs_cover_every_key_and_their_example_is_valid() {
+    let doc = repo_file("docs/policy.md");
+    for key in KEYS {
+        assert!(doc.contains(&format!("`{key}`")), "docs/policy.md does not document `{key}`");
+    }
+    for var in crate::config::ENV_VARS {
+        assert!(doc.contains(var.0), "docs/policy.md does not mention {}", var.0);
+    }
+    // The first ```json block of the policy reference is a complete example and must be valid.
+    let start = doc.find("```json\n").expect("an example") + "```json\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let example: Value = serde_json::from_str(&doc[start..end]).expect("the example is JSON");
+    parse_policy_value(&example).expect("the example in docs/policy.md is a valid policy");
+}
