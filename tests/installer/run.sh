@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# The installer cycle, as CI runs it on a Debian machine:
+#   1. build the .deb (scripts/package deb) and print the package sizes
+#   2. install it with apt-get
+#   3. run the installed /usr/bin/latchkey --version and `latchkey doctor --json` headless (no DISPLAY)
+#   4. install a policy at /etc/latchkey/policy.json and check `latchkey policy --json` shows it as managed
+#      (and that a release build ignores LATCHKEY_POLICY_PATH, and reports an invalid policy as an error)
+#   5. uninstall (apt-get remove)
+# Traps restore /etc/latchkey and uninstall the package even when a step fails.
+#
+# Usage: tests/installer/run.sh [--deb PATH]   (--deb: test an already built package instead of building)
+# Root is used for apt-get and /etc/latchkey; as another user, sudo is used for those steps only.
+# Ends with "installer: N passed, M failed"; exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+deb=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --deb) deb="${2:?--deb needs a path}"; shift 2 ;;
+    *) echo "usage: $0 [--deb PATH]" >&2; exit 2 ;;
+  esac
+done
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+PKG=latchkey
+BIN=/usr/bin/latchkey
+POLICY_DIR=/etc/latchkey
+POLICY=$POLICY_DIR/policy.json
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "  ok    $*"; }
+fail() { failed=$((failed + 1)); echo "  FAIL  $*"; }
+
+work="$(mktemp -d)"
+backup="$work/policy.json.orig"
+had_policy=0
+had_policy_dir=0
+installed=0
+touched_policy=0
+
+cleanup() {
+  if [ "$touched_policy" = 1 ]; then
+    if [ "$had_policy" = 1 ]; then
+      $SUDO cp -p "$backup" "$POLICY"
+    else
+      $SUDO rm -f "$POLICY"
+      [ "$had_policy_dir" = 1 ] || $SUDO rmdir "$POLICY_DIR" 2>/dev/null || true
+    fi
+  fi
+  if [ "$installed" = 1 ] && dpkg -s "$PKG" >/dev/null 2>&1; then
+    echo "installer: cleanup: removing $PKG" >&2
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq "$PKG" >/dev/null 2>&1 || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Runs the installed binary headless, with a clean Latchkey environment and a throwaway data directory.
+headless() {
+  env -u DISPLAY -u WAYLAND_DISPLAY -u LATCHKEY_SUPABASE_URL -u LATCHKEY_SUPABASE_ANON_KEY -u LATCHKEY_AUTH_URL \
+    -u LATCHKEY_MAX_SESSION_AGE -u LATCHKEY_IDLE_TIMEOUT -u LATCHKEY_SESSION_PERSISTENCE -u LATCHKEY_PROXY \
+    -u LATCHKEY_POLICY_PATH LATCHKEY_DATA_DIR="$work/data" "$@"
+}
+
+# json_get FILE EXPR: prints JSON.stringify(EXPR) where `j` is the parsed file; exits 1 if it is not JSON.
+json_get() {
+  node -e '
+    const fs = require("fs");
+    let j;
+    try { j = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch (e) { console.error("not JSON: " + e.message); process.exit(1); }
+    const v = eval(process.argv[2]);
+    process.stdout.write(JSON.stringify(v === undefined ? null : v));
+  ' "$1" "$2"
+}
+
+echo "installer: 1. build the .deb"
+if [ -z "$deb" ]; then
+  if out="$(scripts/package deb)"; then
+    deb="$(echo "$out" | awk '/\.deb /{print $1}' | tail -1)"
+    pass "built $deb"
+  else
+    fail "scripts/package deb"
+  fi
+fi
+if [ -n "$deb" ] && [ -f "$deb" ]; then
+  for f in "$deb" "$(dirname "$deb")"/../rpm/*.rpm; do
+    [ -f "$f" ] || continue
+    s="$(stat -c %s "$f")"
+    echo "  size  $(basename "$f"): $s bytes ($(numfmt --to=iec-i --suffix=B "$s"))"
+  done
+  deps="$(dpkg-deb -f "$deb" Depends)"
+  case "$deps" in *libdbus-1-3*) pass "Depends has libdbus-1-3 ($deps)" ;; *) fail "Depends lacks libdbus-1-3: $deps" ;; esac
+  if dpkg-deb --fsys-tarfile "$deb" | tar -xO usr/share/applications/Latchkey.desktop 2>/dev/null | grep -q '^MimeType=.*x-scheme-handler/latchkey'; then
+    pass "desktop entry registers latchkey://"
+  else
+    fail "desktop entry has no MimeType=x-scheme-handler/latchkey"
+  fi
+else
+  fail "no .deb to test"
+  echo "installer: $passed passed, $failed failed"
+  exit 1
+fi
+
+echo "installer: 2. install"
+if dpkg -s "$PKG" >/dev/null 2>&1; then
+  echo "installer: $PKG is already installed; refusing to replace it (remove it first)" >&2
+  fail "$PKG already installed"
+  echo "installer: $passed passed, $failed failed"
+  exit 1
+fi
+installed=1
+if $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$(realpath "$deb")" >"$work/apt.log" 2>&1 && [ -x "$BIN" ]; then
+  pass "apt-get install ./$(basename "$deb") -> $BIN"
+else
+  fail "apt-get install (log below)"
+  sed 's/^/        /' "$work/apt.log"
+fi
+
+echo "installer: 3. run headless"
+if [ -x "$BIN" ]; then
+  if v="$(headless timeout 30 "$BIN" --version 2>&1)" && [ -n "$v" ]; then
+    pass "latchkey --version: $v"
+  else
+    fail "latchkey --version: $v"
+  fi
+  headless timeout 120 "$BIN" doctor --json >"$work/doctor.json" 2>"$work/doctor.err"
+  rc=$?
+  if json_get "$work/doctor.json" 'typeof j === "object" && j !== null' >/dev/null 2>&1; then
+    pass "latchkey doctor --json printed a JSON report (exit $rc)"
+  else
+    fail "latchkey doctor --json (exit $rc): $(head -c 400 "$work/doctor.json" "$work/doctor.err" | tr '\n' ' ')"
+  fi
+else
+  fail "$BIN is not installed"
+fi
+
+echo "installer: 4. managed policy"
+if [ -e "$POLICY_DIR" ]; then had_policy_dir=1; fi
+if [ -e "$POLICY" ]; then had_policy=1; cp -p "$POLICY" "$backup"; fi
+touched_policy=1
+cat >"$work/policy.json" <<'EOF'
+{"managed": {"max_session_age": "90s", "allow_sign_up": false}, "recommended": {"idle_timeout": "15m"}}
+EOF
+$SUDO install -D -m 644 "$work/policy.json" "$POLICY"
+headless timeout 30 "$BIN" policy --json >"$work/policy.out" 2>"$work/policy.err"
+rc=$?
+got="$(json_get "$work/policy.out" 'j.values.max_session_age' 2>&1)"
+if [ "$rc" = 0 ] && [ "$got" = '{"value":"1m30s","source":"managed","locked":true}' ]; then
+  pass "latchkey policy --json: max_session_age $got"
+else
+  fail "latchkey policy --json (exit $rc): max_session_age=$got $(head -c 300 "$work/policy.err" | tr '\n' ' ')"
+fi
+got="$(json_get "$work/policy.out" '[j.file, j.values.idle_timeout.source]' 2>&1)"
+if [ "$got" = "[\"$POLICY\",\"recommended\"]" ]; then pass "policy file and recommended tier reported: $got"; else fail "policy report: $got"; fi
+
+# A release build must not let a user swap the policy with LATCHKEY_POLICY_PATH.
+echo '{"managed": {"max_session_age": "24h"}}' >"$work/mine.json"
+headless env LATCHKEY_POLICY_PATH="$work/mine.json" timeout 30 "$BIN" policy --json >"$work/override.out" 2>/dev/null
+got="$(json_get "$work/override.out" '[j.file, j.values.max_session_age.value]' 2>&1)"
+if [ "$got" = "[\"$POLICY\",\"1m30s\"]" ]; then pass "release build ignores LATCHKEY_POLICY_PATH"; else fail "LATCHKEY_POLICY_PATH was honoured: $got"; fi
+
+# An invalid policy is reported as an error naming the file, and fails closed.
+echo '{"managed": {"max_session_age": "48h"}}' >"$work/bad.json"
+$SUDO install -m 644 "$work/bad.json" "$POLICY"
+headless timeout 30 "$BIN" policy --json >"$work/bad.out" 2>/dev/null
+got="$(json_get "$work/bad.out" '[typeof j.error === "string" && j.error.includes("'"$POLICY"'"), j.values.max_session_age.source]' 2>&1)"
+if [ "$got" = '[true,"fail_closed"]' ]; then pass "invalid policy reported as an error, fails closed"; else fail "invalid policy: $got $(head -c 300 "$work/bad.out")"; fi
+
+echo "installer: 5. uninstall"
+if $SUDO env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq "$PKG" >"$work/remove.log" 2>&1 && [ ! -e "$BIN" ]; then
+  installed=0
+  pass "apt-get remove $PKG"
+else
+  fail "apt-get remove $PKG (log below)"
+  sed 's/^/        /' "$work/remove.log"
+fi
+
+echo "installer: $passed passed, $failed failed"
+[ "$failed" = 0 ]
