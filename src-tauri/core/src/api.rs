@@ -35,6 +35,7 @@ impl Grant {
             session_id: self.session_id,
             user: self.user,
             signed_in_at,
+            last_refresh_at: (now != signed_in_at).then_some(now),
         }
     }
 }
@@ -107,6 +108,61 @@ impl AuthApi for GoTrue {
         let url = format!("{}/logout?scope={scope}", self.auth_url);
         self.send(self.http.post(&url).bearer_auth(token.expose())).await.map(drop)
     }
+}
+
+/// What `doctor` learns from the server without signing in.
+#[derive(Debug, serde::Serialize)]
+pub struct ServerReport {
+    pub auth_url: String,
+    pub reachable: bool,
+    pub latency_ms: Option<f64>,
+    /// GoTrue's version string from `/health`.
+    pub version: Option<String>,
+    /// Server clock minus local clock, in seconds, from the `Date` header (±1 s resolution).
+    pub clock_skew_secs: Option<i64>,
+    /// Public keys served at `/.well-known/jwks.json` (0 means an HS256-only project).
+    pub jwks_keys: Option<usize>,
+    pub error: Option<String>,
+}
+
+impl GoTrue {
+    /// Checks `/health` and the JWKS, and estimates clock skew from the `Date` header.
+    pub async fn probe(&self, local_now: i64) -> ServerReport {
+        let mut report = ServerReport {
+            auth_url: self.auth_url.clone(),
+            reachable: false,
+            latency_ms: None,
+            version: None,
+            clock_skew_secs: None,
+            jwks_keys: None,
+            error: None,
+        };
+        let started = std::time::Instant::now();
+        match self.send(self.http.get(format!("{}/health", self.auth_url))).await {
+            Ok(reply) => {
+                report.reachable = true;
+                report.latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+                report.clock_skew_secs = server_time(&reply).map(|t| t - local_now);
+                let body: serde_json::Value = reply.json().await.unwrap_or_default();
+                report.version = body["version"].as_str().map(str::to_string);
+            }
+            Err(e) => report.error = Some(format!("{} ({})", e, e.code())),
+        }
+        if report.reachable {
+            if let Ok(reply) = self.send(self.http.get(format!("{}/.well-known/jwks.json", self.auth_url))).await {
+                let body: serde_json::Value = reply.json().await.unwrap_or_default();
+                report.jwks_keys = body["keys"].as_array().map(Vec::len);
+            }
+        }
+        report
+    }
+}
+
+/// The server's clock, from the `Date` response header, in unix seconds.
+pub fn server_time(reply: &reqwest::Response) -> Option<i64> {
+    let date = reply.headers().get(reqwest::header::DATE)?.to_str().ok()?;
+    let t = httpdate::parse_http_date(date).ok()?;
+    t.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs() as i64)
 }
 
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {

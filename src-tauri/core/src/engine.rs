@@ -4,8 +4,8 @@ use crate::api::{AuthApi, LogoutScope};
 use crate::clock::Clock;
 use crate::error::AuthError;
 use crate::events::{AuthEvent, EventKind, Snapshot};
-use crate::keychain::SecretStore;
-use crate::session::{Session, SignOutReason, StateView};
+use crate::session::{Persistence, Session, SignOutReason, StateView};
+use crate::vault::SessionStore;
 use secrecy::{ExposeSecret, SecretString};
 use std::future::Future;
 use std::sync::Arc;
@@ -13,6 +13,8 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 /// Seconds before `exp` at which an access token counts as unusable for revoking (the server allows no leeway).
 const EXPIRY_MARGIN_SECS: i64 = 10;
+/// A keychain that prompts (or hangs) gets this long before it counts as locked.
+const STORE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
 type Reply = oneshot::Sender<Result<(), AuthError>>;
 
@@ -65,7 +67,7 @@ impl SessionHandle {
 }
 
 /// Creates the session task. The caller spawns the future; it ends when every handle is dropped.
-pub fn start<A: AuthApi, S: SecretStore, C: Clock>(
+pub fn start<A: AuthApi, S: SessionStore, C: Clock>(
     api: A,
     store: S,
     clock: C,
@@ -73,7 +75,15 @@ pub fn start<A: AuthApi, S: SecretStore, C: Clock>(
     let (requests, rx) = mpsc::channel(64);
     let (events, _) = broadcast::channel(256);
     let (current_tx, current) = watch::channel(Snapshot { seq: 0, state: StateView::Initializing });
-    let engine = Engine { api, store: Arc::new(store), clock, session: None, current: current_tx, events: events.clone() };
+    let engine = Engine {
+        api,
+        store: Arc::new(store),
+        clock,
+        session: None,
+        persistence: Persistence::Keychain,
+        current: current_tx,
+        events: events.clone(),
+    };
     (SessionHandle { requests, events, current }, engine.run(rx))
 }
 
@@ -82,11 +92,13 @@ struct Engine<A, S, C> {
     store: Arc<S>,
     clock: C,
     session: Option<Session>,
+    /// Whether the live session is in the vault, or only in memory because the vault refused it.
+    persistence: Persistence,
     current: watch::Sender<Snapshot>,
     events: broadcast::Sender<AuthEvent>,
 }
 
-impl<A: AuthApi, S: SecretStore, C: Clock> Engine<A, S, C> {
+impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     async fn run(mut self, mut rx: mpsc::Receiver<Request>) {
         self.restore().await;
         while let Some(request) = rx.recv().await {
@@ -101,51 +113,49 @@ impl<A: AuthApi, S: SecretStore, C: Clock> Engine<A, S, C> {
         }
     }
 
-    /// Reads the keychain, with no network call, and publishes INITIAL_SESSION.
+    /// Reads the vault, with no network call, and publishes INITIAL_SESSION.
     async fn restore(&mut self) {
-        let state = match self.keychain(|s| s.load()).await {
-            Ok(Some(record)) => match Session::from_record(record.expose_secret()) {
-                Ok(session) => {
-                    let view = session.view();
-                    self.session = Some(session);
-                    view
-                }
-                Err(e) => {
-                    tracing::warn!(code = e.code(), error = %e, "saved session unreadable; left in place");
-                    StateView::SignedOut { reason: Some(SignOutReason::StorageCorrupt) }
-                }
-            },
+        let state = match self.stored(|s| s.load()).await {
+            Ok(Some(session)) => {
+                let view = session.view(Persistence::Keychain);
+                self.session = Some(session);
+                view
+            }
             Ok(None) => StateView::SignedOut { reason: None },
             Err(e) => {
-                tracing::warn!(code = e.code(), error = %e, "keychain unavailable at start");
-                StateView::SignedOut { reason: Some(SignOutReason::StorageUnavailable) }
+                tracing::warn!(code = e.code(), error = %e, "the saved session could not be restored");
+                let reason = if e.is_storage_unavailable() { SignOutReason::StorageUnavailable } else { SignOutReason::StorageCorrupt };
+                StateView::SignedOut { reason: Some(reason) }
             }
         };
         self.publish(EventKind::InitialSession, state);
     }
 
+    /// A session the vault refuses is kept in memory only, and the UI is told it won't survive a restart.
     async fn sign_in(&mut self, email: &str, password: &SecretString) -> Result<(), AuthError> {
         let grant = self.api.password_grant(email, password.expose_secret()).await?;
         let now = self.clock.now_unix();
         let session = grant.into_session(now, now);
-        let record = session.to_record();
-        if let Err(e) = self.keychain(move |s| s.save(&record)).await {
-            tracing::warn!(code = e.code(), "sign-in not kept: keychain refused the session; revoking it on the server");
-            self.revoke(&session).await;
-            return Err(e);
-        }
+        let copy = session.clone();
+        self.persistence = match self.stored(move |s| s.save(&copy)).await {
+            Ok(()) => Persistence::Keychain,
+            Err(e) => {
+                tracing::warn!(code = e.code(), error = %e, "the vault refused the session; keeping it in memory only");
+                Persistence::MemoryOnly
+            }
+        };
         if let Some(old) = self.session.replace(session) {
             self.revoke(&old).await;
         }
-        let view = self.session.as_ref().map(Session::view).unwrap_or(StateView::SignedOut { reason: None });
+        let view = self.session.as_ref().map(|s| s.view(self.persistence)).unwrap_or(StateView::SignedOut { reason: None });
         self.publish(EventKind::SignedIn, view);
         Ok(())
     }
 
-    /// Clears the keychain and the in-memory session before asking the server, so offline sign-out works.
+    /// Clears the vault and the in-memory session before asking the server, so offline sign-out works.
     async fn sign_out(&mut self) -> Result<(), AuthError> {
         let Some(session) = self.session.take() else { return Ok(()) };
-        let deleted = self.keychain(|s| s.delete()).await;
+        let deleted = self.stored(|s| s.clear()).await;
         self.publish(EventKind::SignedOut, StateView::SignedOut { reason: Some(SignOutReason::User) });
         self.revoke(&session).await;
         deleted
@@ -166,14 +176,17 @@ impl<A: AuthApi, S: SecretStore, C: Clock> Engine<A, S, C> {
         }
     }
 
-    async fn keychain<T: Send + 'static>(
+    /// Runs a vault call off the async threads, bounded so a keychain prompt cannot hang the engine.
+    async fn stored<T: Send + 'static>(
         &self,
         f: impl FnOnce(&S) -> Result<T, AuthError> + Send + 'static,
     ) -> Result<T, AuthError> {
         let store = self.store.clone();
-        tokio::task::spawn_blocking(move || f(&store))
-            .await
-            .unwrap_or_else(|_| Err(AuthError::KeychainUnavailable("the keychain call crashed".into())))
+        match tokio::time::timeout(STORE_TIMEOUT, tokio::task::spawn_blocking(move || f(&store))).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(AuthError::KeychainUnavailable("the keychain call crashed".into())),
+            Err(_) => Err(AuthError::KeychainLocked(format!("no answer from the keychain within {} s", STORE_TIMEOUT.as_secs()))),
+        }
     }
 
     fn publish(&mut self, event: EventKind, state: StateView) {

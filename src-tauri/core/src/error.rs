@@ -1,6 +1,25 @@
 //! Every failure has a stable `code()` the UI branches on and a message a person can act on; none carries a secret.
 
 use serde::ser::SerializeStruct;
+use serde::Serialize;
+
+/// The ways a saved session can be damaged; each is reported by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Corruption {
+    /// The vault file is cut short or is not a vault.
+    Truncated,
+    /// The integrity check failed: a changed byte, or a key that does not match.
+    Tampered,
+    /// The key in the keychain is malformed.
+    BadKey,
+    /// A vault file exists but its key is gone from the keychain.
+    KeyMissing,
+    /// A key exists in the keychain but the vault file is gone.
+    FileMissing,
+    /// The vault was written by a newer (or unknown) schema.
+    UnknownSchema,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -19,9 +38,15 @@ pub enum AuthError {
     /// The keychain exists but is locked.
     #[error("the system keychain is locked: {0}")]
     KeychainLocked(String),
-    /// The saved session in the keychain could not be read back.
-    #[error("the saved session could not be read: {0}")]
-    StoredSessionUnreadable(String),
+    /// The saved session is damaged; it has been set aside (quarantined), never deleted.
+    #[error("the saved session is damaged ({kind:?}): {detail}")]
+    StorageCorrupt { kind: Corruption, detail: String },
+    /// The vault file could not be read or written (disk full, permissions, …).
+    #[error("the session file could not be read or written: {0}")]
+    StorageIo(String),
+    /// Another Latchkey process holds the vault lock.
+    #[error("another Latchkey process (the app or a command) is using the saved session; close it and try again")]
+    StorageBusy,
     #[error("not signed in")]
     NotSignedIn,
     /// The session task has stopped (the app is shutting down).
@@ -30,6 +55,11 @@ pub enum AuthError {
 }
 
 impl AuthError {
+    /// A storage failure that is not damage: the data may be healthy but cannot be reached now.
+    pub fn is_storage_unavailable(&self) -> bool {
+        matches!(self, AuthError::KeychainUnavailable(_) | AuthError::KeychainLocked(_) | AuthError::StorageIo(_) | AuthError::StorageBusy)
+    }
+
     /// Stable, machine-readable code for the UI and the CLI.
     pub fn code(&self) -> &str {
         match self {
@@ -39,7 +69,9 @@ impl AuthError {
             AuthError::MalformedResponse(_) => "malformed_response",
             AuthError::KeychainUnavailable(_) => "keychain_unavailable",
             AuthError::KeychainLocked(_) => "keychain_locked",
-            AuthError::StoredSessionUnreadable(_) => "storage_corrupt",
+            AuthError::StorageCorrupt { .. } => "storage_corrupt",
+            AuthError::StorageIo(_) => "storage_io",
+            AuthError::StorageBusy => "storage_busy",
             AuthError::NotSignedIn => "not_signed_in",
             AuthError::Stopped => "internal",
         }

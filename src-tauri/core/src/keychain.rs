@@ -1,52 +1,51 @@
-//! The saved session lives only in the OS keychain; every keychain failure becomes a named error, never "no session".
+//! Small secrets in the OS keychain: every failure becomes a named error (locked, unavailable), never "nothing stored".
 
 use crate::error::AuthError;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Instant;
 
-/// Where the session record is kept. Blocking: the engine calls it off the async threads.
-pub trait SecretStore: Send + Sync + 'static {
-    fn load(&self) -> Result<Option<SecretString>, AuthError>;
-    fn save(&self, record: &SecretString) -> Result<(), AuthError>;
-    /// Removes the record; removing an absent record succeeds.
-    fn delete(&self) -> Result<(), AuthError>;
+/// A keychain holding small secrets by account name. Blocking: callers run it off the async threads.
+pub trait KeyStore: Send + Sync + 'static {
+    fn get(&self, account: &str) -> Result<Option<SecretString>, AuthError>;
+    fn set(&self, account: &str, value: &SecretString) -> Result<(), AuthError>;
+    /// Removing an absent entry succeeds.
+    fn delete(&self, account: &str) -> Result<(), AuthError>;
 }
 
-/// The OS keychain through keyring-rs (Secret Service on Linux).
+/// The OS keychain through keyring-rs (Secret Service on Linux), under one service name.
+#[derive(Clone)]
 pub struct KeyringStore {
     service: String,
-    account: String,
 }
-
-/// The keychain account name that holds the session record.
-pub const SESSION_ACCOUNT: &str = "session";
 
 impl KeyringStore {
-    pub fn new(service: &str, account: &str) -> Self {
-        KeyringStore { service: service.into(), account: account.into() }
+    pub fn new(service: &str) -> Self {
+        KeyringStore { service: service.into() }
     }
 
-    fn entry(&self) -> Result<keyring::Entry, AuthError> {
-        keyring::Entry::new(&self.service, &self.account).map_err(map_keyring_error)
+    fn entry(&self, account: &str) -> Result<keyring::Entry, AuthError> {
+        keyring::Entry::new(&self.service, account).map_err(map_keyring_error)
     }
 }
 
-impl SecretStore for KeyringStore {
-    fn load(&self) -> Result<Option<SecretString>, AuthError> {
-        match self.entry()?.get_password() {
+impl KeyStore for KeyringStore {
+    fn get(&self, account: &str) -> Result<Option<SecretString>, AuthError> {
+        match self.entry(account)?.get_password() {
             Ok(text) => Ok(Some(SecretString::from(text))),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(map_keyring_error(e)),
         }
     }
 
-    fn save(&self, record: &SecretString) -> Result<(), AuthError> {
-        self.entry()?.set_password(record.expose_secret()).map_err(map_keyring_error)
+    fn set(&self, account: &str, value: &SecretString) -> Result<(), AuthError> {
+        self.entry(account)?.set_password(value.expose_secret()).map_err(map_keyring_error)
     }
 
-    fn delete(&self) -> Result<(), AuthError> {
-        match self.entry()?.delete_credential() {
+    fn delete(&self, account: &str) -> Result<(), AuthError> {
+        match self.entry(account)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(map_keyring_error(e)),
         }
@@ -58,20 +57,25 @@ fn map_keyring_error(e: keyring::Error) -> AuthError {
     let detail = e.to_string();
     match e {
         keyring::Error::NoStorageAccess(_) => AuthError::KeychainLocked(detail),
-        keyring::Error::PlatformFailure(_) if detail.contains("IsLocked") || detail.contains("locked") => {
+        keyring::Error::PlatformFailure(_) if detail.contains("locked") || detail.contains("IsLocked") => {
             AuthError::KeychainLocked(detail)
         }
-        keyring::Error::BadEncoding(_) => AuthError::StoredSessionUnreadable("keychain entry is not UTF-8".into()),
         _ => AuthError::KeychainUnavailable(detail),
     }
 }
 
-/// Which keychain backend this build uses and whether it answers.
+/// What `doctor` and the app report about the keychain.
 #[derive(Debug, Clone, Serialize)]
 pub struct BackendReport {
     pub backend: &'static str,
-    pub available: bool,
-    pub detail: String,
+    /// The process serving the keychain, where it can be read (e.g. `gnome-keyring-d`).
+    pub provider: Option<String>,
+    /// Whether entries survive a reboot.
+    pub persistent: bool,
+    /// `ok`, or the error code of the canary write/read/delete.
+    pub canary: String,
+    pub canary_ms: f64,
+    pub detail: Option<String>,
 }
 
 /// Name of the compiled-in backend.
@@ -85,27 +89,51 @@ pub const BACKEND: &str = if cfg!(target_os = "linux") {
     "unknown"
 };
 
-/// Probes the store with a read; the probe never prints the record.
-pub fn probe(store: &dyn SecretStore) -> BackendReport {
-    match store.load() {
-        Ok(found) => BackendReport {
-            backend: BACKEND,
-            available: true,
-            detail: if found.is_some() { "session saved" } else { "no saved session" }.into(),
-        },
-        Err(e) => BackendReport { backend: BACKEND, available: false, detail: format!("{} ({})", e, e.code()) },
+/// Writes, reads back and deletes a canary entry of its own; never touches the session's entries.
+pub fn self_test(keys: &dyn KeyStore) -> BackendReport {
+    let account = format!("canary-{}", std::process::id());
+    let value = SecretString::from(format!("canary-{}", std::process::id()));
+    let started = Instant::now();
+    let result = keys.set(&account, &value).and_then(|_| keys.get(&account)).and_then(|read| {
+        let same = read.map(|r| r.expose_secret() == value.expose_secret()).unwrap_or(false);
+        keys.delete(&account)?;
+        if same { Ok(()) } else { Err(AuthError::KeychainUnavailable("the canary read back differently".into())) }
+    });
+    BackendReport {
+        backend: BACKEND,
+        provider: provider_name(),
+        persistent: true,
+        canary: result.as_ref().map(|_| "ok".to_string()).unwrap_or_else(|e| e.code().to_string()),
+        canary_ms: started.elapsed().as_secs_f64() * 1000.0,
+        detail: result.err().map(|e| e.to_string()),
     }
 }
 
-/// A store in memory: for unit tests, and for sessions that must not outlive the process.
+/// The process that owns `org.freedesktop.secrets` on the session bus.
+#[cfg(target_os = "linux")]
+fn provider_name() -> Option<String> {
+    let conn = dbus::blocking::Connection::new_session().ok()?;
+    let bus = conn.with_proxy("org.freedesktop.DBus", "/org/freedesktop/DBus", std::time::Duration::from_secs(2));
+    let (pid,): (u32,) = bus
+        .method_call("org.freedesktop.DBus", "GetConnectionUnixProcessID", ("org.freedesktop.secrets",))
+        .ok()?;
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).ok().map(|s| s.trim().to_string())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn provider_name() -> Option<String> {
+    None
+}
+
+/// Keys in memory: for unit tests.
 #[derive(Default)]
-pub struct MemoryStore {
-    record: Mutex<Option<SecretString>>,
-    /// When set, every call fails with this code (to test failure paths).
+pub struct MemoryKeys {
+    entries: Mutex<HashMap<String, SecretString>>,
+    /// When set, every call fails with this error code (`keychain_locked` or anything else for unavailable).
     pub fail_with: Mutex<Option<&'static str>>,
 }
 
-impl MemoryStore {
+impl MemoryKeys {
     fn check(&self) -> Result<(), AuthError> {
         match *self.fail_with.lock().unwrap() {
             Some("keychain_locked") => Err(AuthError::KeychainLocked("locked (test)".into())),
@@ -113,33 +141,37 @@ impl MemoryStore {
             None => Ok(()),
         }
     }
-}
 
-impl SecretStore for MemoryStore {
-    fn load(&self) -> Result<Option<SecretString>, AuthError> {
-        self.check()?;
-        Ok(self.record.lock().unwrap().clone())
-    }
-    fn save(&self, record: &SecretString) -> Result<(), AuthError> {
-        self.check()?;
-        *self.record.lock().unwrap() = Some(record.clone());
-        Ok(())
-    }
-    fn delete(&self) -> Result<(), AuthError> {
-        self.check()?;
-        *self.record.lock().unwrap() = None;
-        Ok(())
+    pub fn has(&self, account: &str) -> bool {
+        self.entries.lock().unwrap().contains_key(account)
     }
 }
 
-impl<T: SecretStore> SecretStore for std::sync::Arc<T> {
-    fn load(&self) -> Result<Option<SecretString>, AuthError> {
-        (**self).load()
+impl KeyStore for MemoryKeys {
+    fn get(&self, account: &str) -> Result<Option<SecretString>, AuthError> {
+        self.check()?;
+        Ok(self.entries.lock().unwrap().get(account).cloned())
     }
-    fn save(&self, record: &SecretString) -> Result<(), AuthError> {
-        (**self).save(record)
+    fn set(&self, account: &str, value: &SecretString) -> Result<(), AuthError> {
+        self.check()?;
+        self.entries.lock().unwrap().insert(account.into(), value.clone());
+        Ok(())
     }
-    fn delete(&self) -> Result<(), AuthError> {
-        (**self).delete()
+    fn delete(&self, account: &str) -> Result<(), AuthError> {
+        self.check()?;
+        self.entries.lock().unwrap().remove(account);
+        Ok(())
+    }
+}
+
+impl<T: KeyStore> KeyStore for std::sync::Arc<T> {
+    fn get(&self, account: &str) -> Result<Option<SecretString>, AuthError> {
+        (**self).get(account)
+    }
+    fn set(&self, account: &str, value: &SecretString) -> Result<(), AuthError> {
+        (**self).set(account, value)
+    }
+    fn delete(&self, account: &str) -> Result<(), AuthError> {
+        (**self).delete(account)
     }
 }

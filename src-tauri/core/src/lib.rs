@@ -10,15 +10,17 @@ pub mod keychain;
 pub mod policy;
 pub mod secret;
 pub mod session;
+pub mod vault;
 
 pub use api::{AuthApi, GoTrue};
 pub use clock::{Clock, SystemClock};
 pub use config::Config;
 pub use engine::{start, SessionHandle};
-pub use error::AuthError;
+pub use error::{AuthError, Corruption};
 pub use events::{AuthEvent, EventKind, Snapshot};
-pub use keychain::{KeyringStore, SecretStore};
-pub use session::{Session, SignOutReason, StateView};
+pub use keychain::{KeyStore, KeyringStore};
+pub use session::{Persistence, Session, SignOutReason, StateView};
+pub use vault::{SessionStore, Vault, VaultLock};
 
 /// Stable bundle identifier: names the keychain service and the app data directory.
 pub const APP_ID: &str = "dev.latchkey.desktop";

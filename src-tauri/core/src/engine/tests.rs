@@ -1,9 +1,48 @@
 use super::*;
 use crate::api::Grant;
-use crate::keychain::MemoryStore;
 use crate::secret::{AccessToken, RefreshToken};
-use crate::session::User;
+use crate::session::{sample, User};
+use crate::vault::MemoryStore;
 use std::sync::Mutex;
+
+/// A store whose calls fail with a chosen error (`keychain_locked`, `storage_corrupt`, or unavailable).
+#[derive(Default)]
+struct Store {
+    inner: MemoryStore,
+    fail_with: Mutex<Option<&'static str>>,
+}
+
+impl Store {
+    fn check(&self) -> Result<(), AuthError> {
+        match *self.fail_with.lock().unwrap() {
+            None => Ok(()),
+            Some("keychain_locked") => Err(AuthError::KeychainLocked("locked (test)".into())),
+            Some("storage_corrupt") => Err(AuthError::StorageCorrupt { kind: crate::Corruption::Tampered, detail: "test".into() }),
+            Some(_) => Err(AuthError::KeychainUnavailable("unavailable (test)".into())),
+        }
+    }
+    fn fail(&self, code: &'static str) {
+        *self.fail_with.lock().unwrap() = Some(code);
+    }
+    fn stored(&self) -> Option<Session> {
+        self.inner.load().unwrap()
+    }
+}
+
+impl SessionStore for Store {
+    fn load(&self) -> Result<Option<Session>, AuthError> {
+        self.check()?;
+        self.inner.load()
+    }
+    fn save(&self, session: &Session) -> Result<(), AuthError> {
+        self.check()?;
+        self.inner.save(session)
+    }
+    fn clear(&self) -> Result<(), AuthError> {
+        self.check()?;
+        self.inner.clear()
+    }
+}
 
 struct FixedClock(i64);
 impl Clock for FixedClock {
@@ -51,7 +90,7 @@ impl AuthApi for FakeApi {
     }
 }
 
-fn boot(api: FakeApi, store: Arc<MemoryStore>, now: i64) -> SessionHandle {
+fn boot(api: FakeApi, store: Arc<Store>, now: i64) -> SessionHandle {
     let (handle, task) = start(api, store, FixedClock(now));
     tokio::spawn(task);
     handle
@@ -63,8 +102,8 @@ fn signed_out(reason: Option<SignOutReason>) -> StateView {
 
 #[tokio::test]
 async fn initial_session_is_the_first_event_and_needs_no_network() {
-    let store = Arc::new(MemoryStore::default());
-    store.save(&crate::session::sample(500).to_record()).unwrap();
+    let store = Arc::new(Store::default());
+    store.save(&sample(500)).unwrap();
     let api = FakeApi::default();
     let (handle, task) = start(api.clone(), store, FixedClock(1000));
     let mut events = handle.subscribe();
@@ -77,7 +116,7 @@ async fn initial_session_is_the_first_event_and_needs_no_network() {
 
 #[tokio::test]
 async fn sign_in_saves_to_the_keychain_then_publishes_signed_in() {
-    let store = Arc::new(MemoryStore::default());
+    let store = Arc::new(Store::default());
     let handle = boot(FakeApi::default(), store.clone(), 1000);
     handle.initialized().await;
     let mut events = handle.subscribe();
@@ -85,51 +124,51 @@ async fn sign_in_saves_to_the_keychain_then_publishes_signed_in() {
     let ev = events.recv().await.unwrap();
     assert_eq!((ev.seq, ev.event), (2, EventKind::SignedIn));
     assert_eq!(handle.snapshot().seq, 2);
-    let saved = Session::from_record(store.load().unwrap().unwrap().expose_secret()).unwrap();
+    let saved = store.stored().unwrap();
     assert_eq!((saved.refresh_token.expose(), saved.signed_in_at, saved.access_expires_at), ("rt", 1000, 4600));
 }
 
 #[tokio::test]
 async fn wrong_password_is_invalid_credentials_and_changes_nothing() {
-    let store = Arc::new(MemoryStore::default());
+    let store = Arc::new(Store::default());
     let handle = boot(FakeApi::default(), store.clone(), 1000);
     handle.initialized().await;
     let err = handle.sign_in_with_password("a@b.c".into(), "bad".into()).await.unwrap_err();
     assert_eq!(err.code(), "invalid_credentials");
     assert_eq!(handle.snapshot(), Snapshot { seq: 1, state: signed_out(None) });
-    assert!(store.load().unwrap().is_none());
+    assert!(store.stored().is_none());
 }
 
 #[tokio::test]
-async fn a_sign_in_the_keychain_refuses_is_reported_and_revoked_on_the_server() {
-    let store = Arc::new(MemoryStore::default());
+async fn a_sign_in_the_vault_refuses_is_kept_in_memory_only_and_says_so() {
+    let store = Arc::new(Store::default());
     let api = FakeApi::default();
     let handle = boot(api.clone(), store.clone(), 1000);
     handle.initialized().await;
-    *store.fail_with.lock().unwrap() = Some("keychain_locked");
-    let err = handle.sign_in_with_password("a@b.c".into(), "good".into()).await.unwrap_err();
-    assert_eq!(err.code(), "keychain_locked");
-    assert_eq!(handle.snapshot().state, signed_out(None));
-    assert_eq!(api.calls(), vec!["password a@b.c", "logout Local"]);
+    store.fail("keychain_locked");
+    handle.sign_in_with_password("a@b.c".into(), "good".into()).await.unwrap();
+    assert!(matches!(handle.snapshot().state, StateView::SignedIn { persistence: Persistence::MemoryOnly, .. }));
+    assert!(store.stored().is_none());
+    assert_eq!(api.calls(), vec!["password a@b.c"], "the session is not revoked: it is in use");
 }
 
 #[tokio::test]
 async fn sign_out_clears_the_keychain_first_then_revokes_locally_scoped() {
-    let store = Arc::new(MemoryStore::default());
-    store.save(&crate::session::sample(900).to_record()).unwrap();
+    let store = Arc::new(Store::default());
+    store.save(&sample(900)).unwrap();
     let api = FakeApi::default();
     let handle = boot(api.clone(), store.clone(), 1000);
     handle.initialized().await;
     handle.sign_out().await.unwrap();
-    assert!(store.load().unwrap().is_none());
+    assert!(store.stored().is_none());
     assert_eq!(handle.snapshot(), Snapshot { seq: 2, state: signed_out(Some(SignOutReason::User)) });
     assert_eq!(api.calls(), vec!["logout Local"]);
 }
 
 #[tokio::test]
 async fn sign_out_with_an_expired_access_token_refreshes_to_revoke() {
-    let store = Arc::new(MemoryStore::default());
-    store.save(&crate::session::sample(0).to_record()).unwrap(); // access expired at 3600
+    let store = Arc::new(Store::default());
+    store.save(&sample(0)).unwrap(); // access expired at 3600
     let api = FakeApi::default();
     let handle = boot(api.clone(), store, 10_000);
     handle.initialized().await;
@@ -139,18 +178,20 @@ async fn sign_out_with_an_expired_access_token_refreshes_to_revoke() {
 
 #[tokio::test]
 async fn an_unavailable_keychain_at_start_is_storage_unavailable() {
-    let store = Arc::new(MemoryStore::default());
-    *store.fail_with.lock().unwrap() = Some("keychain_unavailable");
+    let store = Arc::new(Store::default());
+    store.fail("keychain_unavailable");
     let handle = boot(FakeApi::default(), store, 1000);
     let snap = handle.initialized().await;
     assert_eq!(snap.state, signed_out(Some(SignOutReason::StorageUnavailable)));
 }
 
 #[tokio::test]
-async fn an_unreadable_record_is_storage_corrupt_and_is_not_deleted() {
-    let store = Arc::new(MemoryStore::default());
-    store.save(&SecretString::from("{truncated")).unwrap();
+async fn a_damaged_vault_is_storage_corrupt_and_sign_in_still_works() {
+    let store = Arc::new(Store::default());
+    store.fail("storage_corrupt");
     let handle = boot(FakeApi::default(), store.clone(), 1000);
     assert_eq!(handle.initialized().await.state, signed_out(Some(SignOutReason::StorageCorrupt)));
-    assert_eq!(store.load().unwrap().unwrap().expose_secret(), "{truncated");
+    *store.fail_with.lock().unwrap() = None;
+    handle.sign_in_with_password("a@b.c".into(), "good".into()).await.unwrap();
+    assert!(matches!(handle.snapshot().state, StateView::SignedIn { persistence: Persistence::Keychain, .. }));
 }

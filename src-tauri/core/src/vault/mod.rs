@@ -1,0 +1,190 @@
+//! The vault: a 256-bit key in the keychain and the sealed session in one file; a healthy session is never lost, damage is quarantined and named.
+
+mod files;
+mod legacy;
+pub mod sealed;
+
+pub use files::VaultLock;
+
+use crate::clock::Clock;
+use crate::error::{AuthError, Corruption};
+use crate::keychain::KeyStore;
+use crate::session::Session;
+use sealed::VaultKey;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The sealed session file, in the app data directory.
+pub const FILE: &str = "session.vault";
+/// The keychain account holding the vault key.
+pub const KEY_ACCOUNT: &str = "vault-key";
+
+/// Where the engine keeps the session between launches. Blocking.
+pub trait SessionStore: Send + Sync + 'static {
+    fn load(&self) -> Result<Option<Session>, AuthError>;
+    fn save(&self, session: &Session) -> Result<(), AuthError>;
+    /// Removes every trace of the session; clearing an empty store succeeds.
+    fn clear(&self) -> Result<(), AuthError>;
+}
+
+/// The keychain-rooted, sealed, atomically written vault.
+pub struct Vault<K: KeyStore, C: Clock> {
+    dir: PathBuf,
+    keys: K,
+    clock: C,
+    /// Without the lock this vault is read-only: it never writes, migrates or quarantines.
+    lock: Option<VaultLock>,
+    key: Mutex<Option<VaultKey>>,
+}
+
+impl<K: KeyStore, C: Clock> Vault<K, C> {
+    pub fn new(dir: &Path, keys: K, clock: C, lock: Option<VaultLock>) -> Self {
+        Vault { dir: dir.into(), keys, clock, lock, key: Mutex::new(None) }
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.join(FILE)
+    }
+
+    fn writable(&self) -> Result<(), AuthError> {
+        self.lock.as_ref().map(|_| ()).ok_or(AuthError::StorageBusy)
+    }
+
+    /// Sets a damaged file aside (when writable) and returns the named error.
+    fn condemn(&self, kind: Corruption, detail: String) -> AuthError {
+        let detail = match self.writable().and_then(|_| files::quarantine(&self.path(), self.clock.now_unix())) {
+            Ok(moved) => format!("{detail}; the file was moved to {}", moved.display()),
+            Err(_) => format!("{detail}; the file was left in place"),
+        };
+        AuthError::StorageCorrupt { kind, detail }
+    }
+
+    fn open_with(&self, bytes: &[u8], key_text: &SecretString) -> Result<Session, AuthError> {
+        let key = VaultKey::decode(key_text.expose_secret())?;
+        let session = sealed::open(bytes, &key)?;
+        *self.key.lock().unwrap() = Some(key);
+        Ok(session)
+    }
+
+    /// The v1 → v2 migration: a whole session in the keychain becomes a sealed vault.
+    fn migrate_v1(&self) -> Result<Option<Session>, AuthError> {
+        let Some(record) = self.keys.get(legacy::ACCOUNT)? else { return Ok(None) };
+        let session = legacy::parse_v1(record.expose_secret())?;
+        if self.writable().is_ok() {
+            self.save(&session)?;
+            self.keys.delete(legacy::ACCOUNT)?;
+            tracing::info!("migrated the v1 keychain record into the sealed vault");
+        }
+        Ok(Some(session))
+    }
+
+    /// The vault's state for `doctor`, without reading any secret.
+    pub fn inspect(&self) -> VaultReport {
+        let path = self.path();
+        VaultReport {
+            file: path.clone(),
+            file_present: path.exists(),
+            key_present: self.keys.get(KEY_ACCOUNT).map(|k| k.is_some()).map_err(|e| e.code().to_string()),
+            quarantined: files::quarantined(&path),
+        }
+    }
+}
+
+impl<K: KeyStore, C: Clock> SessionStore for Vault<K, C> {
+    fn load(&self) -> Result<Option<Session>, AuthError> {
+        let bytes = files::read(&self.path())?;
+        // A locked or absent keychain is an error here, so a healthy file is never condemned for it.
+        let key = self.keys.get(KEY_ACCOUNT)?;
+        match (bytes, key) {
+            (None, None) => self.migrate_v1(),
+            (Some(bytes), Some(key)) => match self.open_with(&bytes, &key) {
+                Ok(session) => Ok(Some(session)),
+                Err(AuthError::StorageCorrupt { kind, detail }) => Err(self.condemn(kind, detail)),
+                Err(e) => Err(e),
+            },
+            (Some(_), None) => Err(self.condemn(Corruption::KeyMissing, "the vault file's key is missing from the keychain".into())),
+            (None, Some(_)) => Err(AuthError::StorageCorrupt {
+                kind: Corruption::FileMissing,
+                detail: format!("the keychain holds a vault key but {} is missing", self.path().display()),
+            }),
+        }
+    }
+
+    /// Key first (created once, then reused), then the sealed file, atomically. If the file
+    /// step fails, the previous file is untouched and the key still opens it.
+    fn save(&self, session: &Session) -> Result<(), AuthError> {
+        self.writable()?;
+        files::ensure_dir(&self.dir)?;
+        let mut cached = self.key.lock().unwrap();
+        if cached.is_none() {
+            // A malformed key opens nothing (load already set its file aside), so it is replaced.
+            let existing = self.keys.get(KEY_ACCOUNT)?.and_then(|text| VaultKey::decode(text.expose_secret()).ok());
+            *cached = Some(match existing {
+                Some(key) => key,
+                None => {
+                    let key = VaultKey::generate()?;
+                    self.keys.set(KEY_ACCOUNT, &SecretString::from(key.encode().as_str()))?;
+                    key
+                }
+            });
+        }
+        let bytes = sealed::seal(session, cached.as_ref().expect("key set above"))?;
+        files::write_atomic(&self.path(), &bytes)
+    }
+
+    /// The file first (it holds the tokens), then the key and any v1 record.
+    fn clear(&self) -> Result<(), AuthError> {
+        self.writable()?;
+        files::remove(&self.path())?;
+        *self.key.lock().unwrap() = None;
+        self.keys.delete(KEY_ACCOUNT)?;
+        self.keys.delete(legacy::ACCOUNT)
+    }
+}
+
+/// What `doctor` shows about the vault.
+#[derive(Debug, Serialize)]
+pub struct VaultReport {
+    pub file: PathBuf,
+    pub file_present: bool,
+    /// `Ok(present)`, or the keychain error code.
+    pub key_present: Result<bool, String>,
+    pub quarantined: Vec<PathBuf>,
+}
+
+/// A session kept in memory only: for `session_persistence: memory_only` and for tests.
+#[derive(Default)]
+pub struct MemoryStore {
+    session: Mutex<Option<Session>>,
+}
+
+impl SessionStore for MemoryStore {
+    fn load(&self) -> Result<Option<Session>, AuthError> {
+        Ok(self.session.lock().unwrap().clone())
+    }
+    fn save(&self, session: &Session) -> Result<(), AuthError> {
+        *self.session.lock().unwrap() = Some(session.clone());
+        Ok(())
+    }
+    fn clear(&self) -> Result<(), AuthError> {
+        *self.session.lock().unwrap() = None;
+        Ok(())
+    }
+}
+
+impl<T: SessionStore> SessionStore for std::sync::Arc<T> {
+    fn load(&self) -> Result<Option<Session>, AuthError> {
+        (**self).load()
+    }
+    fn save(&self, session: &Session) -> Result<(), AuthError> {
+        (**self).save(session)
+    }
+    fn clear(&self) -> Result<(), AuthError> {
+        (**self).clear()
+    }
+}
+
+#[cfg(test)]
+mod tests;

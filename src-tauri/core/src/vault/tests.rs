@@ -1,0 +1,188 @@
+use super::*;
+use crate::keychain::MemoryKeys;
+use crate::session::sample;
+use std::sync::Arc;
+use std::time::Duration;
+
+struct FixedClock;
+impl Clock for FixedClock {
+    fn now_unix(&self) -> i64 {
+        1_800_000_000
+    }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("latchkey-vault-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn vault(dir: &Path, keys: &Arc<MemoryKeys>) -> Vault<Arc<MemoryKeys>, FixedClock> {
+    let lock = VaultLock::acquire(dir, Duration::from_secs(1)).unwrap();
+    Vault::new(dir, keys.clone(), FixedClock, Some(lock))
+}
+
+/// A saved session, then the vault is dropped (as at quit).
+fn saved(name: &str) -> (PathBuf, Arc<MemoryKeys>) {
+    let dir = temp_dir(name);
+    let keys = Arc::new(MemoryKeys::default());
+    vault(&dir, &keys).save(&sample(1000)).unwrap();
+    (dir, keys)
+}
+
+fn corruption(result: Result<Option<Session>, AuthError>) -> Corruption {
+    match result {
+        Err(AuthError::StorageCorrupt { kind, .. }) => kind,
+        other => panic!("expected corruption, got {:?}", other.map(|s| s.is_some())),
+    }
+}
+
+fn quarantined_count(dir: &Path) -> usize {
+    files::quarantined(&dir.join(FILE)).len()
+}
+
+#[test]
+fn a_saved_session_is_restored_by_a_new_vault() {
+    let (dir, keys) = saved("roundtrip");
+    let back = vault(&dir, &keys).load().unwrap().unwrap();
+    assert_eq!((back.refresh_token.expose(), back.signed_in_at), ("refresh-secret", 1000));
+}
+
+#[test]
+fn nothing_saved_is_no_session() {
+    let dir = temp_dir("empty");
+    assert!(vault(&dir, &Arc::new(MemoryKeys::default())).load().unwrap().is_none());
+}
+
+#[test]
+fn a_truncated_file_is_quarantined_and_named() {
+    let (dir, keys) = saved("truncated");
+    let bytes = std::fs::read(dir.join(FILE)).unwrap();
+    std::fs::write(dir.join(FILE), &bytes[..bytes.len() / 3]).unwrap();
+    assert_eq!(corruption(vault(&dir, &keys).load()), Corruption::Truncated);
+    assert!(!dir.join(FILE).exists());
+    assert_eq!(quarantined_count(&dir), 1);
+}
+
+#[test]
+fn a_flipped_byte_fails_the_integrity_check() {
+    let (dir, keys) = saved("flipped");
+    let mut env: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join(FILE)).unwrap()).unwrap();
+    let sealed = env["sealed"].as_str().unwrap().to_string();
+    let i = sealed.len() / 2;
+    let flipped = if &sealed[i..=i] == "A" { "B" } else { "A" };
+    env["sealed"] = format!("{}{}{}", &sealed[..i], flipped, &sealed[i + 1..]).into();
+    std::fs::write(dir.join(FILE), serde_json::to_vec(&env).unwrap()).unwrap();
+    assert_eq!(corruption(vault(&dir, &keys).load()), Corruption::Tampered);
+    assert_eq!(quarantined_count(&dir), 1);
+}
+
+#[test]
+fn a_wrong_key_fails_the_integrity_check() {
+    let (dir, keys) = saved("wrongkey");
+    keys.set(KEY_ACCOUNT, &SecretString::from(VaultKey::generate().unwrap().encode().as_str())).unwrap();
+    assert_eq!(corruption(vault(&dir, &keys).load()), Corruption::Tampered);
+}
+
+#[test]
+fn a_malformed_key_is_named_and_replaced_by_the_next_sign_in() {
+    let (dir, keys) = saved("badkey");
+    keys.set(KEY_ACCOUNT, &SecretString::from("not-a-key")).unwrap();
+    let v = vault(&dir, &keys);
+    assert_eq!(corruption(v.load()), Corruption::BadKey);
+    v.save(&sample(2000)).unwrap();
+    assert_eq!(v.load().unwrap().unwrap().signed_in_at, 2000);
+}
+
+#[test]
+fn a_file_without_its_key_is_quarantined() {
+    let (dir, keys) = saved("keymissing");
+    keys.delete(KEY_ACCOUNT).unwrap();
+    assert_eq!(corruption(vault(&dir, &keys).load()), Corruption::KeyMissing);
+    assert_eq!(quarantined_count(&dir), 1);
+}
+
+#[test]
+fn a_key_without_its_file_is_named_kept_and_reused() {
+    let (dir, keys) = saved("filemissing");
+    std::fs::remove_file(dir.join(FILE)).unwrap();
+    let v = vault(&dir, &keys);
+    assert_eq!(corruption(v.load()), Corruption::FileMissing);
+    assert!(keys.has(KEY_ACCOUNT), "the key is kept: a restored backup of the file still opens");
+    v.save(&sample(3000)).unwrap();
+    drop(v);
+    assert_eq!(vault(&dir, &keys).load().unwrap().unwrap().signed_in_at, 3000);
+}
+
+#[test]
+fn an_unknown_schema_is_quarantined() {
+    let (dir, keys) = saved("schema");
+    let mut env: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join(FILE)).unwrap()).unwrap();
+    env["schema"] = 3.into();
+    std::fs::write(dir.join(FILE), serde_json::to_vec(&env).unwrap()).unwrap();
+    assert_eq!(corruption(vault(&dir, &keys).load()), Corruption::UnknownSchema);
+    assert_eq!(quarantined_count(&dir), 1);
+}
+
+#[test]
+fn a_locked_keychain_leaves_a_healthy_file_alone() {
+    let (dir, keys) = saved("locked");
+    *keys.fail_with.lock().unwrap() = Some("keychain_locked");
+    assert_eq!(vault(&dir, &keys).load().map(|_| ()).unwrap_err().code(), "keychain_locked");
+    *keys.fail_with.lock().unwrap() = None;
+    assert_eq!(quarantined_count(&dir), 0);
+    assert!(vault(&dir, &keys).load().unwrap().is_some());
+}
+
+#[test]
+fn the_v1_keychain_record_migrates_into_the_sealed_vault_once() {
+    let dir = temp_dir("migrate");
+    let keys = Arc::new(MemoryKeys::default());
+    let v1 = r#"{"v":1,"refresh_token":"r1","access_token":"a1","access_expires_at":5000,"session_id":"s","user":{"id":"u","email":"e@x"},"signed_in_at":4000}"#;
+    keys.set(legacy::ACCOUNT, &SecretString::from(v1)).unwrap();
+    let migrated = vault(&dir, &keys).load().unwrap().unwrap();
+    assert_eq!((migrated.refresh_token.expose(), migrated.signed_in_at), ("r1", 4000));
+    assert!(!keys.has(legacy::ACCOUNT) && keys.has(KEY_ACCOUNT) && dir.join(FILE).exists());
+    assert_eq!(vault(&dir, &keys).load().unwrap().unwrap().refresh_token.expose(), "r1");
+}
+
+#[test]
+fn when_the_file_step_fails_the_previous_session_survives() {
+    let (dir, keys) = saved("failsecond");
+    let v = vault(&dir, &keys);
+    std::fs::create_dir(dir.join(format!("{FILE}.tmp-{}", std::process::id()))).unwrap(); // the second step will fail
+    assert_eq!(v.save(&sample(9000)).unwrap_err().code(), "storage_io");
+    drop(v);
+    assert_eq!(vault(&dir, &keys).load().unwrap().unwrap().signed_in_at, 1000, "the old session is intact");
+}
+
+#[test]
+fn a_first_save_whose_file_step_fails_leaves_only_the_reusable_key() {
+    let dir = temp_dir("failfirst");
+    let keys = Arc::new(MemoryKeys::default());
+    let v = vault(&dir, &keys);
+    files::ensure_dir(&dir).unwrap();
+    std::fs::create_dir(dir.join(format!("{FILE}.tmp-{}", std::process::id()))).unwrap();
+    assert_eq!(v.save(&sample(1)).unwrap_err().code(), "storage_io");
+    assert!(keys.has(KEY_ACCOUNT) && !dir.join(FILE).exists());
+}
+
+#[test]
+fn without_the_lock_the_vault_reads_but_never_writes_or_quarantines() {
+    let (dir, keys) = saved("readonly");
+    let _held = VaultLock::acquire(&dir, Duration::ZERO).unwrap();
+    let ro = Vault::new(&dir, keys.clone(), FixedClock, None);
+    assert!(ro.load().unwrap().is_some());
+    assert_eq!(ro.save(&sample(1)).unwrap_err().code(), "storage_busy");
+    std::fs::write(dir.join(FILE), b"{").unwrap();
+    assert_eq!(corruption(ro.load()), Corruption::Truncated);
+    assert!(dir.join(FILE).exists(), "read-only never moves files");
+}
+
+#[test]
+fn clear_removes_the_file_and_the_key() {
+    let (dir, keys) = saved("clear");
+    vault(&dir, &keys).clear().unwrap();
+    assert!(!dir.join(FILE).exists() && !keys.has(KEY_ACCOUNT));
+    vault(&dir, &keys).clear().unwrap();
+}
