@@ -20,6 +20,6 @@ pub async fn sign_out(core: State<'_, SessionHandle>) -> Result<(), AuthError> {
 
 #[tauri::command]
 pub async fn get_keychain_backend() -> Result<keychain::BackendReport, AuthError> {
-    let store = KeyringStore::new(APP_ID, keychain::SESSION_ACCOUNT);
-    tauri::async_runtime::spawn_blocking(move || keychain::probe(&store)).await.map_err(|_| AuthError::Stopped)
+    let store = KeyringStore::new(APP_ID);
+    tauri::async_runtime::spawn_blocking(move || keychain::self_test(&store)).await.map_err(|_| AuthError::Stopped)
 }

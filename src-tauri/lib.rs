@@ -3,17 +3,26 @@
 pub mod cli;
 mod commands;
 
-use latchkey_core::{keychain, Config, GoTrue, KeyringStore, SessionHandle, SystemClock, APP_ID};
+use latchkey_core::{Config, GoTrue, KeyringStore, SessionHandle, SystemClock, Vault, VaultLock, APP_ID};
 use std::future::Future;
+use std::time::Duration;
 use tauri::{Emitter, Manager, RunEvent};
 
 /// The event every auth-state change is pushed on.
 pub const STATE_EVENT: &str = "auth://state";
 
-/// The production core: GoTrue over HTTP, the OS keychain, the system clock.
-pub fn build_core(config: &Config) -> (SessionHandle, impl Future<Output = ()> + Send + 'static) {
+/// How long a process waits for another Latchkey process to release the vault.
+pub const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// The vault in the data directory, keyed from the OS keychain. Without `lock` it is read-only.
+pub fn vault(config: &Config, lock: Option<VaultLock>) -> Vault<KeyringStore, SystemClock> {
+    Vault::new(&config.data_dir, KeyringStore::new(APP_ID), SystemClock, lock)
+}
+
+/// The production core: GoTrue over HTTP, the vault, the system clock.
+pub fn build_core(config: &Config, lock: Option<VaultLock>) -> (SessionHandle, impl Future<Output = ()> + Send + 'static) {
     let api = GoTrue::new(&config.auth_url, &config.anon_key);
-    latchkey_core::start(api, KeyringStore::new(APP_ID, keychain::SESSION_ACCOUNT), SystemClock)
+    latchkey_core::start(api, vault(config, lock), SystemClock)
 }
 
 /// Logs go to stderr; `RUST_LOG` tunes them. No secret is ever formatted into a log line.
@@ -35,9 +44,19 @@ pub fn run() {
     };
     tracing::info!(auth_url = %config.auth_url, source = ?config.project_source, "starting");
     let app = tauri::Builder::default()
+        // First, so a second launch hands its arguments to this one and exits before touching the vault.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
         .plugin(tauri_plugin_store::Builder::new().build())
         .setup(move |app| {
-            let (handle, task) = build_core(&config);
+            let lock = VaultLock::acquire(&config.data_dir, LOCK_WAIT)
+                .inspect_err(|e| tracing::warn!(code = e.code(), "vault lock unavailable; the session will be kept in memory only"))
+                .ok();
+            let (handle, task) = build_core(&config, lock);
             forward_events(app.handle().clone(), &handle);
             app.manage(CoreTask(tauri::async_runtime::spawn(task)));
             app.manage(handle);

@@ -5,7 +5,7 @@
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match latchkey_app::cli::parse(&args) {
-        Some(command) => std::process::exit(latchkey_app::cli::run(command)),
+        Some(parsed) => std::process::exit(latchkey_app::cli::run(parsed)),
         None => latchkey_app::run(),
     }
 }

@@ -1,102 +1,130 @@
-//! Headless subcommands for people and admins: they never start GTK and never print a token.
+//! Headless subcommands for people, scripts and admins: they never start GTK and never print a token.
 
-use latchkey_core::{keychain, Clock, Config, KeyringStore, StateView, SystemClock, APP_ID};
-use serde_json::json;
+mod doctor;
+mod session;
+mod status;
 
-pub enum Command {
-    Status { json: bool },
-    Version,
-    Help,
+use clap::{Parser, Subcommand};
+use latchkey_core::{AuthError, Config};
+
+/// Exit codes every subcommand shares (documented in docs/cli.md).
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// The command ran and found a problem (or the server refused it).
+    pub const FAILED: i32 = 1;
+    /// Bad arguments or an unreadable configuration.
+    pub const USAGE: i32 = 2;
+    /// Another Latchkey process holds the vault (EX_TEMPFAIL): try again when it has finished.
+    pub const BUSY: i32 = 75;
 }
 
-const USAGE: &str = "usage: latchkey [status [--json] | --version | --help]\n       latchkey            open the window";
-
-/// `None` means: open the window.
-pub fn parse(args: &[String]) -> Option<Command> {
-    let json = args.iter().any(|a| a == "--json");
-    match args.first().map(String::as_str) {
-        Some("status") => Some(Command::Status { json }),
-        Some("--version" | "-V" | "version") => Some(Command::Version),
-        Some("--help" | "-h" | "help") => Some(Command::Help),
-        _ => None,
-    }
+#[derive(Parser)]
+#[command(name = "latchkey", version, about = "Keeps you signed in to Supabase. Without a subcommand, opens the window.")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
 }
 
-/// Runs a subcommand and returns the process exit code.
-pub fn run(command: Command) -> i32 {
-    match command {
-        Command::Version => println!("latchkey {}", env!("CARGO_PKG_VERSION")),
-        Command::Help => println!("{USAGE}"),
-        Command::Status { json } => return status(json),
-    }
-    0
+#[derive(Subcommand)]
+enum Command {
+    /// The session state, the project and the keychain backend.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Self-tests: keychain canary, vault, server reachability, JWKS, clock skew.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Signs in with email and password (the password is read from standard input) and saves the session.
+    SignIn {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (required: passwords never go in arguments).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Signs out this device: clears the vault, then ends the server session.
+    SignOut,
+    /// Every effective setting with its source (managed policy, environment, user, recommended, default).
+    Policy {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
-fn status(as_json: bool) -> i32 {
+/// `None` means: open the window (no arguments, or a `latchkey://` link handed over by the OS).
+pub fn parse(args: &[String]) -> Option<Result<Cli, clap::Error>> {
+    let first = args.first()?;
+    (!first.contains("://")).then(|| Cli::try_parse_from(std::iter::once("latchkey".to_string()).chain(args.iter().cloned())))
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(parsed: Result<Cli, clap::Error>) -> i32 {
+    let cli = match parsed {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { exit::USAGE } else { exit::OK };
+        }
+    };
     crate::init_logging();
     let config = match Config::load() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("latchkey: {e}");
-            return 2;
+            return exit::USAGE;
         }
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
-    let snapshot = runtime.block_on(async {
-        let (handle, task) = crate::build_core(&config);
-        tokio::spawn(task);
-        handle.initialized().await
-    });
-    let backend = keychain::probe(&KeyringStore::new(APP_ID, keychain::SESSION_ACCOUNT));
-    if as_json {
-        let out = json!({ "version": env!("CARGO_PKG_VERSION"), "seq": snapshot.seq, "state": snapshot.state, "config": config, "keychain": backend });
-        println!("{}", serde_json::to_string_pretty(&out).expect("status serializes"));
-    } else {
-        println!("Session:  {}", describe(&snapshot.state, SystemClock.now_unix()));
-        println!("Project:  {} ({:?})", config.supabase_url, config.project_source);
-        println!("Keychain: {} ({})", backend.backend, if backend.available { "available" } else { &backend.detail });
-        println!("Data:     {}", config.data_dir.display());
-    }
-    0
+    runtime.block_on(async {
+        match cli.command {
+            Command::Status { json } => status::run(&config, json).await,
+            Command::Doctor { json } => doctor::run(&config, json).await,
+            Command::SignIn { email, .. } => session::sign_in(&config, email).await,
+            Command::SignOut => session::sign_out(&config).await,
+            Command::Policy { json } => policy(&config, json),
+        }
+    })
 }
 
-fn describe(state: &StateView, now: i64) -> String {
-    match state {
-        StateView::Initializing => "starting".into(),
-        StateView::SignedIn { user, access_expires_at, .. } => {
-            let left = access_expires_at - now;
-            let access = if left > 0 { format!("access token valid for {}m{}s", left / 60, left % 60) } else { "access token expired".into() };
-            format!("signed in as {} ({access})", user.email)
-        }
-        StateView::SignedOut { reason: Some(r) } => format!("signed out ({})", serde_json::to_value(r).unwrap_or_default().as_str().unwrap_or("?")),
-        StateView::SignedOut { reason: None } => "signed out".into(),
+/// A policy error is exit 1: the app refuses to run a session under a broken policy.
+fn policy(config: &Config, as_json: bool) -> i32 {
+    if as_json {
+        let report = latchkey_core::policy::policy_report(config);
+        println!("{}", serde_json::to_string_pretty(&report).expect("report serializes"));
+    } else {
+        print!("{}", latchkey_core::policy::policy_report_text(config));
     }
+    if config.policy_error.is_some() { exit::FAILED } else { exit::OK }
+}
+
+/// Prints an error as `{ "code", "message" }` on stderr and maps it to an exit code.
+pub(crate) fn fail(e: &AuthError) -> i32 {
+    eprintln!("{}", serde_json::to_string(e).expect("errors serialize"));
+    if matches!(e, AuthError::StorageBusy) { exit::BUSY } else { exit::FAILED }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
+    fn parse_args(list: &[&str]) -> Option<Result<Cli, clap::Error>> {
+        parse(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>())
     }
 
     #[test]
-    fn subcommands_are_recognised_and_anything_else_opens_the_window() {
-        assert!(matches!(parse(&args(&["status", "--json"])), Some(Command::Status { json: true })));
-        assert!(matches!(parse(&args(&["status"])), Some(Command::Status { json: false })));
-        assert!(matches!(parse(&args(&["--version"])), Some(Command::Version)));
-        assert!(parse(&args(&[])).is_none());
-        assert!(parse(&args(&["latchkey://callback?code=x"])).is_none());
+    fn no_arguments_or_a_link_open_the_window() {
+        assert!(parse_args(&[]).is_none());
+        assert!(parse_args(&["latchkey://callback?code=x"]).is_none());
     }
 
     #[test]
-    fn status_text_names_the_user_but_no_token() {
-        let state = StateView::SignedIn {
-            user: latchkey_core::session::User { id: "u".into(), email: "a@b.c".into() },
-            access_expires_at: 1_000 + 125,
-            signed_in_at: 1_000,
-        };
-        assert_eq!(describe(&state, 1_000), "signed in as a@b.c (access token valid for 2m5s)");
+    fn subcommands_parse_and_unknown_words_are_usage_errors() {
+        assert!(matches!(parse_args(&["status", "--json"]), Some(Ok(Cli { command: Command::Status { json: true } }))));
+        assert!(matches!(parse_args(&["policy"]), Some(Ok(Cli { command: Command::Policy { json: false } }))));
+        assert!(parse_args(&["sign-in", "--email", "a@b.c"]).unwrap().is_err(), "--password-stdin is required");
+        assert!(parse_args(&["frobnicate"]).unwrap().is_err());
     }
 }

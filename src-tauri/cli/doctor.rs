@@ -1,0 +1,67 @@
+//! `latchkey doctor`: every self-test an admin needs, read-only, each problem said in words; exit 1 if any.
+
+use latchkey_core::{keychain, Clock, Config, GoTrue, KeyringStore, StateView, SystemClock, VaultLock, APP_ID};
+use serde_json::json;
+use std::time::Duration;
+
+/// Clock skew beyond this is reported: the server allows no leeway on `exp`.
+const SKEW_LIMIT_SECS: i64 = 30;
+
+pub async fn run(config: &Config, as_json: bool) -> i32 {
+    let keys = KeyringStore::new(APP_ID);
+    let keychain = tokio::task::spawn_blocking(move || keychain::self_test(&keys)).await.expect("self-test task");
+    let inspected = crate::vault(config, None);
+    let vault = tokio::task::spawn_blocking(move || inspected.inspect()).await.expect("inspect task");
+    let lock_free = VaultLock::acquire(&config.data_dir, Duration::ZERO).is_ok();
+    let (handle, task) = crate::build_core(config, None);
+    tokio::spawn(task);
+    let state = handle.initialized().await.state;
+    let server = GoTrue::new(&config.auth_url, &config.anon_key).probe(SystemClock.now_unix()).await;
+
+    let mut problems = Vec::new();
+    if keychain.canary != "ok" {
+        problems.push(format!("the keychain self-test failed ({}): {}", keychain.canary, keychain.detail.clone().unwrap_or_default()));
+    }
+    if !vault.quarantined.is_empty() {
+        problems.push(format!("{} damaged session file(s) were set aside: {:?}", vault.quarantined.len(), vault.quarantined));
+    }
+    if let StateView::SignedOut { reason: Some(reason) } = &state {
+        let reason = serde_json::to_value(reason).unwrap_or_default();
+        if reason.as_str().is_some_and(|r| r.starts_with("storage")) {
+            problems.push(format!("the saved session cannot be used ({reason}); signing in again creates a new one"));
+        }
+    }
+    if !server.reachable {
+        problems.push(format!("the auth server at {} is not reachable: {}", server.auth_url, server.error.clone().unwrap_or_default()));
+    }
+    if let Some(skew) = server.clock_skew_secs.filter(|s| s.abs() > SKEW_LIMIT_SECS) {
+        problems.push(format!("this computer's clock differs from the server's by {skew} s; fix the system time"));
+    }
+
+    if as_json {
+        let out = json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "ok": problems.is_empty(),
+            "problems": problems,
+            "keychain": keychain,
+            "vault": vault,
+            "vault_lock": if lock_free { "free" } else { "held by another Latchkey process" },
+            "state": state,
+            "server": server,
+            "config": config,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).expect("doctor serializes"));
+    } else {
+        println!("Keychain: {} via {} — canary {} ({:.1} ms)", keychain.backend, keychain.provider.as_deref().unwrap_or("unknown provider"), keychain.canary, keychain.canary_ms);
+        println!("Vault:    {} ({})", vault.file.display(), if vault.file_present { "present" } else { "absent" });
+        println!("Session:  {}", super::status::describe(&state, SystemClock.now_unix()));
+        println!("Server:   {} — {}", server.auth_url, if server.reachable { "reachable" } else { "NOT reachable" });
+        for p in &problems {
+            println!("Problem:  {p}");
+        }
+        if problems.is_empty() {
+            println!("No problems found.");
+        }
+    }
+    if problems.is_empty() { super::exit::OK } else { super::exit::FAILED }
+}
