@@ -4,8 +4,8 @@
 mod support;
 
 use latchkey_core::api::{AuthApi, GoTrue};
-use latchkey_core::{EventKind, SecretStore, Session, SessionHandle, StateView, SystemClock};
-use secrecy::ExposeSecret;
+use latchkey_core::vault::{FILE, KEY_ACCOUNT};
+use latchkey_core::{EventKind, SessionHandle, SessionStore, StateView, SystemClock};
 use std::io::{Read, Write};
 use support::{env, Counting};
 
@@ -18,28 +18,32 @@ fn demo() -> (String, String) {
 }
 
 async fn boot<A: AuthApi>(api: A, test: &str) -> SessionHandle {
-    let (handle, task) = latchkey_core::start(api, support::keyring(test), SystemClock);
+    let (handle, task) = latchkey_core::start(api, support::vault(test, &support::data_dir(test)), SystemClock);
     tokio::spawn(task);
     handle.initialized().await;
     handle
 }
 
 #[tokio::test]
-async fn password_sign_in_is_kept_in_the_keychain_and_restored_by_a_fresh_core() {
+async fn password_sign_in_is_sealed_in_the_vault_and_restored_by_a_fresh_core() {
     let (email, password) = demo();
-    let first = boot(gotrue(), "restart").await;
+    let dir = support::data_dir("restart");
+    let (first, task) = latchkey_core::start(gotrue(), support::vault("restart", &dir), SystemClock);
+    let running = tokio::spawn(task);
+    first.initialized().await;
     let mut events = first.subscribe();
     first.sign_in_with_password(email.clone(), password).await.unwrap();
-    let signed_in = events.recv().await.unwrap();
-    assert_eq!(signed_in.event, EventKind::SignedIn);
-    let record = support::secret_tool_lookup(&support::service("restart")).expect("keychain entry written");
-    let saved = Session::from_record(&record).unwrap();
+    assert_eq!(events.recv().await.unwrap().event, EventKind::SignedIn);
+    drop((first, events));
+    running.await.unwrap(); // the quit: the task ends with its last handle and releases the vault lock
+    let saved = support::vault("restart", &dir).load().unwrap().expect("session saved");
     assert_eq!(saved.user.email, email);
-    drop(first);
+    let leaks = support::files_containing(&dir, &[saved.access_token.expose(), saved.refresh_token.expose()]);
+    assert!(leaks.is_empty(), "tokens in clear under the data dir: {leaks:?}");
 
-    // The restart: a new core over the same keychain, counting every request.
+    // The restart: a new core over the same vault, counting every request.
     let api = Counting::new(gotrue());
-    let (second, task) = latchkey_core::start(api.clone(), support::keyring("restart"), SystemClock);
+    let (second, task) = latchkey_core::start(api.clone(), support::vault("restart", &dir), SystemClock);
     let mut events = second.subscribe();
     tokio::spawn(task);
     let initial = events.recv().await.unwrap();
@@ -50,15 +54,18 @@ async fn password_sign_in_is_kept_in_the_keychain_and_restored_by_a_fresh_core()
 }
 
 #[tokio::test]
-async fn sign_out_removes_the_keychain_entry_and_revokes_the_server_session() {
+async fn sign_out_removes_the_key_and_the_file_and_revokes_the_server_session() {
     let (email, password) = demo();
-    let core = boot(gotrue(), "signout").await;
+    let dir = support::data_dir("signout");
+    let (core, task) = latchkey_core::start(gotrue(), support::vault("signout", &dir), SystemClock);
+    tokio::spawn(task);
+    core.initialized().await;
     core.sign_in_with_password(email, password).await.unwrap();
-    let store = support::keyring("signout");
-    let saved = Session::from_record(store.load().unwrap().unwrap().expose_secret()).unwrap();
+    let saved = latchkey_core::Vault::new(&dir, support::keyring("signout"), SystemClock, None).load().unwrap().unwrap();
 
     core.sign_out().await.unwrap();
-    assert_eq!(support::secret_tool_lookup(&support::service("signout")), None, "keychain entry removed");
+    assert_eq!(support::secret_tool_lookup(&support::service("signout"), KEY_ACCOUNT), None, "keychain entry removed");
+    assert!(!dir.join(FILE).exists(), "vault file removed");
     assert_eq!(
         serde_json::to_value(core.snapshot().state).unwrap(),
         serde_json::json!({"status":"signed_out","reason":"user"})
@@ -74,7 +81,7 @@ async fn a_wrong_password_is_invalid_credentials() {
     let core = boot(gotrue(), "wrongpw").await;
     let err = core.sign_in_with_password(email, "not-the-password".into()).await.unwrap_err();
     assert_eq!(err.code(), "invalid_credentials");
-    assert_eq!(support::secret_tool_lookup(&support::service("wrongpw")), None);
+    assert_eq!(support::secret_tool_lookup(&support::service("wrongpw"), KEY_ACCOUNT), None);
 }
 
 #[tokio::test]
@@ -97,8 +104,12 @@ async fn a_malformed_reply_is_malformed_response_and_nothing_is_saved() {
         let body = "<html>captive portal</html>";
         let _ = write!(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
     });
-    let core = boot(GoTrue::new(&format!("http://127.0.0.1:{port}/auth/v1"), "k"), "malformed").await;
+    let dir = support::data_dir("malformed");
+    let (core, task) = latchkey_core::start(GoTrue::new(&format!("http://127.0.0.1:{port}/auth/v1"), "k"), support::vault("malformed", &dir), SystemClock);
+    tokio::spawn(task);
+    core.initialized().await;
     let err = core.sign_in_with_password("a@b.c".into(), "pw".into()).await.unwrap_err();
     assert_eq!(err.code(), "malformed_response");
-    assert_eq!(support::keyring("malformed").load().unwrap().map(|_| ()), None);
+    assert!(!dir.join(FILE).exists());
+    assert_eq!(support::secret_tool_lookup(&support::service("malformed"), KEY_ACCOUNT), None);
 }

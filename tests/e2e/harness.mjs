@@ -20,7 +20,11 @@ function freePort() {
 /** Spawns tauri-driver and resolves once *this* process answers /status. */
 export async function startDriver() {
   const [port, nativePort] = [await freePort(), await freePort()];
-  const child = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on('data', (chunk) => { output.push(chunk); process.stderr.write(chunk); });
+  }
   const exited = new Promise((resolve) => child.once('exit', resolve));
   process.once('exit', () => child.kill('SIGKILL')); // never leave a driver behind, even on a crash
   const url = `http://127.0.0.1:${port}/`;
@@ -34,6 +38,8 @@ export async function startDriver() {
   }
   return {
     url,
+    /** Everything the driver and the app it launched have logged so far. */
+    logs: () => Buffer.concat(output),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
@@ -64,15 +70,6 @@ export async function signIn(d, email, password) {
   await (await waitFor(d, '#email')).sendKeys(email);
   await (await waitFor(d, '#password')).sendKeys(password);
   await (await waitFor(d, '#sign-in')).click();
-}
-
-/** The session record as the Secret Service holds it, read by a separate client (secret-tool). */
-export function keychainRecord() {
-  try {
-    return execFileSync('secret-tool', ['lookup', 'service', 'dev.latchkey.desktop', 'username', 'session'], { encoding: 'utf8' });
-  } catch {
-    return null;
-  }
 }
 
 /** Every file under dir whose bytes contain any of the needles. */

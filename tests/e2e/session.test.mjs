@@ -1,7 +1,8 @@
 // The real window: sign in, quit, relaunch and find the session restored from the keychain, sign out.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDriver, launch, waitFor, waitText, signIn, keychainRecord, filesContaining, status, screenshot } from './harness.mjs';
+import { startDriver, launch, waitFor, waitText, signIn, filesContaining, status, screenshot } from './harness.mjs';
+import { keychainKey, openVault, vaultFileExists } from './vault.mjs';
 
 const email = process.env.LATCHKEY_DEMO_EMAIL;
 const password = process.env.LATCHKEY_DEMO_PASSWORD;
@@ -18,7 +19,8 @@ test('a wrong password shows a clear message and stores nothing', async () => {
     await signIn(d, email, 'definitely-wrong');
     await waitText(d, '#auth-error', 'The email or password is not correct.');
     await screenshot(d, 'sign-in-error');
-    assert.equal(keychainRecord(), null);
+    assert.equal(keychainKey(), null);
+    assert.equal(vaultFileExists(), false);
   } finally {
     await d.quit();
   }
@@ -30,11 +32,11 @@ test('sign in, quit, relaunch restores the session from the keychain, sign out r
   try {
     await signIn(d, email, password);
     await waitText(d, '#signed-in-user', email);
-    const record = keychainRecord();
-    assert.ok(record, 'the session is in the keychain');
-    tokens = JSON.parse(record);
-    const leaks = filesContaining(process.env.HOME, [tokens.refresh_token, tokens.access_token].map((t) => Buffer.from(t)));
-    assert.deepEqual(leaks, [], 'no token in any file under $HOME (app data, webview storage, caches)');
+    assert.ok(keychainKey(), 'the vault key is in the keychain');
+    tokens = openVault();
+    assert.equal(tokens.user.email, email);
+    const needles = [tokens.refresh_token, tokens.access_token].map((t) => Buffer.from(t));
+    assert.deepEqual(filesContaining(process.env.HOME, needles), [], 'no token in clear in any file under $HOME (vault, webview storage, caches)');
   } finally {
     await d.quit();
   }
@@ -50,7 +52,8 @@ test('sign in, quit, relaunch restores the session from the keychain, sign out r
     await (await waitFor(d, '#sign-out')).click();
     await waitFor(d, '#email');
     await screenshot(d, 'signed-out');
-    assert.equal(keychainRecord(), null, 'the keychain entry is gone');
+    assert.equal(keychainKey(), null, 'the keychain entry is gone');
+    assert.equal(vaultFileExists(), false, 'the vault file is gone');
     const reply = await fetch(`${authUrl}/token?grant_type=refresh_token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', apikey: process.env.LATCHKEY_SUPABASE_ANON_KEY },
@@ -59,6 +62,8 @@ test('sign in, quit, relaunch restores the session from the keychain, sign out r
     assert.equal(reply.status, 400);
     // GoTrue answers either code for a refresh token whose session /logout deleted (docs: supabase-auth-server.md §1c).
     assert.ok(REVOKED.includes((await reply.json()).error_code), 'the server session was revoked');
+    const logged = driver.logs();
+    assert.ok(!logged.includes(Buffer.from(tokens.refresh_token)) && !logged.includes(Buffer.from(tokens.access_token)), 'no token in the app logs');
   } finally {
     await d.quit();
   }

@@ -1,12 +1,14 @@
-//! Shared helpers for the core's integration tests: the real keychain, the real local stack, and a request counter.
+//! Shared helpers for the integration tests: the real keychain, the real local stack, private data dirs, a request counter.
 #![allow(dead_code)]
 
 use latchkey_core::api::{AuthApi, Grant, LogoutScope};
 use latchkey_core::secret::{AccessToken, RefreshToken};
-use latchkey_core::{AuthError, KeyringStore};
+use latchkey_core::{AuthError, KeyringStore, SystemClock, Vault, VaultLock};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A keychain service name private to one test, so tests never share an entry.
 pub fn service(test: &str) -> String {
@@ -15,7 +17,21 @@ pub fn service(test: &str) -> String {
 
 pub fn keyring(test: &str) -> KeyringStore {
     require_secret_service();
-    KeyringStore::new(&service(test), "session")
+    KeyringStore::new(&service(test))
+}
+
+/// An empty data directory private to one test.
+pub fn data_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("latchkey-it-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The test's vault over the real keychain, holding the lock (as the app does).
+pub fn vault(test: &str, dir: &Path) -> Vault<KeyringStore, SystemClock> {
+    let lock = VaultLock::acquire(dir, Duration::from_secs(5)).expect("vault lock");
+    Vault::new(dir, keyring(test), SystemClock, Some(lock))
 }
 
 /// Fails loudly outside a D-Bus session: these tests need the real Secret Service.
@@ -26,10 +42,27 @@ pub fn require_secret_service() {
     );
 }
 
-/// What `secret-tool` (a separate Secret Service client) finds for the entry.
-pub fn secret_tool_lookup(service: &str) -> Option<String> {
-    let out = Command::new("secret-tool").args(["lookup", "service", service, "username", "session"]).output().expect("secret-tool runs");
+/// What `secret-tool` (a separate Secret Service client) finds for an entry.
+pub fn secret_tool_lookup(service: &str, account: &str) -> Option<String> {
+    let out = Command::new("secret-tool").args(["lookup", "service", service, "username", account]).output().expect("secret-tool runs");
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Every file under `dir` containing any of `needles`.
+pub fn files_containing(dir: &Path, needles: &[&str]) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return hits };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            hits.extend(files_containing(&path, needles));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            if needles.iter().any(|n| bytes.windows(n.len()).any(|w| w == n.as_bytes())) {
+                hits.push(path);
+            }
+        }
+    }
+    hits
 }
 
 pub fn env(name: &str) -> String {

@@ -1,0 +1,57 @@
+//! A locked keyring (gnome-keyring restarted without unlocking): reported as locked at once, healthy data untouched.
+//! It locks its D-Bus session's keyring, so scripts/test runs it alone in a session of its own.
+
+#[path = "cli_support.rs"]
+mod cli;
+
+use cli::{data_dir, json, latchkey, run};
+use latchkey_core::secret::{AccessToken, RefreshToken};
+use latchkey_core::session::User;
+use latchkey_core::{KeyringStore, Session, SessionStore, SystemClock, Vault, VaultLock, APP_ID};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// Replaces the session's gnome-keyring daemon; without `unlock_with` the login keyring comes up locked.
+fn restart_keyring(unlock_with: Option<&str>) {
+    let mut cmd = Command::new("gnome-keyring-daemon");
+    cmd.args(["--replace", "--components=secrets"]).stdout(Stdio::null()).stderr(Stdio::null());
+    if unlock_with.is_some() {
+        cmd.arg("--unlock").stdin(Stdio::piped());
+    } else {
+        cmd.stdin(Stdio::null());
+    }
+    let mut child = cmd.spawn().expect("gnome-keyring-daemon");
+    if let Some(pw) = unlock_with {
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), pw.as_bytes()).unwrap();
+    }
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn a_locked_keychain_is_reported_without_hanging_and_the_vault_survives() {
+    let password = std::env::var("LATCHKEY_KEYRING_PW").expect("run through scripts/lib/isolated");
+    let dir = data_dir("locked");
+    let session = Session {
+        access_token: AccessToken::new("locked-access".into()),
+        refresh_token: RefreshToken::new("locked-refresh".into()),
+        access_expires_at: 4_102_444_800,
+        session_id: None,
+        user: User { id: "u".into(), email: "locked@example.com".into() },
+        signed_in_at: 1_700_000_000,
+        last_refresh_at: None,
+    };
+    let lock = VaultLock::acquire(&dir, Duration::from_secs(1)).unwrap();
+    Vault::new(&dir, KeyringStore::new(APP_ID), SystemClock, Some(lock)).save(&session).unwrap();
+
+    restart_keyring(None);
+    let status = json(&run(latchkey(&dir, &["status", "--json"])));
+    assert_eq!(status["state"], serde_json::json!({"status":"signed_out","reason":"storage_unavailable"}));
+    let doctor = run(latchkey(&dir, &["doctor", "--json"]));
+    assert_eq!(doctor.status.code(), Some(1));
+    assert_eq!(json(&doctor)["keychain"]["canary"], "keychain_locked");
+    assert_eq!(cli::quarantined(&dir), 0, "a locked keychain never condemns a healthy vault");
+
+    restart_keyring(Some(&password));
+    let status = json(&run(latchkey(&dir, &["status", "--json"])));
+    assert_eq!(status["state"]["user"]["email"], "locked@example.com", "once unlocked, the session is back");
+}
