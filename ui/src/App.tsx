@@ -16,6 +16,7 @@ export function App() {
           user={session.user!}
           accessExpiresAt={session.accessExpiresAt!}
           signedInAt={session.signedInAt!}
+          persistence={session.persistence!}
           error={session.error}
           pending={session.pending}
           onSignOut={() => void session.signOut()}

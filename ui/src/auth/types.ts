@@ -24,6 +24,8 @@ export type StateView =
       accessExpiresAt: number;
       /** Unix seconds. */
       signedInAt: number;
+      /** Where the session is kept: the keychain-rooted vault, or this process only. */
+      persistence: Persistence;
     }
   | { status: "signed_out"; reason: SignedOutReason | null };
 
@@ -59,6 +61,8 @@ export type KnownAuthErrorCode =
   | "keychain_locked"
   | "not_signed_in"
   | "internal";
+
+export type Persistence = "keychain" | "memory_only";
 
 /** Shape of a rejected command promise. */
 export interface AuthError {
@@ -101,7 +105,8 @@ export function isStateView(value: unknown): value is StateView {
         typeof user.id === "string" &&
         typeof user.email === "string" &&
         typeof value.accessExpiresAt === "number" &&
-        typeof value.signedInAt === "number"
+        typeof value.signedInAt === "number" &&
+        (value.persistence === "keychain" || value.persistence === "memory_only")
       );
     }
     case "signed_out":

@@ -1,6 +1,6 @@
 import { useContext, useMemo } from "react";
 import { AuthContext } from "./context";
-import type { AuthError, AuthStatus, AuthUser, SignedOutReason } from "./types";
+import type { AuthError, AuthStatus, AuthUser, Persistence, SignedOutReason } from "./types";
 
 export interface Session {
   status: AuthStatus;
@@ -9,6 +9,8 @@ export interface Session {
   accessExpiresAt: number | null;
   /** Unix seconds, or null when not signed in. */
   signedInAt: number | null;
+  /** Where the session is kept, or null when not signed in. */
+  persistence: Persistence | null;
   /** Why the user is signed out (null when signed in, initializing, or never signed in). */
   reason: SignedOutReason | null;
   /** Error from the last failed action, or null. */
@@ -36,6 +38,7 @@ export function useSession(): Session {
       user: signedIn ? signedIn.user : null,
       accessExpiresAt: signedIn ? signedIn.accessExpiresAt : null,
       signedInAt: signedIn ? signedIn.signedInAt : null,
+      persistence: signedIn ? signedIn.persistence : null,
       reason: view.status === "signed_out" ? view.reason : null,
       error: state.error,
       pending: state.pending !== null,

@@ -1,10 +1,11 @@
 import { errorMessage } from "../auth/messages";
-import type { AuthError, AuthUser } from "../auth/types";
+import type { AuthError, AuthUser, Persistence } from "../auth/types";
 
 interface Props {
   user: AuthUser;
   accessExpiresAt: number;
   signedInAt: number;
+  persistence: Persistence;
   error: AuthError | null;
   pending: boolean;
   onSignOut: () => void;
@@ -25,7 +26,7 @@ function Timestamp({ seconds }: { seconds: number }) {
   return <time dateTime={date.toISOString()}>{formatUnixSeconds(seconds)}</time>;
 }
 
-export function HomeScreen({ user, accessExpiresAt, signedInAt, error, pending, onSignOut }: Props) {
+export function HomeScreen({ user, accessExpiresAt, signedInAt, persistence, error, pending, onSignOut }: Props) {
   return (
     <main className="screen">
       <section className="card" aria-labelledby="signed-in-user">
@@ -33,6 +34,13 @@ export function HomeScreen({ user, accessExpiresAt, signedInAt, error, pending, 
         <h1 id="signed-in-user" className="card-title">
           Signed in as <span className="email">{user.email}</span>
         </h1>
+
+        {persistence === "memory_only" && (
+          <div id="memory-only" className="notice notice-info" role="status">
+            Your system keychain isn't available, so this session is kept in memory only: you will need to sign
+            in again after Latchkey quits. Run <code>latchkey doctor</code> to see why.
+          </div>
+        )}
 
         {error && (
           <div id="auth-error" className="notice notice-error" role="alert">

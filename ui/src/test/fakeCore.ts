@@ -34,11 +34,12 @@ export function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-export const SIGNED_IN: StateView = {
+export const SIGNED_IN: StateView & { status: "signed_in" } = {
   status: "signed_in",
   user: { id: "00000000-0000-4000-8000-000000000001", email: "demo@latchkey.local" },
   accessExpiresAt: 1764300000,
   signedInAt: 1764290000,
+  persistence: "keychain",
 };
 
 export function signedOut(reason: (StateView & { status: "signed_out" })["reason"]): StateView {

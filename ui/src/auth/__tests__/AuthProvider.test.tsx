@@ -74,6 +74,14 @@ describe("AuthProvider: startup", () => {
     expect(screen.getByText("Access token expires")).toBeTruthy();
     expect(screen.getByText("Signed in at")).toBeTruthy();
     expect(byId("sign-out")!.textContent).toBe("Sign out");
+    expect(byId("memory-only")).toBeNull();
+  });
+
+  it("says so when the session is kept in memory only", async () => {
+    new FakeCore({ seq: 1, state: { ...SIGNED_IN, persistence: "memory_only" } });
+    renderApp();
+    await homeScreen();
+    expect(byId("memory-only")!.textContent).toContain("kept in memory only");
   });
 
   it("applies a snapshot of a never-signed-in user without a notice", async () => {

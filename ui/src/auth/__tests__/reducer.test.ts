@@ -7,6 +7,7 @@ const signedIn: StateView = {
   user: { id: "u1", email: "demo@latchkey.local" },
   accessExpiresAt: 1764300000,
   signedInAt: 1764290000,
+  persistence: "keychain",
 };
 const signedOutUser: StateView = { status: "signed_out", reason: "user" };
 const signedOutNull: StateView = { status: "signed_out", reason: null };
