@@ -148,8 +148,8 @@ EOF
 $SUDO install -D -m 644 "$work/policy.json" "$POLICY"
 headless timeout 30 "$BIN" policy --json >"$work/policy.out" 2>"$work/policy.err"
 rc=$?
-got="$(json_get "$work/policy.out" 'j.values.max_session_age' 2>&1)"
-if [ "$rc" = 0 ] && [ "$got" = '{"value":"1m30s","source":"managed","locked":true}' ]; then
+got="$(json_get "$work/policy.out" '(({value, source, locked}) => [value, source, locked])(j.values.max_session_age)' 2>&1)"
+if [ "$rc" = 0 ] && [ "$got" = '["1m30s","managed",true]' ]; then
   pass "latchkey policy --json: max_session_age $got"
 else
   fail "latchkey policy --json (exit $rc): max_session_age=$got $(head -c 300 "$work/policy.err" | tr '\n' ' ')"

@@ -50,8 +50,8 @@ pub trait AuthApi: Send + Sync + 'static {
 /// GoTrue over HTTPS (or loopback HTTP), at `<project>/auth/v1`.
 #[derive(Clone)]
 pub struct GoTrue {
-    http: reqwest::Client,
-    auth_url: String,
+    pub(crate) http: reqwest::Client,
+    pub(crate) auth_url: String,
     anon_key: String,
 }
 
@@ -66,14 +66,14 @@ impl GoTrue {
         GoTrue { http, auth_url: auth_url.trim_end_matches('/').into(), anon_key: anon_key.into() }
     }
 
-    async fn token(&self, grant_type: &str, body: serde_json::Value) -> Result<Grant, AuthError> {
+    pub(crate) async fn token(&self, grant_type: &str, body: serde_json::Value) -> Result<Grant, AuthError> {
         let url = format!("{}/token?grant_type={grant_type}", self.auth_url);
         let reply = self.send(self.http.post(&url).json(&body)).await?;
         parse_grant(&reply.bytes().await.map_err(|e| self.unreachable(e))?)
     }
 
     /// Sends with the `apikey` header; non-2xx replies become `AuthError::Server`.
-    async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, AuthError> {
+    pub(crate) async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, AuthError> {
         let reply = req.header("apikey", &self.anon_key).send().await.map_err(|e| self.unreachable(e))?;
         if reply.status().is_success() {
             return Ok(reply);

@@ -153,7 +153,8 @@ impl Config {
     ) -> Result<Self, ConfigError> {
         let data_dir = match env("LATCHKEY_DATA_DIR") {
             Some(dir) => PathBuf::from(dir),
-            None => dirs::data_dir().ok_or(ConfigError::NoDataDir)?.join(crate::APP_ID),
+            // The local (non-roaming) data dir: on Windows %LOCALAPPDATA%, so the vault never roams.
+            None => dirs::data_local_dir().ok_or(ConfigError::NoDataDir)?.join(crate::APP_ID),
         };
         let (override_path, refused) = match policy::policy_path_override(env(policy::POLICY_PATH_ENV), allow_policy_override) {
             Ok(p) => (p, None),
