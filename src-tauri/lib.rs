@@ -60,6 +60,10 @@ pub fn run() {
             forward_events(app.handle().clone(), &handle);
             app.manage(CoreTask(tauri::async_runtime::spawn(task)));
             app.manage(handle);
+            tauri::async_runtime::spawn_blocking(|| {
+                let report = latchkey_core::keychain::self_test(&KeyringStore::new(APP_ID));
+                tracing::info!(backend = report.backend, provider = ?report.provider, canary = %report.canary, "keychain self-test");
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -1,6 +1,7 @@
 // The real window: sign in, quit, relaunch and find the session restored from the keychain, sign out.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { startDriver, launch, waitFor, waitText, signIn, filesContaining, status, screenshot } from './harness.mjs';
 import { keychainKey, openVault, vaultFileExists } from './vault.mjs';
 
@@ -45,6 +46,10 @@ test('sign in, quit, relaunch restores the session from the keychain, sign out r
   try {
     await waitText(d, '#signed-in-user', email);
     await screenshot(d, 'signed-in-restored');
+    // Single instance: a second launch hands over to this window and exits at once, never touching the vault.
+    const second = spawnSync(process.env.LATCHKEY_APP_BIN, [], { timeout: 30000, encoding: 'utf8' });
+    assert.equal(second.status, 0, `second launch: ${second.error ?? second.stderr}`);
+    await waitText(d, '#signed-in-user', email);
     const shown = status();
     assert.equal(JSON.parse(shown).state.status, 'signed_in');
     assert.ok(!shown.includes(tokens.refresh_token) && !shown.includes(tokens.access_token), 'status prints no token');
