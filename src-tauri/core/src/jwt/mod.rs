@@ -185,7 +185,7 @@ impl<S: KeySource> JwtVerifier<S> {
         }
         let claims: Claims =
             serde_json::from_value(value).map_err(|_| invalid("the access token's claims have the wrong types"))?;
-        if !claims.aud.iter().any(|a| *a == self.options.audience) {
+        if !claims.aud.contains(&self.options.audience) {
             return Err(invalid(format!("the access token is not for audience `{}`", self.options.audience)));
         }
         if let Some(issuer) = &self.options.issuer {
@@ -216,7 +216,7 @@ impl<S: KeySource> JwtVerifier<S> {
             self.refill(&mut cache, now).await?;
         }
         Ok(match find(&cache.keys, kid) {
-            Some(jwk) => KeyLookup::Found(jwk.clone()),
+            Some(jwk) => KeyLookup::Found(Box::new(jwk.clone())),
             None if cache.keys.is_empty() => KeyLookup::NoKeys,
             None => KeyLookup::Unknown,
         })
@@ -233,7 +233,7 @@ impl<S: KeySource> JwtVerifier<S> {
 }
 
 enum KeyLookup {
-    Found(Jwk),
+    Found(Box<Jwk>),
     NoKeys,
     Unknown,
 }
