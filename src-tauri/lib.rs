@@ -3,7 +3,9 @@
 pub mod cli;
 mod commands;
 
-use latchkey_core::{Config, GoTrue, KeyringStore, SessionHandle, SystemClock, Vault, VaultLock, APP_ID};
+use latchkey_core::policy::SessionPersistence;
+use latchkey_core::vault::MemoryStore;
+use latchkey_core::{Config, GoTrue, KeyringStore, SessionHandle, SessionStore, Settings, SystemClock, Vault, VaultLock, APP_ID};
 use std::future::Future;
 use std::time::Duration;
 use tauri::{Emitter, Manager, RunEvent};
@@ -19,10 +21,14 @@ pub fn vault(config: &Config, lock: Option<VaultLock>) -> Vault<KeyringStore, Sy
     Vault::new(&config.data_dir, KeyringStore::new(APP_ID), SystemClock, lock)
 }
 
-/// The production core: GoTrue over HTTP, the vault, the system clock.
+/// The production core: GoTrue over HTTP, the vault (or memory, if policy says so), the system clock.
 pub fn build_core(config: &Config, lock: Option<VaultLock>) -> (SessionHandle, impl Future<Output = ()> + Send + 'static) {
     let api = GoTrue::new(&config.auth_url, &config.anon_key);
-    latchkey_core::start(api, vault(config, lock), SystemClock)
+    let store: Box<dyn SessionStore> = match config.session_persistence {
+        SessionPersistence::Keychain => Box::new(vault(config, lock)),
+        SessionPersistence::MemoryOnly => Box::new(MemoryStore::default()),
+    };
+    latchkey_core::start(api, store, SystemClock, Settings::from_config(config))
 }
 
 /// Logs go to stderr; `RUST_LOG` tunes them. No secret is ever formatted into a log line.
@@ -70,6 +76,8 @@ pub fn run() {
             commands::get_auth_state,
             commands::sign_in_with_password,
             commands::sign_out,
+            commands::get_access_token,
+            commands::touch,
             commands::get_keychain_backend,
         ])
         .build(tauri::generate_context!())

@@ -22,7 +22,7 @@ fn sign_in_status_doctor_and_sign_out_through_the_cli() {
 
     let status = run(latchkey(&dir, &["status", "--json"]));
     let shown = String::from_utf8_lossy(&status.stdout).to_string();
-    assert_eq!(json(&status)["state"]["status"], "signed_in");
+    assert_eq!(json(&status)["state"], "signed_in");
     assert!(!shown.contains(tokens.refresh_token.expose()) && !shown.contains(tokens.access_token.expose()));
 
     let doctor = run(latchkey(&dir, &["doctor", "--json"]));
@@ -34,7 +34,7 @@ fn sign_in_status_doctor_and_sign_out_through_the_cli() {
     let out = run(latchkey(&dir, &["sign-out"]));
     assert_eq!(out.status.code(), Some(0));
     assert!(!dir.join(FILE).exists());
-    assert_eq!(json(&run(latchkey(&dir, &["status", "--json"])))["state"]["status"], "signed_out");
+    assert_eq!(json(&run(latchkey(&dir, &["status", "--json"])))["state"], "signed_out");
 }
 
 #[test]
@@ -80,7 +80,7 @@ fn a_damaged_vault_is_reported_then_set_aside_and_a_new_sign_in_works() {
     std::fs::write(dir.join(FILE), b"{\"format\":\"latchkey-vault\",\"sch").unwrap();
 
     let status = json(&run(latchkey(&dir, &["status", "--json"])));
-    assert_eq!(status["state"], serde_json::json!({"status":"signed_out","reason":"storage_corrupt"}));
+    assert_eq!((status["state"].as_str(), status["reason"].as_str()), (Some("signed_out"), Some("storage_corrupt")));
     assert!(dir.join(FILE).exists(), "status is read-only: it never moves the file");
 
     assert_eq!(spawn_sign_in(&dir, &email, &password).wait().unwrap().code(), Some(0));

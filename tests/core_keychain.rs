@@ -7,7 +7,7 @@ use latchkey_core::api::{AuthApi, Grant, LogoutScope};
 use latchkey_core::secret::{AccessToken, RefreshToken};
 use latchkey_core::session::User;
 use latchkey_core::vault::{sealed::VaultKey, FILE, KEY_ACCOUNT};
-use latchkey_core::{keychain, AuthError, Corruption, EventKind, KeyStore, Session, SessionStore, StateView, SystemClock};
+use latchkey_core::{keychain, AuthError, Corruption, EventKind, KeyStore, Session, SessionStore, Settings, StateView, SystemClock};
 use secrecy::SecretString;
 use std::path::Path;
 
@@ -23,6 +23,9 @@ impl AuthApi for NoNetwork {
     }
     async fn logout(&self, _: &AccessToken, _: LogoutScope) -> Result<(), AuthError> {
         panic!("network used")
+    }
+    async fn fetch_user(&self, _: &AccessToken) -> Result<User, AuthError> {
+        Err(AuthError::Unreachable { url: "none".into(), detail: "this test has no network".into() })
     }
 }
 
@@ -69,13 +72,14 @@ fn the_keychain_holds_only_a_small_key_and_secret_tool_sees_it() {
 #[tokio::test]
 async fn a_fresh_core_restores_the_saved_session_without_network() {
     let dir = support::data_dir("restore");
-    support::vault("restore", &dir).save(&session(1_700_000_000)).unwrap();
-    let (handle, task) = latchkey_core::start(NoNetwork, support::vault("restore", &dir), SystemClock);
+    let signed_in_at = latchkey_core::Clock::now_unix(&SystemClock) - 60; // inside the 24 h deadline
+    support::vault("restore", &dir).save(&session(signed_in_at)).unwrap();
+    let (handle, task) = latchkey_core::start(NoNetwork, support::vault("restore", &dir), SystemClock, Settings::default());
     let mut events = handle.subscribe();
     tokio::spawn(task);
     let first = events.recv().await.unwrap();
     assert_eq!((first.seq, first.event), (1, EventKind::InitialSession));
-    assert!(matches!(&first.state, StateView::SignedIn { user, signed_in_at: 1_700_000_000, .. } if user.email == "kc@example.com"));
+    assert!(matches!(&first.state, StateView::SignedIn { user, signed_in_at: at, .. } if user.email == "kc@example.com" && *at == signed_in_at));
 }
 
 #[test]

@@ -5,7 +5,8 @@ mod support;
 
 use latchkey_core::api::{AuthApi, GoTrue};
 use latchkey_core::vault::{FILE, KEY_ACCOUNT};
-use latchkey_core::{EventKind, SessionHandle, SessionStore, StateView, SystemClock};
+use latchkey_core::api::LogoutScope;
+use latchkey_core::{EventKind, SessionHandle, SessionStore, Settings, StateView, SystemClock};
 use std::io::{Read, Write};
 use support::{env, Counting};
 
@@ -18,7 +19,7 @@ fn demo() -> (String, String) {
 }
 
 async fn boot<A: AuthApi>(api: A, test: &str) -> SessionHandle {
-    let (handle, task) = latchkey_core::start(api, support::vault(test, &support::data_dir(test)), SystemClock);
+    let (handle, task) = latchkey_core::start(api, support::vault(test, &support::data_dir(test)), SystemClock, Settings::default());
     tokio::spawn(task);
     handle.initialized().await;
     handle
@@ -28,7 +29,7 @@ async fn boot<A: AuthApi>(api: A, test: &str) -> SessionHandle {
 async fn password_sign_in_is_sealed_in_the_vault_and_restored_by_a_fresh_core() {
     let (email, password) = demo();
     let dir = support::data_dir("restart");
-    let (first, task) = latchkey_core::start(gotrue(), support::vault("restart", &dir), SystemClock);
+    let (first, task) = latchkey_core::start(gotrue(), support::vault("restart", &dir), SystemClock, Settings::default());
     let running = tokio::spawn(task);
     first.initialized().await;
     let mut events = first.subscribe();
@@ -43,27 +44,30 @@ async fn password_sign_in_is_sealed_in_the_vault_and_restored_by_a_fresh_core() 
 
     // The restart: a new core over the same vault, counting every request.
     let api = Counting::new(gotrue());
-    let (second, task) = latchkey_core::start(api.clone(), support::vault("restart", &dir), SystemClock);
+    let (second, task) = latchkey_core::start(api.clone(), support::vault("restart", &dir), SystemClock, Settings::default());
+    api.engine.set(second.watch()).unwrap();
     let mut events = second.subscribe();
     tokio::spawn(task);
     let initial = events.recv().await.unwrap();
     assert_eq!((initial.seq, initial.event), (1, EventKind::InitialSession));
     assert!(matches!(&initial.state, StateView::SignedIn { user, .. } if user.email == email), "{:?}", initial.state);
-    assert_eq!(api.count(), 0, "INITIAL_SESSION must come before any network call");
-    second.sign_out().await.unwrap();
+    api.requested.notified().await; // the revocation check (GET /user) that follows INITIAL_SESSION
+    let seqs = api.seq_at_request.lock().unwrap().clone();
+    assert!(seqs.iter().all(|&seq| seq >= 1), "a request came before INITIAL_SESSION: {seqs:?}");
+    second.sign_out(LogoutScope::Local).await.unwrap();
 }
 
 #[tokio::test]
 async fn sign_out_removes_the_key_and_the_file_and_revokes_the_server_session() {
     let (email, password) = demo();
     let dir = support::data_dir("signout");
-    let (core, task) = latchkey_core::start(gotrue(), support::vault("signout", &dir), SystemClock);
+    let (core, task) = latchkey_core::start(gotrue(), support::vault("signout", &dir), SystemClock, Settings::default());
     tokio::spawn(task);
     core.initialized().await;
     core.sign_in_with_password(email, password).await.unwrap();
     let saved = latchkey_core::Vault::new(&dir, support::keyring("signout"), SystemClock, None).load().unwrap().unwrap();
 
-    core.sign_out().await.unwrap();
+    core.sign_out(LogoutScope::Local).await.unwrap();
     assert_eq!(support::secret_tool_lookup(&support::service("signout"), KEY_ACCOUNT), None, "keychain entry removed");
     assert!(!dir.join(FILE).exists(), "vault file removed");
     assert_eq!(
@@ -105,7 +109,7 @@ async fn a_malformed_reply_is_malformed_response_and_nothing_is_saved() {
         let _ = write!(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
     });
     let dir = support::data_dir("malformed");
-    let (core, task) = latchkey_core::start(GoTrue::new(&format!("http://127.0.0.1:{port}/auth/v1"), "k"), support::vault("malformed", &dir), SystemClock);
+    let (core, task) = latchkey_core::start(GoTrue::new(&format!("http://127.0.0.1:{port}/auth/v1"), "k"), support::vault("malformed", &dir), SystemClock, Settings::default());
     tokio::spawn(task);
     core.initialized().await;
     let err = core.sign_in_with_password("a@b.c".into(), "pw".into()).await.unwrap_err();

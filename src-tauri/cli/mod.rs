@@ -45,8 +45,18 @@ enum Command {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
-    /// Signs out this device: clears the vault, then ends the server session.
-    SignOut,
+    /// Signs out: clears the vault, then ends the server session(s).
+    SignOut {
+        /// local (this device), global (everywhere) or others (other devices).
+        #[arg(long, default_value = "local")]
+        scope: String,
+    },
+    /// Runs the session engine headless and prints every auth event as one JSON line.
+    Watch {
+        /// JSON lines (the only format).
+        #[arg(long)]
+        json: bool,
+    },
     /// Every effective setting with its source (managed policy, environment, user, recommended, default).
     Policy {
         #[arg(long)]
@@ -83,7 +93,8 @@ pub fn run(parsed: Result<Cli, clap::Error>) -> i32 {
             Command::Status { json } => status::run(&config, json).await,
             Command::Doctor { json } => doctor::run(&config, json).await,
             Command::SignIn { email, .. } => session::sign_in(&config, email).await,
-            Command::SignOut => session::sign_out(&config).await,
+            Command::SignOut { scope } => session::sign_out(&config, Some(scope)).await,
+            Command::Watch { .. } => session::watch(&config).await,
             Command::Policy { json } => policy(&config, json),
         }
     })

@@ -2,6 +2,35 @@
 
 use super::{exit, fail};
 use latchkey_core::{AuthError, Config, SessionHandle, VaultLock};
+
+/// `latchkey watch`: runs the engine headless (it refreshes and enforces deadlines) and prints every event
+/// as one JSON line until interrupted or signed out. Holds the vault lock, like the window.
+pub async fn watch(config: &Config) -> i32 {
+    let dir = config.data_dir.clone();
+    let lock = match tokio::task::spawn_blocking(move || VaultLock::acquire(&dir, crate::LOCK_WAIT)).await {
+        Ok(Ok(lock)) => lock,
+        Ok(Err(e)) => return fail(&e),
+        Err(_) => return exit::FAILED,
+    };
+    let (handle, task) = crate::build_core(config, Some(lock));
+    let mut events = handle.subscribe();
+    tokio::spawn(task);
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Ok(event) => {
+                    println!("{}", serde_json::to_string(&event).expect("events serialize"));
+                    if event.event == latchkey_core::EventKind::SignedOut {
+                        return exit::OK;
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return exit::FAILED,
+            },
+            _ = tokio::signal::ctrl_c() => return exit::OK,
+        }
+    }
+}
 use std::io::BufRead;
 
 async fn locked_core(config: &Config) -> Result<SessionHandle, AuthError> {
@@ -14,7 +43,7 @@ async fn locked_core(config: &Config) -> Result<SessionHandle, AuthError> {
 }
 
 fn print_state(handle: &SessionHandle) {
-    println!("{}", serde_json::to_string(&handle.snapshot().state).expect("state serializes"));
+    println!("{}", super::status::describe_json(&handle.snapshot()));
 }
 
 pub async fn sign_in(config: &Config, email: String) -> i32 {
@@ -38,10 +67,14 @@ pub async fn sign_in(config: &Config, email: String) -> i32 {
     }
 }
 
-pub async fn sign_out(config: &Config) -> i32 {
+pub async fn sign_out(config: &Config, scope: Option<String>) -> i32 {
+    let scope = match crate::commands::parse_scope(scope.as_deref()) {
+        Ok(scope) => scope,
+        Err(e) => return fail(&e),
+    };
     let result = async {
         let core = locked_core(config).await?;
-        core.sign_out().await?;
+        core.sign_out(scope).await?;
         Ok::<_, AuthError>(core)
     };
     match result.await {

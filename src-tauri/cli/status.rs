@@ -1,14 +1,17 @@
 //! `latchkey status`: reads the vault without writing it (so it works while the app runs), never prints a token.
 
-use latchkey_core::{Clock, Config, StateView, SystemClock};
-use serde_json::json;
+use latchkey_core::{Clock, Config, Snapshot, StateView, SystemClock};
+use serde_json::{json, Value};
+use std::time::{Duration, UNIX_EPOCH};
 
 pub async fn run(config: &Config, as_json: bool) -> i32 {
     let (handle, task) = crate::build_core(config, None);
     tokio::spawn(task);
     let snapshot = handle.initialized().await;
     if as_json {
-        let out = json!({ "version": env!("CARGO_PKG_VERSION"), "seq": snapshot.seq, "state": snapshot.state, "config": config });
+        let mut out = describe_json(&snapshot);
+        out["version"] = json!(env!("CARGO_PKG_VERSION"));
+        out["config"] = json!(config);
         println!("{}", serde_json::to_string_pretty(&out).expect("status serializes"));
     } else {
         println!("Session:  {}", describe(&snapshot.state, SystemClock.now_unix()));
@@ -16,6 +19,31 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
         println!("Data:     {}", config.data_dir.display());
     }
     super::exit::OK
+}
+
+fn rfc3339(unix: i64) -> Value {
+    json!(humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix.max(0) as u64)).to_string())
+}
+
+/// The stable status object (docs/cli.md): `state` is `signed_in` | `expired` | `signed_out` | `initializing`.
+pub fn describe_json(snapshot: &Snapshot) -> Value {
+    let base = json!({ "seq": snapshot.seq, "user": null, "reason": null });
+    let extra = match &snapshot.state {
+        StateView::Initializing => json!({ "state": "initializing" }),
+        StateView::SignedIn { user, access_expires_at, signed_in_at, persistence, freshness, deadline_at, next_refresh_at } => json!({
+            "state": "signed_in", "user": user, "persistence": persistence, "freshness": freshness,
+            "signed_in_at": rfc3339(*signed_in_at), "access_expires_at": rfc3339(*access_expires_at),
+            "next_refresh_at": rfc3339(*next_refresh_at), "deadline_at": rfc3339(*deadline_at),
+        }),
+        StateView::Expired { user, signed_in_at, persistence, deadline_at, next_retry_at } => json!({
+            "state": "expired", "user": user, "persistence": persistence, "signed_in_at": rfc3339(*signed_in_at),
+            "next_retry_at": rfc3339(*next_retry_at), "deadline_at": rfc3339(*deadline_at),
+        }),
+        StateView::SignedOut { reason } => json!({ "state": "signed_out", "reason": reason }),
+    };
+    let mut out = base;
+    out.as_object_mut().expect("object").extend(extra.as_object().expect("object").clone());
+    out
 }
 
 pub(super) fn describe(state: &StateView, now: i64) -> String {
@@ -26,6 +54,7 @@ pub(super) fn describe(state: &StateView, now: i64) -> String {
             let access = if left > 0 { format!("access token valid for {}m{}s", left / 60, left % 60) } else { "access token expired".into() };
             format!("signed in as {} ({access})", user.email)
         }
+        StateView::Expired { user, .. } => format!("signed in as {}, access token expired, renewing", user.email),
         StateView::SignedOut { reason: Some(r) } => format!("signed out ({})", serde_json::to_value(r).unwrap_or_default().as_str().unwrap_or("?")),
         StateView::SignedOut { reason: None } => "signed out".into(),
     }
@@ -34,16 +63,34 @@ pub(super) fn describe(state: &StateView, now: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use latchkey_core::session::{Freshness, User};
     use latchkey_core::Persistence;
 
-    #[test]
-    fn status_text_names_the_user_but_no_token() {
-        let state = StateView::SignedIn {
-            user: latchkey_core::session::User { id: "u".into(), email: "a@b.c".into() },
+    fn signed_in() -> StateView {
+        StateView::SignedIn {
+            user: User { id: "u".into(), email: "a@b.c".into() },
             access_expires_at: 1_000 + 125,
             signed_in_at: 1_000,
             persistence: Persistence::Keychain,
-        };
-        assert_eq!(describe(&state, 1_000), "signed in as a@b.c (access token valid for 2m5s)");
+            freshness: Freshness::Fresh,
+            deadline_at: 1_000 + 86_400,
+            next_refresh_at: 1_060,
+        }
+    }
+
+    #[test]
+    fn status_text_names_the_user_but_no_token() {
+        assert_eq!(describe(&signed_in(), 1_000), "signed in as a@b.c (access token valid for 2m5s)");
+    }
+
+    #[test]
+    fn the_json_shape_is_stable() {
+        let out = describe_json(&Snapshot { seq: 3, state: signed_in() });
+        assert_eq!(out["state"], "signed_in");
+        assert_eq!(out["user"]["email"], "a@b.c");
+        assert_eq!(out["deadline_at"], "1970-01-02T00:16:40Z");
+        assert_eq!(out["reason"], Value::Null);
+        let out = describe_json(&Snapshot { seq: 4, state: StateView::SignedOut { reason: Some(latchkey_core::SignOutReason::Timeout) } });
+        assert_eq!((out["state"].as_str(), out["reason"].as_str(), out["user"].is_null()), (Some("signed_out"), Some("timeout"), true));
     }
 }

@@ -51,7 +51,7 @@ test('sign in, quit, relaunch restores the session from the keychain, sign out r
     assert.equal(second.status, 0, `second launch: ${second.error ?? second.stderr}`);
     await waitText(d, '#signed-in-user', email);
     const shown = status();
-    assert.equal(JSON.parse(shown).state.status, 'signed_in');
+    assert.equal(JSON.parse(shown).state, 'signed_in');
     assert.ok(!shown.includes(tokens.refresh_token) && !shown.includes(tokens.access_token), 'status prints no token');
 
     await (await waitFor(d, '#sign-out')).click();

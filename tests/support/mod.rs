@@ -3,7 +3,10 @@
 
 use latchkey_core::api::{AuthApi, Grant, LogoutScope};
 use latchkey_core::secret::{AccessToken, RefreshToken};
-use latchkey_core::{AuthError, KeyringStore, SystemClock, Vault, VaultLock};
+use latchkey_core::session::User;
+use latchkey_core::{AuthError, KeyringStore, Snapshot, SystemClock, Vault, VaultLock};
+use std::sync::{Mutex, OnceLock};
+use tokio::sync::{watch, Notify};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -69,33 +72,54 @@ pub fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run through scripts/test, which starts the local stack"))
 }
 
-/// Wraps an API and counts every request that reaches it.
+/// Wraps an API, counts every request that reaches it, and notes the engine's event `seq` at that moment.
 #[derive(Clone)]
 pub struct Counting<A> {
     pub inner: A,
     pub requests: Arc<AtomicUsize>,
+    /// Set after `start`: the engine's snapshots.
+    pub engine: Arc<OnceLock<watch::Receiver<Snapshot>>>,
+    /// The `seq` the engine had published when each request was made.
+    pub seq_at_request: Arc<Mutex<Vec<u64>>>,
+    pub requested: Arc<Notify>,
 }
 
 impl<A> Counting<A> {
     pub fn new(inner: A) -> Self {
-        Counting { inner, requests: Arc::new(AtomicUsize::new(0)) }
+        Counting {
+            inner,
+            requests: Arc::new(AtomicUsize::new(0)),
+            engine: Arc::new(OnceLock::new()),
+            seq_at_request: Arc::new(Mutex::new(Vec::new())),
+            requested: Arc::new(Notify::new()),
+        }
     }
     pub fn count(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
+    }
+    fn note(&self) {
+        let seq = self.engine.get().map_or(0, |rx| rx.borrow().seq);
+        self.seq_at_request.lock().unwrap().push(seq);
+        self.requests.fetch_add(1, Ordering::SeqCst);
+        self.requested.notify_one();
     }
 }
 
 impl<A: AuthApi> AuthApi for Counting<A> {
     async fn password_grant(&self, email: &str, password: &str) -> Result<Grant, AuthError> {
-        self.requests.fetch_add(1, Ordering::SeqCst);
+        self.note();
         self.inner.password_grant(email, password).await
     }
     async fn refresh_grant(&self, token: &RefreshToken) -> Result<Grant, AuthError> {
-        self.requests.fetch_add(1, Ordering::SeqCst);
+        self.note();
         self.inner.refresh_grant(token).await
     }
     async fn logout(&self, token: &AccessToken, scope: LogoutScope) -> Result<(), AuthError> {
-        self.requests.fetch_add(1, Ordering::SeqCst);
+        self.note();
         self.inner.logout(token, scope).await
+    }
+    async fn fetch_user(&self, token: &AccessToken) -> Result<User, AuthError> {
+        self.note();
+        self.inner.fetch_user(token).await
     }
 }

@@ -1,6 +1,8 @@
 //! The only code that speaks GoTrue's HTTP protocol; every reply is either a typed value or a typed `AuthError`.
 
 use crate::error::AuthError;
+use crate::flows::{OtpKind, SignUp};
+use crate::pkce::AuthCode;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::session::{Session, User};
 use serde::Deserialize;
@@ -45,6 +47,38 @@ pub trait AuthApi: Send + Sync + 'static {
     fn password_grant(&self, email: &str, password: &str) -> impl Future<Output = Result<Grant, AuthError>> + Send;
     fn refresh_grant(&self, token: &RefreshToken) -> impl Future<Output = Result<Grant, AuthError>> + Send;
     fn logout(&self, token: &AccessToken, scope: LogoutScope) -> impl Future<Output = Result<(), AuthError>> + Send;
+    /// `GET /user`: who the token belongs to; fails once the session was ended elsewhere.
+    fn fetch_user(&self, token: &AccessToken) -> impl Future<Output = Result<User, AuthError>> + Send;
+
+    // The flows below have defaults so that test doubles need only the four calls above.
+
+    /// Where `/authorize` lives, for OAuth URLs.
+    fn auth_url(&self) -> &str {
+        ""
+    }
+    fn sign_up(&self, _email: &str, _password: &str, _redirect_to: &str) -> impl Future<Output = Result<SignUp, AuthError>> + Send {
+        async { Err(unsupported()) }
+    }
+    /// E-mails a code and a PKCE magic link.
+    fn send_email_code(&self, _email: &str, _create_user: bool, _redirect_to: &str, _challenge: &str) -> impl Future<Output = Result<(), AuthError>> + Send {
+        async { Err(unsupported()) }
+    }
+    fn verify_email_code(&self, _email: &str, _code: &str) -> impl Future<Output = Result<Grant, AuthError>> + Send {
+        async { Err(unsupported()) }
+    }
+    fn exchange_code(&self, _code: AuthCode) -> impl Future<Output = Result<Grant, AuthError>> + Send {
+        async { Err(unsupported()) }
+    }
+    fn recover(&self, _email: &str, _redirect_to: &str, _challenge: &str) -> impl Future<Output = Result<(), AuthError>> + Send {
+        async { Err(unsupported()) }
+    }
+    fn update_password(&self, _token: &AccessToken, _password: &str) -> impl Future<Output = Result<User, AuthError>> + Send {
+        async { Err(unsupported()) }
+    }
+}
+
+fn unsupported() -> AuthError {
+    AuthError::Server { status: 0, code: "unsupported".into(), message: "this sign-in method is not available".into() }
 }
 
 /// GoTrue over HTTPS (or loopback HTTP), at `<project>/auth/v1`.
@@ -79,6 +113,10 @@ impl GoTrue {
             return Ok(reply);
         }
         let status = reply.status().as_u16();
+        if status == 429 {
+            let retry_after_secs = reply.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+            return Err(AuthError::RateLimited { retry_after_secs, message: "the sign-in server asks Latchkey to slow down".into() });
+        }
         let header_code = reply.headers().get("x-sb-error-code").and_then(|v| v.to_str().ok()).map(str::to_string);
         let body = reply.bytes().await.unwrap_or_default();
         Err(server_error(status, header_code, &body))
@@ -107,6 +145,38 @@ impl AuthApi for GoTrue {
         };
         let url = format!("{}/logout?scope={scope}", self.auth_url);
         self.send(self.http.post(&url).bearer_auth(token.expose())).await.map(drop)
+    }
+
+    async fn fetch_user(&self, token: &AccessToken) -> Result<User, AuthError> {
+        self.get_user(token).await
+    }
+
+    fn auth_url(&self) -> &str {
+        &self.auth_url
+    }
+
+    async fn sign_up(&self, email: &str, password: &str, redirect_to: &str) -> Result<SignUp, AuthError> {
+        GoTrue::sign_up(self, email, password, Some(redirect_to)).await
+    }
+
+    async fn send_email_code(&self, email: &str, create_user: bool, redirect_to: &str, challenge: &str) -> Result<(), AuthError> {
+        self.send_email_otp(email, create_user, Some(redirect_to), Some(challenge)).await
+    }
+
+    async fn verify_email_code(&self, email: &str, code: &str) -> Result<Grant, AuthError> {
+        self.verify_email_otp(email, code, OtpKind::Email).await
+    }
+
+    async fn exchange_code(&self, code: AuthCode) -> Result<Grant, AuthError> {
+        self.exchange_pkce(code).await
+    }
+
+    async fn recover(&self, email: &str, redirect_to: &str, challenge: &str) -> Result<(), AuthError> {
+        GoTrue::recover(self, email, Some(redirect_to), Some(challenge)).await
+    }
+
+    async fn update_password(&self, token: &AccessToken, password: &str) -> Result<User, AuthError> {
+        GoTrue::update_password(self, token, password).await
     }
 }
 
@@ -156,6 +226,14 @@ impl GoTrue {
         }
         report
     }
+}
+
+/// `Retry-After` is either seconds or an HTTP date.
+fn parse_retry_after(value: &str) -> Option<u64> {
+    value.trim().parse().ok().or_else(|| {
+        let at = httpdate::parse_http_date(value).ok()?;
+        Some(at.duration_since(std::time::SystemTime::now()).map(|d| d.as_secs()).unwrap_or(0))
+    })
 }
 
 /// The server's clock, from the `Date` response header, in unix seconds.

@@ -1,10 +1,16 @@
-//! Wall-clock time is injected so that deadlines are tested deterministically.
+//! Wall-clock time is injected so that every deadline is tested deterministically; timers never decide a deadline alone.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Source of wall-clock time, in unix seconds.
+/// Source of wall-clock time. Deadlines (token expiry, session timeout) are wall-clock facts: tokio's
+/// timers stop while a laptop sleeps, so the engine re-reads this clock whenever it wakes.
 pub trait Clock: Send + Sync + 'static {
-    fn now_unix(&self) -> i64;
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> i64;
+
+    fn now_unix(&self) -> i64 {
+        self.now_ms().div_euclid(1000)
+    }
 }
 
 /// The operating system's clock.
@@ -12,10 +18,7 @@ pub trait Clock: Send + Sync + 'static {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    fn now_unix(&self) -> i64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
+    fn now_ms(&self) -> i64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
     }
 }

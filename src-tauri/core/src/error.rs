@@ -21,11 +21,14 @@ pub enum Corruption {
     UnknownSchema,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AuthError {
     /// The server answered with an error (GoTrue's `error_code`, or `unknown`).
     #[error("{message}")]
     Server { status: u16, code: String, message: String },
+    /// 429: the server asks us to slow down, maybe saying for how long.
+    #[error("{message}")]
+    RateLimited { retry_after_secs: Option<u64>, message: String },
     /// No answer from the server: connection refused, DNS, TLS or timeout.
     #[error("can't reach the sign-in server at {url}: {detail}")]
     Unreachable { url: String, detail: String },
@@ -49,6 +52,12 @@ pub enum AuthError {
     StorageBusy,
     #[error("not signed in")]
     NotSignedIn,
+    /// The access token has expired and refreshing keeps failing; the next attempt is scheduled.
+    #[error("the session is being renewed (last attempt: {cause}); next attempt at {next_at}")]
+    RefreshPending { cause: String, next_at: i64 },
+    /// Managed policy forbids this, or the policy file is broken.
+    #[error("{0}")]
+    Policy(String),
     /// The session task has stopped (the app is shutting down).
     #[error("the session service has stopped")]
     Stopped,
@@ -65,6 +74,7 @@ impl AuthError {
         match self {
             AuthError::Server { status, .. } if *status >= 500 => "server_error",
             AuthError::Server { code, .. } => code,
+            AuthError::RateLimited { .. } => "over_request_rate_limit",
             AuthError::Unreachable { .. } => "server_unreachable",
             AuthError::MalformedResponse(_) => "malformed_response",
             AuthError::KeychainUnavailable(_) => "keychain_unavailable",
@@ -73,6 +83,8 @@ impl AuthError {
             AuthError::StorageIo(_) => "storage_io",
             AuthError::StorageBusy => "storage_busy",
             AuthError::NotSignedIn => "not_signed_in",
+            AuthError::RefreshPending { .. } => "refresh_pending",
+            AuthError::Policy(_) => "policy",
             AuthError::Stopped => "internal",
         }
     }

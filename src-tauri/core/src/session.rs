@@ -32,6 +32,8 @@ pub enum SignOutReason {
     User,
     Revoked,
     Timeout,
+    IdleTimeout,
+    Policy,
     StorageUnavailable,
     StorageCorrupt,
 }
@@ -46,25 +48,37 @@ pub enum Persistence {
     MemoryOnly,
 }
 
-/// What the UI and the CLI see: never a token.
+/// How current a signed-in session's access token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Freshness {
+    Fresh,
+    /// A refresh is in flight (shown in snapshots only).
+    Refreshing,
+    /// Refreshing fails (network, server) but the access token is still valid.
+    OfflineValid,
+}
+
+/// What the UI and the CLI see: never a token. Times are Unix seconds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum StateView {
     Initializing,
     #[serde(rename_all = "camelCase")]
-    SignedIn { user: User, access_expires_at: i64, signed_in_at: i64, persistence: Persistence },
+    SignedIn {
+        user: User,
+        access_expires_at: i64,
+        signed_in_at: i64,
+        persistence: Persistence,
+        freshness: Freshness,
+        /// The absolute deadline: `signed_in_at + max_session_age`. Refreshes never move it.
+        deadline_at: i64,
+        next_refresh_at: i64,
+    },
+    /// The access token has expired and refreshing is being retried: still signed in, not usable.
+    #[serde(rename_all = "camelCase")]
+    Expired { user: User, signed_in_at: i64, persistence: Persistence, deadline_at: i64, next_retry_at: i64 },
     SignedOut { reason: Option<SignOutReason> },
-}
-
-impl Session {
-    pub fn view(&self, persistence: Persistence) -> StateView {
-        StateView::SignedIn {
-            user: self.user.clone(),
-            access_expires_at: self.access_expires_at,
-            signed_in_at: self.signed_in_at,
-            persistence,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -85,19 +99,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn view_has_no_tokens() {
-        let json = serde_json::to_string(&sample(1000).view(Persistence::Keychain)).unwrap();
-        assert!(!json.contains("secret"), "{json}");
-        assert_eq!(
-            serde_json::from_str::<serde_json::Value>(&json).unwrap(),
-            serde_json::json!({"status":"signed_in","user":{"id":"u1","email":"a@b.c"},"accessExpiresAt":4600,"signedInAt":1000,"persistence":"keychain"})
-        );
-    }
-
-    #[test]
     fn no_session_bearing_type_formats_a_token() {
         let s = sample(1000);
-        let shown = format!("{s:?} {s:#?} {:?} {}", s.view(Persistence::Keychain), crate::AuthError::NotSignedIn);
+        let shown = format!("{s:?} {s:#?} {}", crate::AuthError::NotSignedIn);
         assert!(!shown.contains("access-secret") && !shown.contains("refresh-secret"), "{shown}");
     }
 }

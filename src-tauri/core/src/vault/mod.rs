@@ -174,6 +174,18 @@ impl SessionStore for MemoryStore {
     }
 }
 
+impl SessionStore for Box<dyn SessionStore> {
+    fn load(&self) -> Result<Option<Session>, AuthError> {
+        (**self).load()
+    }
+    fn save(&self, session: &Session) -> Result<(), AuthError> {
+        (**self).save(session)
+    }
+    fn clear(&self) -> Result<(), AuthError> {
+        (**self).clear()
+    }
+}
+
 impl<T: SessionStore> SessionStore for std::sync::Arc<T> {
     fn load(&self) -> Result<Option<Session>, AuthError> {
         (**self).load()

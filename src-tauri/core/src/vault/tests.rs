@@ -6,8 +6,8 @@ use std::time::Duration;
 
 struct FixedClock;
 impl Clock for FixedClock {
-    fn now_unix(&self) -> i64 {
-        1_800_000_000
+    fn now_ms(&self) -> i64 {
+        (1_800_000_000) * 1000
     }
 }
 

@@ -1,0 +1,139 @@
+//! The sign-in flows besides password: one PKCE flow pending at a time, its verifier and state held here only.
+
+use super::owner::Engine;
+use super::Reply;
+use crate::api::AuthApi;
+use crate::clock::Clock;
+use crate::error::AuthError;
+use crate::events::EventKind;
+use crate::flows::SignUp;
+use crate::pkce::{FlowKind, PkceFlow};
+use crate::vault::SessionStore;
+
+/// How long an e-mailed link or a browser sign-in may take.
+const FLOW_TTL_SECS: i64 = 600;
+
+/// A flow request and where its answer goes.
+pub enum Flow {
+    /// Answers whether a confirmation e-mail was sent (false: signed in now).
+    SignUp { email: String, password: String, reply: Reply<bool> },
+    /// E-mails a code and a magic link (PKCE).
+    SendEmailCode { email: String, reply: Reply<()> },
+    VerifyEmailCode { email: String, code: String, reply: Reply<()> },
+    /// Answers the URL to open in the system browser.
+    StartOAuth { provider: String, reply: Reply<String> },
+    /// A `latchkey://auth/callback?...` URL handed over by the OS.
+    Callback { url: String, reply: Reply<()> },
+    RecoverPassword { email: String, reply: Reply<()> },
+    UpdatePassword { password: String, reply: Reply<()> },
+}
+
+impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
+    pub(super) async fn flow(&mut self, flow: Flow) {
+        match flow {
+            Flow::SignUp { email, password, reply } => {
+                let _ = reply.send(self.sign_up(&email, &password).await);
+            }
+            Flow::SendEmailCode { email, reply } => {
+                let _ = reply.send(self.send_email_code(&email).await);
+            }
+            Flow::VerifyEmailCode { email, code, reply } => {
+                let _ = reply.send(self.verify_email_code(&email, &code).await);
+            }
+            Flow::StartOAuth { provider, reply } => {
+                let _ = reply.send(self.start_oauth(&provider));
+            }
+            Flow::Callback { url, reply } => {
+                let _ = reply.send(self.callback(&url).await);
+            }
+            Flow::RecoverPassword { email, reply } => {
+                let _ = reply.send(self.recover_password(&email).await);
+            }
+            Flow::UpdatePassword { password, reply } => {
+                let _ = reply.send(self.update_password(&password).await);
+            }
+        }
+    }
+
+    fn allowed(&self) -> Result<(), AuthError> {
+        match &self.settings.policy_error {
+            Some(problem) => Err(AuthError::Policy(problem.clone())),
+            None => Ok(()),
+        }
+    }
+
+    fn new_flow(&mut self, kind: FlowKind) -> &PkceFlow {
+        self.pending_flow.insert(PkceFlow::start(kind, self.clock.now_unix(), FLOW_TTL_SECS))
+    }
+
+    async fn sign_up(&mut self, email: &str, password: &str) -> Result<bool, AuthError> {
+        self.allowed()?;
+        if !self.settings.allow_sign_up {
+            return Err(AuthError::Policy("your organization does not allow creating accounts here".into()));
+        }
+        let redirect = self.new_flow(FlowKind::SignUp).redirect_to();
+        match self.api.sign_up(email, password, &redirect).await? {
+            SignUp::Session(grant) => {
+                self.pending_flow = None;
+                self.establish(grant, EventKind::SignedIn).await;
+                Ok(false)
+            }
+            SignUp::ConfirmationSent => Ok(true),
+        }
+    }
+
+    async fn send_email_code(&mut self, email: &str) -> Result<(), AuthError> {
+        self.allowed()?;
+        let create_user = self.settings.allow_sign_up;
+        let flow = self.new_flow(FlowKind::MagicLink);
+        let (redirect, challenge) = (flow.redirect_to(), flow.challenge().to_string());
+        self.api.send_email_code(email, create_user, &redirect, &challenge).await
+    }
+
+    async fn verify_email_code(&mut self, email: &str, code: &str) -> Result<(), AuthError> {
+        self.allowed()?;
+        let grant = self.api.verify_email_code(email, code).await?;
+        self.pending_flow = None;
+        self.establish(grant, EventKind::SignedIn).await;
+        Ok(())
+    }
+
+    fn start_oauth(&mut self, provider: &str) -> Result<String, AuthError> {
+        self.allowed()?;
+        let auth_url = self.api.auth_url().to_string();
+        self.new_flow(FlowKind::OAuth).authorize_url(&auth_url, provider, None)
+    }
+
+    /// Validates the callback against the pending flow before any exchange (login-CSRF defence).
+    async fn callback(&mut self, url: &str) -> Result<(), AuthError> {
+        let flow = self.pending_flow.as_ref().ok_or_else(|| AuthError::Server {
+            status: 0,
+            code: "invalid_callback".into(),
+            message: "no sign-in is waiting for this link; start again from Latchkey".into(),
+        })?;
+        let checked = flow.validate_callback(url, self.clock.now_unix());
+        let kind = flow.kind();
+        if flow.is_used() {
+            self.pending_flow = None;
+        }
+        let grant = self.api.exchange_code(checked?).await?;
+        let event = if kind == FlowKind::Recovery { EventKind::PasswordRecovery } else { EventKind::SignedIn };
+        self.establish(grant, event).await;
+        Ok(())
+    }
+
+    async fn recover_password(&mut self, email: &str) -> Result<(), AuthError> {
+        self.allowed()?;
+        let flow = self.new_flow(FlowKind::Recovery);
+        let (redirect, challenge) = (flow.redirect_to(), flow.challenge().to_string());
+        self.api.recover(email, &redirect, &challenge).await
+    }
+
+    /// GoTrue ends the user's other sessions on a password change; this one goes on.
+    async fn update_password(&mut self, password: &str) -> Result<(), AuthError> {
+        let token = self.usable_token()?;
+        let user = self.api.update_password(&token, password).await?;
+        self.user_changed(user).await;
+        Ok(())
+    }
+}
