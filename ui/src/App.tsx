@@ -1,34 +1,57 @@
+import { useEffect, useState } from "react";
 import { useSession } from "./auth/useSession";
+import { useKeepAlive } from "./hooks/useKeepAlive";
+import { ActivityScreen } from "./screens/ActivityView";
+import { ForgotPasswordScreen } from "./screens/ForgotPasswordScreen";
 import { HomeScreen } from "./screens/HomeScreen";
 import { LoadingScreen } from "./screens/LoadingScreen";
+import { NewPasswordScreen } from "./screens/NewPasswordScreen";
 import { SignInScreen } from "./screens/SignInScreen";
+import { SignUpScreen } from "./screens/SignUpScreen";
+
+/** Screens reachable while signed out. */
+type SignedOutRoute = "sign-in" | "sign-up" | "forgot" | "activity";
 
 export function App() {
   const session = useSession();
+  const [route, setRoute] = useState<SignedOutRoute>("sign-in");
+  const inSession = session.status === "signed_in" || session.status === "expired";
+  const { clearError } = session;
 
-  switch (session.status) {
-    case "initializing":
-      return <LoadingScreen error={session.error} onRetry={() => void session.refresh()} />;
-    case "signed_in":
-      // status "signed_in" guarantees these are set (see useSession).
-      return (
-        <HomeScreen
-          user={session.user!}
-          accessExpiresAt={session.accessExpiresAt!}
-          signedInAt={session.signedInAt!}
-          persistence={session.persistence!}
-          error={session.error}
-          pending={session.pending}
-          onSignOut={() => void session.signOut()}
-        />
-      );
-    case "signed_out":
+  useKeepAlive(inSession, session.touch);
+
+  // Whatever led into the session, signing out comes back to the sign-in screen.
+  useEffect(() => {
+    if (inSession) setRoute("sign-in");
+  }, [inSession]);
+
+  function go(next: SignedOutRoute) {
+    clearError();
+    setRoute(next);
+  }
+
+  if (session.status === "initializing") {
+    return <LoadingScreen error={session.error} onRetry={() => void session.refresh()} />;
+  }
+
+  if (inSession) {
+    // "expired" stays on the home screen: still signed in, with a reconnecting banner.
+    return session.recovery ? <NewPasswordScreen /> : <HomeScreen />;
+  }
+
+  switch (route) {
+    case "sign-up":
+      return <SignUpScreen onBack={() => go("sign-in")} />;
+    case "forgot":
+      return <ForgotPasswordScreen onBack={() => go("sign-in")} />;
+    case "activity":
+      return <ActivityScreen onBack={() => go("sign-in")} />;
+    default:
       return (
         <SignInScreen
-          reason={session.reason}
-          error={session.error}
-          pending={session.pending}
-          signInWithPassword={session.signInWithPassword}
+          onCreateAccount={() => go("sign-up")}
+          onForgotPassword={() => go("forgot")}
+          onShowActivity={() => go("activity")}
         />
       );
   }

@@ -1,8 +1,21 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, type ReactNode } from "react";
 import * as bindings from "./bindings";
-import { AuthContext, type AuthContextValue } from "./context";
+import { AuthContext, type AuthActions, type AuthContextValue, type QueryResult } from "./context";
 import { authReducer, initialAuthState, type AuthAction, type PendingAction } from "./reducer";
-import { isAuthSnapshot, toAuthError } from "./types";
+import {
+  isActivityEntry,
+  isAuthError,
+  isAuthSnapshot,
+  isKeychainBackend,
+  isSignInOptions,
+  isSignUpResult,
+  toAuthError,
+  type ActivityEntry,
+  type KeychainBackend,
+  type SignInOptions,
+  type SignOutScope,
+  type SignUpResult,
+} from "./types";
 
 type Dispatch = (action: AuthAction) => void;
 
@@ -24,20 +37,46 @@ async function loadSnapshot(dispatch: Dispatch, isActive: () => boolean): Promis
   }
 }
 
+/** Runs a read-only command and validates its answer. Never rejects. */
+async function query<T>(
+  cmd: string,
+  call: () => Promise<unknown>,
+  guard: (value: unknown) => value is T,
+): Promise<QueryResult<T>> {
+  try {
+    const value = await call();
+    if (guard(value)) return { ok: true, value };
+    return { ok: false, error: { code: "malformed_response", message: `${cmd} returned an unexpected value.` } };
+  } catch (err) {
+    return { ok: false, error: toAuthError(err) };
+  }
+}
+
+function isActivityList(value: unknown): value is ActivityEntry[] {
+  return Array.isArray(value) && value.every(isActivityEntry);
+}
+
+const SIGN_OUT_ACTION: Record<SignOutScope, PendingAction> = {
+  local: "sign_out_local",
+  global: "sign_out_global",
+  others: "sign_out_others",
+};
+
 /**
  * Owns the webview's view of the auth state.
  *
  * On mount it SUBSCRIBES to `auth://state` first and only THEN asks for the
  * `get_auth_state` snapshot, so no transition can fall between the two. Events and
  * snapshots are applied only when their `seq` is newer than the last applied one
- * (see reducer.ts), so the order in which they arrive does not matter.
+ * (see reducer.ts), so the order in which they arrive does not matter. It also
+ * listens to `auth://flow-error` (an OAuth or link flow that failed in the browser)
+ * and shows it as `error`.
  *
  * StrictMode: in development React mounts, cleans up and re-mounts effects once on
  * purpose. The effect cleans up fully instead of using a run-once flag: the first
- * run's listener is unlistened as soon as its `listen` promise settles, its events
- * are dropped, and since its cleanup runs before that promise settles it never asks
- * for a snapshot. Net effect: two `listen` calls, one `unlisten`, exactly one active
- * listener, one `get_auth_state`. In production the effect simply runs once.
+ * run's listeners are unlistened as soon as their `listen` promises settle, their
+ * events are dropped, and since its cleanup runs before that promise settles it never
+ * asks for a snapshot. Net effect: one active listener per event, one `get_auth_state`.
  */
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [state, dispatch] = useReducer(authReducer, initialAuthState);
@@ -52,6 +91,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     const p = bindings.listenAuthState((payload) => {
       if (active) dispatch({ type: "event", payload });
     });
+    const flow = bindings.listenFlowError((payload) => {
+      if (!active) return;
+      const error = isAuthError(payload)
+        ? { code: payload.code, message: payload.message }
+        : { code: "invalid_callback", message: "The sign-in could not be completed." };
+      dispatch({ type: "flow_error", error });
+    });
     p.then(
       () => {
         if (active) void loadSnapshot(dispatch, isActive);
@@ -62,49 +108,85 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         if (active) void loadSnapshot(dispatch, isActive);
       },
     );
+    flow.catch((err: unknown) => console.error("Latchkey: could not subscribe to auth://flow-error", err));
 
     return () => {
       active = false;
       mountedRef.current = false;
-      p.then((unlisten) => unlisten()).catch(() => {
-        /* listener was never registered, or the webview is going away */
-      });
+      for (const listener of [p, flow]) {
+        listener.then((unlisten) => unlisten()).catch(() => {
+          /* listener was never registered, or the webview is going away */
+        });
+      }
     };
   }, []);
 
-  const runAction = useCallback(async (action: PendingAction, call: () => Promise<unknown>) => {
-    if (pendingRef.current !== null) return; // one action at a time
-    pendingRef.current = action;
-    dispatch({ type: "action_started", action });
-    try {
-      await call();
-      dispatch({ type: "action_succeeded", action });
-    } catch (err) {
-      dispatch({ type: "action_failed", action, error: toAuthError(err) });
-    } finally {
-      pendingRef.current = null;
-    }
-  }, []);
-
-  const signInWithPassword = useCallback(
-    (email: string, password: string) =>
-      runAction("sign_in", () => bindings.signInWithPassword(email, password)),
-    [runAction],
+  /** Runs one user action at a time; resolves to its value, or `failed` on error or when busy. */
+  const runAction = useCallback(
+    async <T, F>(action: PendingAction, call: () => Promise<T>, failed: F): Promise<T | F> => {
+      if (pendingRef.current !== null) return failed; // one action at a time
+      pendingRef.current = action;
+      dispatch({ type: "action_started", action });
+      try {
+        const value = await call();
+        dispatch({ type: "action_succeeded", action });
+        return value;
+      } catch (err) {
+        dispatch({ type: "action_failed", action, error: toAuthError(err) });
+        return failed;
+      } finally {
+        pendingRef.current = null;
+      }
+    },
+    [],
   );
 
-  const signOut = useCallback(() => runAction("sign_out", () => bindings.signOut()), [runAction]);
+  const actions = useMemo<AuthActions>(() => {
+    const ok = (action: PendingAction, call: () => Promise<unknown>) =>
+      runAction(action, async () => {
+        await call();
+        return true as boolean;
+      }, false);
+    return {
+      signInWithPassword: (email, password) => ok("sign_in", () => bindings.signInWithPassword(email, password)),
+      signUp: (email, password) =>
+        runAction<SignUpResult, null>(
+          "sign_up",
+          async () => {
+            const result = await bindings.signUp(email, password);
+            if (!isSignUpResult(result)) {
+              throw { code: "malformed_response", message: "sign_up returned an unexpected value." };
+            }
+            return { confirmationSent: result.confirmationSent };
+          },
+          null,
+        ),
+      sendEmailCode: (email) => ok("send_email_code", () => bindings.sendEmailCode(email)),
+      verifyEmailCode: (email, code) => ok("verify_email_code", () => bindings.verifyEmailCode(email, code)),
+      startOAuth: (provider) => ok("start_oauth", () => bindings.startOAuth(provider)),
+      recoverPassword: (email) => ok("recover_password", () => bindings.recoverPassword(email)),
+      updatePassword: (password) => ok("update_password", () => bindings.updatePassword(password)),
+      signOut: (scope = "local") => ok(SIGN_OUT_ACTION[scope], () => bindings.signOut(scope)),
+      touch: async () => {
+        try {
+          await bindings.touch();
+        } catch {
+          /* keep-alive only: the idle timeout is enforced by the core */
+        }
+      },
+      getSignInOptions: () => query<SignInOptions>("get_sign_in_options", bindings.getSignInOptions, isSignInOptions),
+      getKeychainBackend: () =>
+        query<KeychainBackend>("get_keychain_backend", bindings.getKeychainBackend, isKeychainBackend),
+      getActivity: () => query<ActivityEntry[]>("get_activity", bindings.getActivity, isActivityList),
+      refresh: async () => {
+        dispatch({ type: "clear_error" });
+        await loadSnapshot(dispatch, () => mountedRef.current);
+      },
+      clearError: () => dispatch({ type: "clear_error" }),
+    };
+  }, [runAction]);
 
-  const refresh = useCallback(async () => {
-    dispatch({ type: "clear_error" });
-    await loadSnapshot(dispatch, () => mountedRef.current);
-  }, []);
-
-  const clearError = useCallback(() => dispatch({ type: "clear_error" }), []);
-
-  const value = useMemo<AuthContextValue>(
-    () => ({ state, signInWithPassword, signOut, refresh, clearError }),
-    [state, signInWithPassword, signOut, refresh, clearError],
-  );
+  const value = useMemo<AuthContextValue>(() => ({ state, ...actions }), [state, actions]);
 
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

@@ -1,15 +1,25 @@
 // Thin wrappers over Tauri's `invoke` and `listen`. Nothing else in the UI talks IPC.
+// Command names and argument shapes are the contract in docs/ipc.md.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import { AUTH_STATE_EVENT, type AuthEventPayload, type AuthSnapshot } from "./types";
+import {
+  AUTH_STATE_EVENT,
+  FLOW_ERROR_EVENT,
+  type AuthEventPayload,
+  type AuthSnapshot,
+  type SignOutScope,
+} from "./types";
 
 export type { UnlistenFn };
 
 /** Subscribes to `auth://state`. Resolves once the core has registered the listener. */
-export function listenAuthState(
-  handler: (payload: AuthEventPayload) => void,
-): Promise<UnlistenFn> {
+export function listenAuthState(handler: (payload: AuthEventPayload) => void): Promise<UnlistenFn> {
   return listen<AuthEventPayload>(AUTH_STATE_EVENT, (event) => handler(event.payload));
+}
+
+/** Subscribes to `auth://flow-error` (`{ code, message }`: an OAuth or link flow failed). */
+export function listenFlowError(handler: (payload: unknown) => void): Promise<UnlistenFn> {
+  return listen<unknown>(FLOW_ERROR_EVENT, (event) => handler(event.payload));
 }
 
 /** `get_auth_state`: the current snapshot `{ seq, state }`. */
@@ -17,12 +27,54 @@ export function getAuthState(): Promise<AuthSnapshot> {
   return invoke<AuthSnapshot>("get_auth_state");
 }
 
-/** `sign_in_with_password`: resolves to null; the new state arrives as an event. */
 export function signInWithPassword(email: string, password: string): Promise<null> {
   return invoke<null>("sign_in_with_password", { email, password });
 }
 
-/** `sign_out`: resolves to null; the new state arrives as an event. */
-export function signOut(): Promise<null> {
-  return invoke<null>("sign_out");
+/** Resolves to `{ confirmationSent }`. */
+export function signUp(email: string, password: string): Promise<unknown> {
+  return invoke<unknown>("sign_up", { email, password });
+}
+
+/** One email with both a 6-digit code and a magic link. */
+export function sendEmailCode(email: string): Promise<null> {
+  return invoke<null>("send_email_code", { email });
+}
+
+export function verifyEmailCode(email: string, code: string): Promise<null> {
+  return invoke<null>("verify_email_code", { email, code });
+}
+
+/** Opens the system browser; the result arrives as SIGNED_IN or `auth://flow-error`. */
+export function startOAuth(provider: string): Promise<null> {
+  return invoke<null>("start_oauth", { provider });
+}
+
+export function recoverPassword(email: string): Promise<null> {
+  return invoke<null>("recover_password", { email });
+}
+
+export function updatePassword(password: string): Promise<null> {
+  return invoke<null>("update_password", { password });
+}
+
+export function signOut(scope: SignOutScope): Promise<null> {
+  return invoke<null>("sign_out", { scope });
+}
+
+export function getSignInOptions(): Promise<unknown> {
+  return invoke<unknown>("get_sign_in_options");
+}
+
+export function getKeychainBackend(): Promise<unknown> {
+  return invoke<unknown>("get_keychain_backend");
+}
+
+export function getActivity(): Promise<unknown> {
+  return invoke<unknown>("get_activity");
+}
+
+/** Activity keep-alive for the idle timeout. */
+export function touch(): Promise<null> {
+  return invoke<null>("touch");
 }

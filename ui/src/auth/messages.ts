@@ -1,8 +1,10 @@
-// Plain-language text for error codes and sign-out reasons.
-import type { AuthError, SignedOutReason } from "./types";
+// Plain-language text for error codes, sign-out reasons, events and names.
+import type { AuthError, KeychainBackend, SignedOutReason } from "./types";
 
 const KEYCHAIN_MESSAGE =
   "Your system keychain is not available or is locked, so Latchkey can't keep you signed in safely. Unlock it (or start a keyring) and try again.";
+const LINK_INVALID = "That sign-in link isn't valid. Start again from Latchkey.";
+const LINK_EXPIRED = "That sign-in link has expired or was already used. Start again from Latchkey.";
 
 const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   invalid_credentials: "The email or password is not correct.",
@@ -13,23 +15,51 @@ const ERROR_MESSAGES: Readonly<Record<string, string>> = {
     "The sign-in server sent a reply Latchkey couldn't understand. Try again later or contact your administrator.",
   email_not_confirmed: "Confirm your email address first, then sign in.",
   server_error: "The sign-in server had a problem. Try again in a moment.",
+  storage_corrupt: "Your saved session was damaged and has been set aside. Please sign in again.",
+  storage_io: "Latchkey couldn't read or write its saved session on this computer.",
+  storage_busy: "Another Latchkey window or command is using your saved session.",
+  over_request_rate_limit: "Too many attempts. Wait a minute, then try again.",
+  refresh_pending: "Latchkey is renewing your session right now. Try again in a moment.",
+  user_already_exists: "An account with this email already exists. Sign in instead.",
+  otp_expired: "That code has expired or was already used. Request a new one.",
+  invalid_state: LINK_INVALID,
+  invalid_callback: LINK_INVALID,
+  flow_expired: LINK_EXPIRED,
+  flow_already_used: LINK_EXPIRED,
+  signup_disabled: "New accounts can't be created here. Contact your administrator.",
+  not_signed_in: "You're not signed in. Sign in and try again.",
+};
+
+/** Codes whose text is followed by the core's own message, which says what exactly. */
+const WITH_DETAIL: Readonly<Record<string, string>> = {
+  policy: "Your organization's policy does not allow this.",
+  weak_password: "Choose a stronger password.",
 };
 
 const GENERIC_ERROR = "Something went wrong. Please try again.";
 
+function has(record: Readonly<Record<string, string>>, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(record, key);
+}
+
 /** Friendly text for an error, falling back to the core's own message. */
 export function errorMessage(error: AuthError): string {
-  if (Object.prototype.hasOwnProperty.call(ERROR_MESSAGES, error.code)) {
-    return ERROR_MESSAGES[error.code];
+  if (has(ERROR_MESSAGES, error.code)) return ERROR_MESSAGES[error.code];
+  const detail = error.message.trim();
+  if (has(WITH_DETAIL, error.code)) {
+    const base = WITH_DETAIL[error.code];
+    return detail.length > 0 ? `${base} ${detail}` : base;
   }
-  const fallback = error.message.trim();
-  return fallback.length > 0 ? fallback : GENERIC_ERROR;
+  return detail.length > 0 ? detail : GENERIC_ERROR;
 }
 
 const REASON_MESSAGES: Readonly<Record<SignedOutReason, string>> = {
   user: "You signed out.",
   revoked: "You were signed out because this session was ended elsewhere.",
   timeout: "Your session reached its time limit. Sign in again.",
+  idle_timeout: "You were signed out after a period of inactivity.",
+  policy:
+    "Your organization's policy signed you out (or the policy file is invalid). Contact your administrator.",
   storage_unavailable: "Latchkey couldn't read your saved session from the system keychain.",
   storage_corrupt: "Your saved session was damaged and has been set aside. Please sign in again.",
 };
@@ -37,5 +67,84 @@ const REASON_MESSAGES: Readonly<Record<SignedOutReason, string>> = {
 /** Text for the signed-out notice, or null when there is nothing to explain. */
 export function signedOutReasonMessage(reason: SignedOutReason | null): string | null {
   if (reason === null) return null;
-  return REASON_MESSAGES[reason] ?? null;
+  return has(REASON_MESSAGES, reason) ? REASON_MESSAGES[reason] : null;
+}
+
+const REASON_LABELS: Readonly<Record<string, string>> = {
+  user: "You signed out",
+  revoked: "Ended elsewhere",
+  timeout: "Time limit reached",
+  idle_timeout: "Inactivity",
+  policy: "Organization policy",
+  storage_unavailable: "Keychain unavailable",
+  storage_corrupt: "Saved session damaged",
+};
+
+/** Short label for a reason or error code in the activity list. */
+export function reasonLabel(reason: string): string {
+  return has(REASON_LABELS, reason) ? REASON_LABELS[reason] : reason.replace(/_/g, " ");
+}
+
+const EVENT_LABELS: Readonly<Record<string, string>> = {
+  INITIAL_SESSION: "Session loaded",
+  SIGNED_IN: "Signed in",
+  SIGNED_OUT: "Signed out",
+  TOKEN_REFRESHED: "Session renewed",
+  USER_UPDATED: "Account updated",
+  PASSWORD_RECOVERY: "Password recovery",
+  SESSION_EXPIRING: "Session ending soon",
+  REFRESH_RETRYING: "Renewal retrying",
+};
+
+export function eventLabel(event: string): string {
+  return has(EVENT_LABELS, event) ? EVENT_LABELS[event] : event;
+}
+
+const PROVIDER_NAMES: Readonly<Record<string, string>> = {
+  apple: "Apple",
+  azure: "Microsoft",
+  bitbucket: "Bitbucket",
+  discord: "Discord",
+  facebook: "Facebook",
+  figma: "Figma",
+  github: "GitHub",
+  gitlab: "GitLab",
+  google: "Google",
+  kakao: "Kakao",
+  keycloak: "Keycloak",
+  linkedin: "LinkedIn",
+  linkedin_oidc: "LinkedIn",
+  notion: "Notion",
+  slack: "Slack",
+  slack_oidc: "Slack",
+  spotify: "Spotify",
+  twitch: "Twitch",
+  twitter: "X (Twitter)",
+  workos: "WorkOS",
+  zoom: "Zoom",
+};
+
+export function providerName(provider: string): string {
+  if (has(PROVIDER_NAMES, provider)) return PROVIDER_NAMES[provider];
+  return provider.length > 0 ? provider[0].toUpperCase() + provider.slice(1) : provider;
+}
+
+const BACKEND_NAMES: Readonly<Record<string, string>> = {
+  secret_service: "Secret Service",
+  macos_keychain: "macOS Keychain",
+  windows_credential_manager: "Windows Credential Manager",
+};
+
+/** e.g. "Secret Service (gnome-keyring-d)". */
+export function keychainBackendLabel(report: KeychainBackend): string {
+  const name = has(BACKEND_NAMES, report.backend) ? BACKEND_NAMES[report.backend] : report.backend;
+  return report.provider ? `${name} (${report.provider})` : name;
+}
+
+/** Words for a failed keychain self-test, or null when it passed. */
+export function keychainProblem(report: KeychainBackend): string | null {
+  if (report.canary === "ok") {
+    return report.persistent ? null : "Entries in this keychain do not survive a restart.";
+  }
+  return `Self-test failed: ${errorMessage({ code: report.canary, message: report.detail ?? "" })}`;
 }

@@ -1,13 +1,26 @@
 // Pure reducer for the webview's auth state. No IPC, no clocks, no randomness.
 import {
+  isAuthError,
   isAuthEventPayload,
   isAuthSnapshot,
+  isRetryInfo,
   type AuthError,
   type AuthEventName,
+  type RetryInfo,
   type StateView,
 } from "./types";
 
-export type PendingAction = "sign_in" | "sign_out";
+export type PendingAction =
+  | "sign_in"
+  | "sign_up"
+  | "send_email_code"
+  | "verify_email_code"
+  | "start_oauth"
+  | "recover_password"
+  | "update_password"
+  | "sign_out_local"
+  | "sign_out_global"
+  | "sign_out_others";
 
 export interface AuthState {
   /** Seq of the last applied event or snapshot; null until one is applied. */
@@ -17,14 +30,21 @@ export interface AuthState {
   view: StateView;
   /** The user action in flight, if any. */
   pending: PendingAction | null;
-  /** Error from the last failed action (or failed snapshot load). */
+  /** Error from the last failed action, failed snapshot load, or `auth://flow-error`. */
   error: AuthError | null;
+  /** Last REFRESH_RETRYING info; cleared once the session is fresh again or ends. */
+  retry: RetryInfo | null;
+  /** Set by SESSION_EXPIRING (`remaining` seconds then, or null if the core gave none). */
+  expiring: { remaining: number | null } | null;
+  /** True after PASSWORD_RECOVERY until USER_UPDATED or the session ends. */
+  recovery: boolean;
 }
 
 export type AuthAction =
   | { type: "snapshot"; seq: number; state: StateView }
-  | { type: "event"; payload: { seq: number; event: AuthEventName; state: StateView } }
+  | { type: "event"; payload: unknown }
   | { type: "snapshot_failed"; error: AuthError }
+  | { type: "flow_error"; error: AuthError }
   | { type: "action_started"; action: PendingAction }
   | { type: "action_succeeded"; action: PendingAction }
   | { type: "action_failed"; action: PendingAction; error: AuthError }
@@ -36,38 +56,78 @@ export const initialAuthState: AuthState = {
   view: { status: "initializing" },
   pending: null,
   error: null,
+  retry: null,
+  expiring: null,
+  recovery: false,
 };
 
 function isNewer(state: AuthState, seq: number): boolean {
   return state.lastSeq === null || seq > state.lastSeq;
 }
 
+function isSessionView(view: StateView): boolean {
+  return view.status === "signed_in" || view.status === "expired";
+}
+
+/** Applies a view (snapshot: event null) whose seq is already known to be newer. */
 function applyView(
   state: AuthState,
   seq: number,
   view: StateView,
   event: AuthEventName | null,
+  extras: Record<string, unknown>,
 ): AuthState {
-  if (!isNewer(state, seq)) return state; // stale or duplicate: ignore
-  // A successful sign-in makes an earlier failure irrelevant; otherwise keep the
-  // error (e.g. a keychain error that came with a signed_out state stays visible).
-  const error = view.status === "signed_in" ? null : state.error;
-  return { ...state, lastSeq: seq, lastEvent: event, view, error };
+  const session = isSessionView(view);
+
+  // Entering a session (or a new sign-in) makes an earlier failure irrelevant; otherwise
+  // keep the error: a keychain error that came with a signed_out state stays visible, and
+  // an error shown on the home screen does not vanish because a token was refreshed.
+  const enteringSession = session && !isSessionView(state.view);
+  const error = event === "SIGNED_IN" || enteringSession ? null : state.error;
+
+  let retry = session ? state.retry : null;
+  if (event === "REFRESH_RETRYING" && isRetryInfo(extras.retry)) {
+    const { attempt, nextAt, cause } = extras.retry;
+    retry = { attempt, nextAt, cause };
+  }
+  if (view.status === "signed_in" && view.freshness === "fresh") retry = null;
+
+  let expiring = session ? state.expiring : null;
+  if (event === "SIGNED_IN") expiring = null; // a new session has a new deadline
+  if (event === "SESSION_EXPIRING") {
+    const remaining = extras.remaining;
+    expiring = { remaining: typeof remaining === "number" && Number.isFinite(remaining) ? remaining : null };
+  }
+
+  let recovery = session ? state.recovery : false;
+  if (event === "PASSWORD_RECOVERY") recovery = true;
+  if (event === "USER_UPDATED" || event === "SIGNED_OUT") recovery = false;
+
+  return { ...state, lastSeq: seq, lastEvent: event, view, error, retry, expiring, recovery };
 }
 
 export function authReducer(state: AuthState, action: AuthAction): AuthState {
   switch (action.type) {
     case "snapshot": {
       if (!isAuthSnapshot({ seq: action.seq, state: action.state })) return state;
-      return applyView(state, action.seq, action.state, null);
+      if (!isNewer(state, action.seq)) return state; // stale or duplicate: ignore
+      return applyView(state, action.seq, action.state, null, {});
     }
     case "event": {
-      if (!isAuthEventPayload(action.payload)) return state;
-      const { seq, event, state: view } = action.payload;
-      return applyView(state, seq, view, event);
+      const payload = action.payload;
+      if (!isAuthEventPayload(payload)) return state;
+      if (!isNewer(state, payload.seq)) return state; // stale or duplicate: ignore
+      return applyView(state, payload.seq, payload.state, payload.event, payload as unknown as Record<string, unknown>);
     }
     case "snapshot_failed":
       return { ...state, error: action.error };
+    case "flow_error":
+      if (!isAuthError(action.error)) return state;
+      return {
+        ...state,
+        pending: state.pending === "start_oauth" ? null : state.pending,
+        error: { code: action.error.code, message: action.error.message },
+      };
     case "action_started":
       return { ...state, pending: action.action, error: null };
     case "action_succeeded":

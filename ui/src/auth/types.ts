@@ -2,11 +2,14 @@
 // The webview never sees tokens: only this view of the auth state crosses IPC.
 
 export const AUTH_STATE_EVENT = "auth://state" as const;
+export const FLOW_ERROR_EVENT = "auth://flow-error" as const;
 
 export type SignedOutReason =
   | "user"
   | "revoked"
   | "timeout"
+  | "idle_timeout"
+  | "policy"
   | "storage_unavailable"
   | "storage_corrupt";
 
@@ -15,19 +18,44 @@ export interface AuthUser {
   email: string;
 }
 
-export type StateView =
-  | { status: "initializing" }
-  | {
-      status: "signed_in";
-      user: AuthUser;
-      /** Unix seconds. */
-      accessExpiresAt: number;
-      /** Unix seconds. */
-      signedInAt: number;
-      /** Where the session is kept: the keychain-rooted vault, or this process only. */
-      persistence: Persistence;
-    }
-  | { status: "signed_out"; reason: SignedOutReason | null };
+export type Persistence = "keychain" | "memory_only";
+
+/** fresh: token valid, server reachable; refreshing: a refresh is in flight;
+ *  offline_valid: the server can't be reached but the access token is still valid. */
+export type Freshness = "fresh" | "refreshing" | "offline_valid";
+
+export interface SignedInView {
+  status: "signed_in";
+  user: AuthUser;
+  /** Unix seconds. */
+  accessExpiresAt: number;
+  /** Unix seconds. */
+  signedInAt: number;
+  /** Where the session is kept: the keychain-rooted vault, or this process only. */
+  persistence: Persistence;
+  freshness: Freshness;
+  /** Unix seconds: the absolute session deadline (null if the core reports none). */
+  deadlineAt: number | null;
+  /** Unix seconds: when the next refresh is due (null if none is scheduled). */
+  nextRefreshAt: number | null;
+}
+
+/** The access token expired and refreshes are being retried: still signed in, not usable. */
+export interface ExpiredView {
+  status: "expired";
+  user: AuthUser;
+  signedInAt: number;
+  persistence: Persistence;
+  deadlineAt: number | null;
+  nextRetryAt: number | null;
+}
+
+export interface SignedOutView {
+  status: "signed_out";
+  reason: SignedOutReason | null;
+}
+
+export type StateView = { status: "initializing" } | SignedInView | ExpiredView | SignedOutView;
 
 export type AuthStatus = StateView["status"];
 
@@ -35,13 +63,31 @@ export type AuthEventName =
   | "INITIAL_SESSION"
   | "SIGNED_IN"
   | "SIGNED_OUT"
-  | "TOKEN_REFRESHED";
+  | "TOKEN_REFRESHED"
+  | "USER_UPDATED"
+  | "PASSWORD_RECOVERY"
+  | "SESSION_EXPIRING"
+  | "REFRESH_RETRYING";
+
+export interface RetryInfo {
+  attempt: number;
+  /** Unix seconds. */
+  nextAt: number;
+  /** Error code of the failed attempt, e.g. `server_unreachable`. */
+  cause: string;
+}
 
 /** Payload of the `auth://state` event. */
 export interface AuthEventPayload {
   seq: number;
   event: AuthEventName;
   state: StateView;
+  /** On SIGNED_OUT. */
+  reason?: SignedOutReason | null;
+  /** On SESSION_EXPIRING: seconds until the absolute deadline. */
+  remaining?: number;
+  /** On REFRESH_RETRYING. */
+  retry?: RetryInfo;
 }
 
 /** Result of the `get_auth_state` command. */
@@ -59,38 +105,112 @@ export type KnownAuthErrorCode =
   | "malformed_response"
   | "keychain_unavailable"
   | "keychain_locked"
+  | "storage_corrupt"
+  | "storage_io"
+  | "storage_busy"
+  | "over_request_rate_limit"
+  | "refresh_pending"
+  | "policy"
+  | "user_already_exists"
+  | "weak_password"
+  | "otp_expired"
+  | "invalid_state"
+  | "invalid_callback"
+  | "flow_expired"
+  | "flow_already_used"
+  | "signup_disabled"
   | "not_signed_in"
   | "internal";
 
-export type Persistence = "keychain" | "memory_only";
-
-/** Shape of a rejected command promise. */
+/** Shape of a rejected command promise, and of the `auth://flow-error` payload. */
 export interface AuthError {
   code: KnownAuthErrorCode | (string & {});
   message: string;
 }
 
-const SIGNED_OUT_REASONS: ReadonlySet<string> = new Set([
+export type SignOutScope = "local" | "global" | "others";
+
+/** `get_sign_in_options`: what the server's /settings and the admin policy allow. */
+export interface SignInOptions {
+  password: boolean;
+  emailCode: boolean;
+  magicLink: boolean;
+  oauthProviders: string[];
+  allowSignUp: boolean;
+}
+
+/** `sign_up`: false means the user is signed in now (SIGNED_IN follows). */
+export interface SignUpResult {
+  confirmationSent: boolean;
+}
+
+/** `get_keychain_backend`. */
+export interface KeychainBackend {
+  backend: string;
+  provider: string | null;
+  persistent: boolean;
+  /** "ok" or the error code of the self-test. */
+  canary: string;
+  canary_ms: number;
+  detail: string | null;
+}
+
+/** One row of `get_activity` (newest first). Never contains a token. */
+export interface ActivityEntry {
+  /** Unix seconds. */
+  at: number;
+  seq: number;
+  event: string;
+  reason: string | null;
+  detail: string | null;
+}
+
+const SIGNED_OUT_REASONS: ReadonlySet<string> = new Set<SignedOutReason>([
   "user",
   "revoked",
   "timeout",
+  "idle_timeout",
+  "policy",
   "storage_unavailable",
   "storage_corrupt",
 ]);
 
-const EVENT_NAMES: ReadonlySet<string> = new Set([
+const EVENT_NAMES: ReadonlySet<string> = new Set<AuthEventName>([
   "INITIAL_SESSION",
   "SIGNED_IN",
   "SIGNED_OUT",
   "TOKEN_REFRESHED",
+  "USER_UPDATED",
+  "PASSWORD_RECOVERY",
+  "SESSION_EXPIRING",
+  "REFRESH_RETRYING",
 ]);
+
+const FRESHNESS: ReadonlySet<string> = new Set<Freshness>(["fresh", "refreshing", "offline_valid"]);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
 
-function isSeq(value: unknown): value is number {
+function isNumber(value: unknown): value is number {
   return typeof value === "number" && Number.isFinite(value);
+}
+
+/** A time that may be absent: number or null (undefined is read as null). */
+function isOptionalTime(value: unknown): boolean {
+  return value === null || value === undefined || isNumber(value);
+}
+
+function isUser(value: unknown): value is AuthUser {
+  return isObject(value) && typeof value.id === "string" && typeof value.email === "string";
+}
+
+function isPersistence(value: unknown): value is Persistence {
+  return value === "keychain" || value === "memory_only";
+}
+
+export function isSignedOutReason(value: unknown): value is SignedOutReason {
+  return typeof value === "string" && SIGNED_OUT_REASONS.has(value);
 }
 
 export function isStateView(value: unknown): value is StateView {
@@ -98,31 +218,50 @@ export function isStateView(value: unknown): value is StateView {
   switch (value.status) {
     case "initializing":
       return true;
-    case "signed_in": {
-      const user = value.user;
+    case "signed_in":
       return (
-        isObject(user) &&
-        typeof user.id === "string" &&
-        typeof user.email === "string" &&
-        typeof value.accessExpiresAt === "number" &&
-        typeof value.signedInAt === "number" &&
-        (value.persistence === "keychain" || value.persistence === "memory_only")
+        isUser(value.user) &&
+        isNumber(value.accessExpiresAt) &&
+        isNumber(value.signedInAt) &&
+        isPersistence(value.persistence) &&
+        typeof value.freshness === "string" &&
+        FRESHNESS.has(value.freshness) &&
+        isOptionalTime(value.deadlineAt) &&
+        isOptionalTime(value.nextRefreshAt)
       );
-    }
+    case "expired":
+      return (
+        isUser(value.user) &&
+        isNumber(value.signedInAt) &&
+        isPersistence(value.persistence) &&
+        isOptionalTime(value.deadlineAt) &&
+        isOptionalTime(value.nextRetryAt)
+      );
     case "signed_out":
-      return (
-        value.reason === null ||
-        (typeof value.reason === "string" && SIGNED_OUT_REASONS.has(value.reason))
-      );
+      return value.reason === null || isSignedOutReason(value.reason);
     default:
       return false;
   }
 }
 
+export function isRetryInfo(value: unknown): value is RetryInfo {
+  return (
+    isObject(value) &&
+    isNumber(value.attempt) &&
+    isNumber(value.nextAt) &&
+    typeof value.cause === "string"
+  );
+}
+
+/**
+ * The event itself must be well formed (seq, known event name, valid state). The extras
+ * (`reason`, `remaining`, `retry`) are read leniently by the reducer: a malformed extra
+ * is treated as absent rather than dropping the state change.
+ */
 export function isAuthEventPayload(value: unknown): value is AuthEventPayload {
   return (
     isObject(value) &&
-    isSeq(value.seq) &&
+    isNumber(value.seq) &&
     typeof value.event === "string" &&
     EVENT_NAMES.has(value.event) &&
     isStateView(value.state)
@@ -130,12 +269,49 @@ export function isAuthEventPayload(value: unknown): value is AuthEventPayload {
 }
 
 export function isAuthSnapshot(value: unknown): value is AuthSnapshot {
-  return isObject(value) && isSeq(value.seq) && isStateView(value.state);
+  return isObject(value) && isNumber(value.seq) && isStateView(value.state);
 }
 
 export function isAuthError(value: unknown): value is AuthError {
   return (
     isObject(value) && typeof value.code === "string" && typeof value.message === "string"
+  );
+}
+
+export function isSignInOptions(value: unknown): value is SignInOptions {
+  return (
+    isObject(value) &&
+    typeof value.password === "boolean" &&
+    typeof value.emailCode === "boolean" &&
+    typeof value.magicLink === "boolean" &&
+    Array.isArray(value.oauthProviders) &&
+    value.oauthProviders.every((p) => typeof p === "string") &&
+    typeof value.allowSignUp === "boolean"
+  );
+}
+
+export function isSignUpResult(value: unknown): value is SignUpResult {
+  return isObject(value) && typeof value.confirmationSent === "boolean";
+}
+
+export function isKeychainBackend(value: unknown): value is KeychainBackend {
+  return (
+    isObject(value) &&
+    typeof value.backend === "string" &&
+    (value.provider === null || value.provider === undefined || typeof value.provider === "string") &&
+    typeof value.persistent === "boolean" &&
+    typeof value.canary === "string"
+  );
+}
+
+export function isActivityEntry(value: unknown): value is ActivityEntry {
+  return (
+    isObject(value) &&
+    isNumber(value.at) &&
+    isNumber(value.seq) &&
+    typeof value.event === "string" &&
+    (value.reason === null || value.reason === undefined || typeof value.reason === "string") &&
+    (value.detail === null || value.detail === undefined || typeof value.detail === "string")
   );
 }
 

@@ -1,51 +1,88 @@
 import { useContext, useMemo } from "react";
-import { AuthContext } from "./context";
-import type { AuthError, AuthStatus, AuthUser, Persistence, SignedOutReason } from "./types";
+import { AuthContext, type AuthActions } from "./context";
+import type { PendingAction } from "./reducer";
+import type {
+  AuthError,
+  AuthEventName,
+  AuthStatus,
+  AuthUser,
+  Persistence,
+  RetryInfo,
+  SignedOutReason,
+} from "./types";
 
-export interface Session {
+export interface Session extends AuthActions {
   status: AuthStatus;
   user: AuthUser | null;
-  /** Unix seconds, or null when not signed in. */
+  /** Unix seconds; null unless status is "signed_in". */
   accessExpiresAt: number | null;
-  /** Unix seconds, or null when not signed in. */
+  /** Unix seconds; null unless signed in with a refresh scheduled. */
+  nextRefreshAt: number | null;
+  /** Unix seconds: the absolute session deadline; null when not in a session. */
+  deadlineAt: number | null;
+  /** Unix seconds; null when not in a session. */
   signedInAt: number | null;
-  /** Where the session is kept, or null when not signed in. */
+  /** Unix seconds: next refresh attempt while status is "expired". */
+  nextRetryAt: number | null;
+  /** A refresh is in flight (freshness "refreshing"). */
+  refreshing: boolean;
+  /** The server can't be reached (freshness "offline_valid") or the access token expired. */
+  offline: boolean;
+  /** Where the session is kept, or null when not in a session. */
   persistence: Persistence | null;
-  /** Why the user is signed out (null when signed in, initializing, or never signed in). */
+  /** Why the user is signed out (null when in a session, initializing, or never signed in). */
   reason: SignedOutReason | null;
-  /** Error from the last failed action, or null. */
+  /** Last REFRESH_RETRYING info while the session is not fresh. */
+  retry: RetryInfo | null;
+  /** True once SESSION_EXPIRING arrived for this session. */
+  expiring: boolean;
+  /** Seconds left as reported by SESSION_EXPIRING (a point in time: use deadlineAt to count down). */
+  expiringIn: number | null;
+  /** True after PASSWORD_RECOVERY until USER_UPDATED or SIGNED_OUT: ask for a new password. */
+  recovery: boolean;
+  /** Error from the last failed action or flow, or null. */
   error: AuthError | null;
-  /** True while sign-in or sign-out is in flight. */
+  /** True while any action is in flight. */
   pending: boolean;
-  /** Never rejects: a failure is reported through `error`. */
-  signInWithPassword: (email: string, password: string) => Promise<void>;
-  /** Never rejects: a failure is reported through `error`. */
-  signOut: () => Promise<void>;
-  /** Reloads the snapshot from the core. */
-  refresh: () => Promise<void>;
-  clearError: () => void;
+  /** Which action is in flight. */
+  pendingAction: PendingAction | null;
+  /** Seq of the last applied snapshot/event (changes on every auth://state event). */
+  seq: number | null;
+  /** Name of the last applied event (null after a snapshot). */
+  lastEvent: AuthEventName | null;
 }
 
 export function useSession(): Session {
   const ctx = useContext(AuthContext);
   if (ctx === null) throw new Error("useSession must be used inside <AuthProvider>.");
-  const { state, signInWithPassword, signOut, refresh, clearError } = ctx;
   return useMemo<Session>(() => {
+    const { state, ...actions } = ctx;
     const view = state.view;
     const signedIn = view.status === "signed_in" ? view : null;
+    const expired = view.status === "expired" ? view : null;
+    const session = signedIn ?? expired;
     return {
+      ...actions,
       status: view.status,
-      user: signedIn ? signedIn.user : null,
+      user: session ? session.user : null,
       accessExpiresAt: signedIn ? signedIn.accessExpiresAt : null,
-      signedInAt: signedIn ? signedIn.signedInAt : null,
-      persistence: signedIn ? signedIn.persistence : null,
+      nextRefreshAt: signedIn ? (signedIn.nextRefreshAt ?? null) : null,
+      deadlineAt: session ? (session.deadlineAt ?? null) : null,
+      signedInAt: session ? session.signedInAt : null,
+      nextRetryAt: expired ? (expired.nextRetryAt ?? null) : null,
+      refreshing: signedIn?.freshness === "refreshing",
+      offline: signedIn?.freshness === "offline_valid" || expired !== null,
+      persistence: session ? session.persistence : null,
       reason: view.status === "signed_out" ? view.reason : null,
+      retry: signedIn?.freshness === "fresh" ? null : state.retry,
+      expiring: state.expiring !== null,
+      expiringIn: state.expiring?.remaining ?? null,
+      recovery: state.recovery,
       error: state.error,
       pending: state.pending !== null,
-      signInWithPassword,
-      signOut,
-      refresh,
-      clearError,
+      pendingAction: state.pending,
+      seq: state.lastSeq,
+      lastEvent: state.lastEvent,
     };
-  }, [state, signInWithPassword, signOut, refresh, clearError]);
+  }, [ctx]);
 }

@@ -5,7 +5,16 @@
 // see exactly how many listeners the UI registered and removed, and deliver events
 // only to listeners that are still registered (as the real core does).
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { AuthEventPayload, AuthSnapshot, StateView } from "../auth/types";
+import type {
+  ActivityEntry,
+  AuthEventPayload,
+  AuthSnapshot,
+  ExpiredView,
+  KeychainBackend,
+  SignedInView,
+  SignInOptions,
+  StateView,
+} from "../auth/types";
 
 type Handler = (args: Record<string, unknown>) => unknown;
 
@@ -34,13 +43,56 @@ export function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-export const SIGNED_IN: StateView & { status: "signed_in" } = {
+export const SIGNED_IN: SignedInView = {
   status: "signed_in",
   user: { id: "00000000-0000-4000-8000-000000000001", email: "demo@latchkey.local" },
   accessExpiresAt: 1764300000,
   signedInAt: 1764290000,
   persistence: "keychain",
+  freshness: "fresh",
+  deadlineAt: 1764376400,
+  nextRefreshAt: 1764299700,
 };
+
+export const EXPIRED: ExpiredView = {
+  status: "expired",
+  user: SIGNED_IN.user,
+  signedInAt: SIGNED_IN.signedInAt,
+  persistence: "keychain",
+  deadlineAt: SIGNED_IN.deadlineAt,
+  nextRetryAt: 1764300300,
+};
+
+export const ALL_OPTIONS: SignInOptions = {
+  password: true,
+  emailCode: true,
+  magicLink: true,
+  oauthProviders: ["github"],
+  allowSignUp: true,
+};
+
+export const PASSWORD_ONLY: SignInOptions = {
+  password: true,
+  emailCode: false,
+  magicLink: false,
+  oauthProviders: [],
+  allowSignUp: false,
+};
+
+export const KEYCHAIN: KeychainBackend = {
+  backend: "secret_service",
+  provider: "gnome-keyring-d",
+  persistent: true,
+  canary: "ok",
+  canary_ms: 12.5,
+  detail: null,
+};
+
+export const ACTIVITY: ActivityEntry[] = [
+  { at: 1764290100, seq: 3, event: "TOKEN_REFRESHED", reason: null, detail: null },
+  { at: 1764290000, seq: 2, event: "SIGNED_IN", reason: null, detail: "password" },
+  { at: 1764280000, seq: 1, event: "SIGNED_OUT", reason: "idle_timeout", detail: null },
+];
 
 export function signedOut(reason: (StateView & { status: "signed_out" })["reason"]): StateView {
   return { status: "signed_out", reason };
@@ -56,8 +108,22 @@ export class FakeCore {
 
   constructor(snapshot: AuthSnapshot | (() => unknown) = { seq: 1, state: signedOut(null) }) {
     this.on("get_auth_state", typeof snapshot === "function" ? snapshot : () => snapshot);
-    this.on("sign_in_with_password", () => null);
-    this.on("sign_out", () => null);
+    for (const cmd of [
+      "sign_in_with_password",
+      "send_email_code",
+      "verify_email_code",
+      "start_oauth",
+      "recover_password",
+      "update_password",
+      "sign_out",
+      "touch",
+    ]) {
+      this.on(cmd, () => null);
+    }
+    this.on("sign_up", () => ({ confirmationSent: true }));
+    this.on("get_sign_in_options", () => ALL_OPTIONS);
+    this.on("get_keychain_backend", () => KEYCHAIN);
+    this.on("get_activity", () => ACTIVITY);
     mockIPC((cmd, payload) => this.handle(cmd, (payload ?? {}) as Record<string, unknown>));
   }
 
@@ -71,16 +137,30 @@ export class FakeCore {
     return this.calls.filter((c) => c.cmd === cmd);
   }
 
+  /** `plugin:event|listen` / `unlisten` calls for one event. */
+  listensOf(event: string, kind: "listen" | "unlisten" = "listen"): Call[] {
+    return this.callsOf(`plugin:event|${kind}`).filter((c) => c.args.event === event);
+  }
+
   activeListeners(event = "auth://state"): number {
     return this.listeners.get(event)?.length ?? 0;
   }
 
   /** Delivers `auth://state` to every listener still registered. Wrap in act(). */
   emitAuthState(payload: AuthEventPayload): void {
+    this.emit("auth://state", payload);
+  }
+
+  /** Delivers `auth://flow-error` (`{ code, message }`). Wrap in act(). */
+  emitFlowError(payload: unknown): void {
+    this.emit("auth://flow-error", payload);
+  }
+
+  emit(event: string, payload: unknown): void {
     const internals = (window as unknown as { __TAURI_INTERNALS__: TauriInternalsForTests })
       .__TAURI_INTERNALS__;
-    for (const id of [...(this.listeners.get("auth://state") ?? [])]) {
-      internals.runCallback(id, { event: "auth://state", id, payload });
+    for (const id of [...(this.listeners.get(event) ?? [])]) {
+      internals.runCallback(id, { event, id, payload });
     }
   }
 

@@ -24,8 +24,11 @@ async function homeScreen() {
   return screen.findByRole("heading", { name: "Signed in as demo@latchkey.local" });
 }
 
+/** Waits for the sign-in screen with its options loaded. */
 async function signInScreen() {
-  return screen.findByRole("heading", { name: "Sign in to Latchkey" });
+  const heading = await screen.findByRole("heading", { name: "Sign in to Latchkey" });
+  await waitFor(() => expect(byId("sign-in-options-loading")).toBeNull());
+  return heading;
 }
 
 function fillAndSubmit(email: string, password: string) {
@@ -49,14 +52,17 @@ describe("AuthProvider: startup", () => {
     core.listenGate = gate.promise;
     renderApp();
 
-    await waitFor(() => expect(core.callsOf("plugin:event|listen")).toHaveLength(1));
+    await waitFor(() => expect(core.callsOf("plugin:event|listen")).toHaveLength(2));
     expect(core.callsOf("plugin:event|listen")[0].args.event).toBe("auth://state");
+    expect(core.callsOf("plugin:event|listen")[1].args.event).toBe("auth://flow-error");
     // The listener is not registered yet, so no snapshot has been requested.
     expect(core.callsOf("get_auth_state")).toHaveLength(0);
 
     await act(async () => gate.resolve());
     await homeScreen();
-    expect(core.calls.map((c) => c.cmd)).toEqual(["plugin:event|listen", "get_auth_state"]);
+    const cmds = core.calls.map((c) => c.cmd);
+    expect(cmds.slice(0, 3)).toEqual(["plugin:event|listen", "plugin:event|listen", "get_auth_state"]);
+    expect(core.callsOf("get_auth_state")).toHaveLength(1);
   });
 
   it("applies the snapshot: signed-in home with user and times", async () => {
@@ -240,6 +246,7 @@ describe("AuthProvider: sign in and sign out", () => {
 
     fireEvent.click(byId("sign-out")!);
     await waitFor(() => expect(core.callsOf("sign_out")).toHaveLength(1));
+    expect(core.callsOf("sign_out")[0].args).toEqual({ scope: "local" });
     act(() => core.emitAuthState({ seq: 2, event: "SIGNED_OUT", state: signedOut("user") }));
     await signInScreen();
     expect(byId("signed-out-reason")!.textContent).toBe("You signed out.");
@@ -251,9 +258,11 @@ describe("AuthProvider: lifecycle", () => {
     const core = new FakeCore({ seq: 1, state: SIGNED_IN });
     renderApp();
     await homeScreen();
-    expect(core.callsOf("plugin:event|listen")).toHaveLength(1);
+    expect(core.listensOf("auth://state")).toHaveLength(1);
+    expect(core.listensOf("auth://flow-error")).toHaveLength(1);
     expect(core.callsOf("get_auth_state")).toHaveLength(1);
     expect(core.activeListeners()).toBe(1);
+    expect(core.activeListeners("auth://flow-error")).toBe(1);
   });
 
   it("under StrictMode: the double-run effect is cleaned up, leaving exactly one listener", async () => {
@@ -264,15 +273,18 @@ describe("AuthProvider: lifecycle", () => {
     renderApp({ strict: true });
     await homeScreen();
 
-    await waitFor(() => expect(core.callsOf("plugin:event|unlisten")).toHaveLength(1));
-    expect(core.callsOf("plugin:event|listen")).toHaveLength(2);
+    await waitFor(() => expect(core.callsOf("plugin:event|unlisten")).toHaveLength(2));
+    expect(core.listensOf("auth://state")).toHaveLength(2);
+    expect(core.listensOf("auth://flow-error")).toHaveLength(2);
     expect(core.activeListeners()).toBe(1);
+    expect(core.activeListeners("auth://flow-error")).toBe(1);
     // The first run is cleaned up before its listen() resolves (IPC is async), so it
     // never asks for a snapshot: the app initializes once.
     expect(core.callsOf("get_auth_state")).toHaveLength(1);
     // ...and the one snapshot was requested after the surviving listener was set up.
     const cmds = core.calls.map((c) => c.cmd);
-    expect(cmds.indexOf("get_auth_state")).toBeGreaterThan(cmds.lastIndexOf("plugin:event|listen"));
+    const lastStateListen = core.calls.lastIndexOf(core.listensOf("auth://state")[1]);
+    expect(cmds.indexOf("get_auth_state")).toBeGreaterThan(lastStateListen);
 
     // The one remaining listener applies events.
     act(() => core.emitAuthState({ seq: 2, event: "SIGNED_OUT", state: signedOut("timeout") }));
@@ -292,9 +304,11 @@ describe("AuthProvider: lifecycle", () => {
 
     unmount();
     await waitFor(() => expect(core.activeListeners()).toBe(0));
-    const unlistens = core.callsOf("plugin:event|unlisten");
+    await waitFor(() => expect(core.activeListeners("auth://flow-error")).toBe(0));
+    const unlistens = core.listensOf("auth://state", "unlisten");
     expect(unlistens).toHaveLength(1);
     expect(unlistens[0].args).toEqual({ event: "auth://state", eventId });
+    expect(core.listensOf("auth://flow-error", "unlisten")).toHaveLength(1);
   });
 
   it("unmounting before the listener is registered still unlistens, and skips the snapshot", async () => {
@@ -302,12 +316,13 @@ describe("AuthProvider: lifecycle", () => {
     const gate = deferred<void>();
     core.listenGate = gate.promise;
     const { unmount } = renderApp();
-    await waitFor(() => expect(core.callsOf("plugin:event|listen")).toHaveLength(1));
+    await waitFor(() => expect(core.callsOf("plugin:event|listen")).toHaveLength(2));
 
     unmount();
     await act(async () => gate.resolve());
-    await waitFor(() => expect(core.callsOf("plugin:event|unlisten")).toHaveLength(1));
+    await waitFor(() => expect(core.callsOf("plugin:event|unlisten")).toHaveLength(2));
     expect(core.activeListeners()).toBe(0);
+    expect(core.activeListeners("auth://flow-error")).toBe(0);
     expect(core.callsOf("get_auth_state")).toHaveLength(0);
   });
 });
@@ -341,6 +356,7 @@ describe("AuthProvider: with mockIPC's built-in event mocking", () => {
     );
     expect(byId("signed-in-user")!.textContent).toBe("Signed in as demo@latchkey.local");
     // Event plugin commands are answered by the mock itself; only ours reach the handler.
-    expect(commands).toEqual(["get_auth_state"]);
+    expect(commands.filter((c) => c === "get_auth_state")).toHaveLength(1);
+    expect(commands.every((c) => !c.startsWith("plugin:event|"))).toBe(true);
   });
 });

@@ -8,6 +8,9 @@ const signedIn: StateView = {
   accessExpiresAt: 1764300000,
   signedInAt: 1764290000,
   persistence: "keychain",
+  freshness: "fresh",
+  deadlineAt: 1764376400,
+  nextRefreshAt: 1764299700,
 };
 const signedOutUser: StateView = { status: "signed_out", reason: "user" };
 const signedOutNull: StateView = { status: "signed_out", reason: null };
@@ -157,7 +160,7 @@ const rows: Row[] = [
   },
   {
     name: "action_succeeded for another action leaves pending alone",
-    from: at(1, signedIn, { pending: "sign_out" }),
+    from: at(1, signedIn, { pending: "sign_out_local" }),
     action: { type: "action_succeeded", action: "sign_in" },
     to: "unchanged",
   },
