@@ -13,6 +13,48 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod fault_proxy;
+
+/// The wall clock plus a jump the test controls (a suspended laptop, a changed system time).
+#[derive(Clone, Default)]
+pub struct JumpClock(pub Arc<std::sync::atomic::AtomicI64>);
+
+impl JumpClock {
+    pub fn jump(&self, secs: i64) {
+        self.0.fetch_add(secs * 1000, Ordering::SeqCst);
+    }
+}
+
+impl latchkey_core::Clock for JumpClock {
+    fn now_ms(&self) -> i64 {
+        SystemClock.now_ms() + self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A new confirmed user on the local stack (admin API), so a test can count its own requests.
+pub async fn create_user(tag: &str) -> (String, String, String) {
+    let email = format!("{tag}-{}@example.com", std::process::id());
+    let password = format!("pw-{tag}-{}", std::process::id());
+    let reply = reqwest::Client::new()
+        .post(format!("{}/auth/v1/admin/users", env("LATCHKEY_SUPABASE_URL")))
+        .bearer_auth(env("LATCHKEY_STACK_SERVICE_ROLE_KEY"))
+        .json(&serde_json::json!({ "email": email, "password": password, "email_confirm": true }))
+        .send()
+        .await
+        .unwrap();
+    assert!(reply.status().is_success(), "admin create user: {}", reply.status());
+    let user: serde_json::Value = reply.json().await.unwrap();
+    (user["id"].as_str().unwrap().to_string(), email, password)
+}
+
+/// POST /token refresh requests GoTrue logged for one user (the server's own count).
+pub fn logged_refreshes(user_id: &str) -> usize {
+    let log = std::fs::read_to_string(format!("{}/gotrue.log", env("LATCHKEY_STACK_LOG_DIR"))).unwrap_or_default();
+    log.lines()
+        .filter(|l| l.contains("\"path\":\"/token\"") && l.contains("\"grant_type\":\"refresh_token\"") && l.contains(user_id))
+        .count()
+}
+
 /// A keychain service name private to one test, so tests never share an entry.
 pub fn service(test: &str) -> String {
     format!("dev.latchkey.test.{test}.{}", std::process::id())

@@ -7,9 +7,12 @@ use crate::session::SignOutReason;
 pub const REFRESH_AT_FRACTION: f64 = 0.5;
 /// Jitter spreads refreshes over ±this fraction of the lifetime, so a fleet never refreshes in step.
 pub const JITTER_FRACTION: f64 = 0.1;
-/// First retry delay and caps, in milliseconds.
+/// First retry delay and caps, in milliseconds. Network failures are retried at most every 5 s, so a
+/// client is back within 5 s of the server's return (12 attempts a minute at most while it is down).
 pub const BACKOFF_BASE_MS: i64 = 1_000;
-pub const BACKOFF_CAP_MS: i64 = 5 * 60 * 1_000;
+pub const BACKOFF_CAP_MS: i64 = 5_000;
+/// After a 429 without Retry-After, back off further than for a plain network failure.
+pub const RATE_LIMIT_CAP_MS: i64 = 60_000;
 pub const UNKNOWN_4XX_CAP_MS: i64 = 15 * 60 * 1_000;
 /// No retry sooner than this: never a tight loop.
 pub const MIN_RETRY_MS: i64 = 500;
@@ -64,7 +67,7 @@ pub fn classify(e: &AuthError) -> Failure {
 /// The delay before retry number `attempt` (1-based) after `failure`.
 pub fn retry_delay_ms(failure: &Failure, attempt: u32, u: f64) -> i64 {
     match failure {
-        Failure::RateLimited { retry_after_ms } => backoff_ms(attempt, BACKOFF_CAP_MS, u).max(retry_after_ms.unwrap_or(0)),
+        Failure::RateLimited { retry_after_ms } => backoff_ms(attempt, RATE_LIMIT_CAP_MS, u).max(retry_after_ms.unwrap_or(0)),
         Failure::Unknown => backoff_ms(attempt, UNKNOWN_4XX_CAP_MS, u),
         _ => backoff_ms(attempt, BACKOFF_CAP_MS, u),
     }
@@ -106,7 +109,8 @@ mod tests {
     #[test]
     fn backoff_grows_is_capped_and_never_tight() {
         assert_eq!(backoff_ms(1, BACKOFF_CAP_MS, 0.999), 1_998);
-        assert_eq!(backoff_ms(3, BACKOFF_CAP_MS, 0.5), 4_000);
+        assert_eq!(backoff_ms(3, UNKNOWN_4XX_CAP_MS, 0.5), 4_000);
+        assert_eq!(backoff_ms(3, BACKOFF_CAP_MS, 0.5), 2_500, "network retries are capped at 5 s");
         assert_eq!(backoff_ms(40, BACKOFF_CAP_MS, 0.999), (BACKOFF_CAP_MS as f64 * 0.999) as i64);
         assert_eq!(backoff_ms(5, BACKOFF_CAP_MS, 0.0), MIN_RETRY_MS);
     }
