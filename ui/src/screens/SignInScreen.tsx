@@ -143,7 +143,8 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
         type="email"
         autoComplete="username"
         required
-        autoFocus
+        // Focus the email on arrival only: after a method switch, focus stays on the tab.
+        autoFocus={chosen === null}
         value={email}
         onChange={(e) => setEmail(e.target.value)}
         disabled={pending}

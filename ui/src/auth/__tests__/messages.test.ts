@@ -19,8 +19,31 @@ describe("errorMessage", () => {
     ],
     ["email_not_confirmed", "Confirm your email address first, then sign in."],
     ["server_error", "The sign-in server had a problem. Try again in a moment."],
+    ["storage_busy", "Another Latchkey window or command is using your saved session."],
+    ["otp_expired", "That code has expired or was already used. Request a new one."],
+    ["invalid_state", "That sign-in link isn't valid. Start again from Latchkey."],
+    ["invalid_callback", "That sign-in link isn't valid. Start again from Latchkey."],
+    ["flow_expired", "That sign-in link has expired or was already used. Start again from Latchkey."],
+    ["flow_already_used", "That sign-in link has expired or was already used. Start again from Latchkey."],
+    ["signup_disabled", "New accounts can't be created here. Contact your administrator."],
+    ["user_already_exists", "An account with this email already exists. Sign in instead."],
+    ["over_request_rate_limit", "Too many attempts. Wait a minute, then try again."],
+    ["refresh_pending", "Latchkey is renewing your session right now. Try again in a moment."],
+    ["storage_io", "Latchkey couldn't read or write its saved session on this computer."],
+    ["storage_corrupt", "Your saved session was damaged and has been set aside. Please sign in again."],
+    ["not_signed_in", "You're not signed in. Sign in and try again."],
   ])("%s", (code, text) => {
     expect(errorMessage({ code, message: "raw server text" })).toBe(text);
+  });
+
+  it("policy and weak_password add the core's message", () => {
+    expect(errorMessage({ code: "policy", message: "Sign-up is disabled by policy." })).toBe(
+      "Your organization's policy does not allow this. Sign-up is disabled by policy.",
+    );
+    expect(errorMessage({ code: "policy", message: "" })).toBe("Your organization's policy does not allow this.");
+    expect(errorMessage({ code: "weak_password", message: "Password should be at least 8 characters." })).toBe(
+      "Choose a stronger password. Password should be at least 8 characters.",
+    );
   });
 
   it("falls back to the server message for other codes", () => {
@@ -45,6 +68,11 @@ describe("signedOutReasonMessage", () => {
     ["timeout", "Your session reached its time limit. Sign in again."],
     ["storage_unavailable", "Latchkey couldn't read your saved session from the system keychain."],
     ["storage_corrupt", "Your saved session was damaged and has been set aside. Please sign in again."],
+    ["idle_timeout", "You were signed out after a period of inactivity."],
+    [
+      "policy",
+      "Your organization's policy signed you out (or the policy file is invalid). Contact your administrator.",
+    ],
   ] as const)("%s", (reason, text) => {
     expect(signedOutReasonMessage(reason)).toBe(text);
   });
