@@ -1,6 +1,21 @@
 //! Declares the app's commands so that each needs an explicit grant in src-tauri/capabilities/.
 
-const COMMANDS: &[&str] = &["get_auth_state", "sign_in_with_password", "sign_out", "get_access_token", "touch", "get_keychain_backend"];
+const COMMANDS: &[&str] = &[
+    "get_auth_state",
+    "sign_in_with_password",
+    "sign_out",
+    "get_access_token",
+    "touch",
+    "get_keychain_backend",
+    "sign_up",
+    "send_email_code",
+    "verify_email_code",
+    "start_oauth",
+    "recover_password",
+    "update_password",
+    "get_sign_in_options",
+    "get_activity",
+];
 
 fn main() {
     let attributes = tauri_build::Attributes::new()

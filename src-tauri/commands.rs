@@ -1,7 +1,9 @@
 //! Each command is a one-line forward to the core; errors reach the UI as `{ code, message }`.
 
 use latchkey_core::api::LogoutScope;
-use latchkey_core::{keychain, AuthError, KeyringStore, SessionHandle, Snapshot, APP_ID};
+use latchkey_core::engine::Flow;
+use latchkey_core::policy::SignInMethod;
+use latchkey_core::{keychain, AuthError, Config, GoTrue, KeyringStore, SessionHandle, Snapshot, APP_ID};
 use tauri::State;
 
 #[tauri::command]
@@ -46,4 +48,69 @@ pub fn parse_scope(scope: Option<&str>) -> Result<LogoutScope, AuthError> {
 pub async fn get_keychain_backend() -> Result<keychain::BackendReport, AuthError> {
     let store = KeyringStore::new(APP_ID);
     tauri::async_runtime::spawn_blocking(move || keychain::self_test(&store)).await.map_err(|_| AuthError::Stopped)
+}
+
+/// Answers whether a confirmation e-mail was sent (`false`: signed in now).
+#[tauri::command]
+pub async fn sign_up(core: State<'_, SessionHandle>, email: String, password: String) -> Result<SignUpReply, AuthError> {
+    let confirmation_sent = core.flow(|reply| Flow::SignUp { email, password, reply }).await?;
+    Ok(SignUpReply { confirmation_sent })
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignUpReply {
+    confirmation_sent: bool,
+}
+
+#[tauri::command]
+pub async fn send_email_code(core: State<'_, SessionHandle>, email: String) -> Result<(), AuthError> {
+    core.flow(|reply| Flow::SendEmailCode { email, reply }).await
+}
+
+#[tauri::command]
+pub async fn verify_email_code(core: State<'_, SessionHandle>, email: String, code: String) -> Result<(), AuthError> {
+    core.flow(|reply| Flow::VerifyEmailCode { email, code, reply }).await
+}
+
+/// Opens the provider's sign-in page in the system browser; the result comes back as a `latchkey://` link.
+#[tauri::command]
+pub async fn start_oauth(app: tauri::AppHandle, core: State<'_, SessionHandle>, provider: String) -> Result<(), AuthError> {
+    let url = core.flow(|reply| Flow::StartOAuth { provider, reply }).await?;
+    tauri_plugin_opener::OpenerExt::opener(&app).open_url(url, None::<&str>).map_err(|e| AuthError::Server {
+        status: 0,
+        code: "browser_unavailable".into(),
+        message: format!("could not open the system browser: {e}"),
+    })
+}
+
+#[tauri::command]
+pub async fn recover_password(core: State<'_, SessionHandle>, email: String) -> Result<(), AuthError> {
+    core.flow(|reply| Flow::RecoverPassword { email, reply }).await
+}
+
+#[tauri::command]
+pub async fn update_password(core: State<'_, SessionHandle>, password: String) -> Result<(), AuthError> {
+    core.flow(|reply| Flow::UpdatePassword { password, reply }).await
+}
+
+/// What the sign-in screen may offer: the server's `/settings` narrowed by admin policy.
+#[tauri::command]
+pub async fn get_sign_in_options(config: State<'_, Config>) -> Result<serde_json::Value, AuthError> {
+    let server = GoTrue::new(&config.auth_url, &config.anon_key).settings().await?;
+    let allowed = |m: SignInMethod| config.sign_in_allowed(&m);
+    let providers: Vec<String> = server.oauth_providers.into_iter().filter(|p| allowed(SignInMethod::OAuth(p.clone()))).collect();
+    Ok(serde_json::json!({
+        "password": server.email_enabled && allowed(SignInMethod::Password),
+        "emailCode": server.email_enabled && allowed(SignInMethod::EmailOtp),
+        "magicLink": server.email_enabled && allowed(SignInMethod::MagicLink),
+        "oauthProviders": providers,
+        "allowSignUp": config.allow_sign_up && !server.signup_disabled,
+    }))
+}
+
+/// The recent auth events (never a token), newest first.
+#[tauri::command]
+pub fn get_activity(activity: State<'_, crate::activity::Activity>) -> Vec<crate::activity::Entry> {
+    activity.recent()
 }

@@ -1,5 +1,6 @@
 //! Tauri glue only: builds the core, spawns its task, forwards commands to it and its events to the webview.
 
+mod activity;
 pub mod cli;
 mod commands;
 
@@ -51,21 +52,26 @@ pub fn run() {
     tracing::info!(auth_url = %config.auth_url, source = ?config.project_source, "starting");
     let app = tauri::Builder::default()
         // First, so a second launch hands its arguments to this one and exits before touching the vault.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
             if let Some(window) = app.get_webview_window("main") {
                 let _ = window.unminimize();
                 let _ = window.set_focus();
             }
+            handle_links(app, argv);
         }))
         .plugin(tauri_plugin_store::Builder::new().build())
+        .plugin(tauri_plugin_opener::init())
         .setup(move |app| {
             let lock = VaultLock::acquire(&config.data_dir, LOCK_WAIT)
                 .inspect_err(|e| tracing::warn!(code = e.code(), "vault lock unavailable; the session will be kept in memory only"))
                 .ok();
             let (handle, task) = build_core(&config, lock);
+            app.manage(activity::Activity::default());
             forward_events(app.handle().clone(), &handle);
             app.manage(CoreTask(tauri::async_runtime::spawn(task)));
             app.manage(handle);
+            app.manage(config.clone());
+            handle_links(app.handle(), std::env::args().collect());
             tauri::async_runtime::spawn_blocking(|| {
                 let report = latchkey_core::keychain::self_test(&KeyringStore::new(APP_ID));
                 tracing::info!(backend = report.backend, provider = ?report.provider, canary = %report.canary, "keychain self-test");
@@ -79,6 +85,14 @@ pub fn run() {
             commands::get_access_token,
             commands::touch,
             commands::get_keychain_backend,
+            commands::sign_up,
+            commands::send_email_code,
+            commands::verify_email_code,
+            commands::start_oauth,
+            commands::recover_password,
+            commands::update_password,
+            commands::get_sign_in_options,
+            commands::get_activity,
         ])
         .build(tauri::generate_context!())
         .expect("Tauri application builds");
@@ -89,6 +103,23 @@ pub fn run() {
     });
 }
 
+/// The event a failed `latchkey://` sign-in link is reported on, as `{ code, message }`.
+pub const FLOW_ERROR_EVENT: &str = "auth://flow-error";
+
+/// Hands `latchkey://` links (from this launch's arguments, or a second launch's) to the core.
+fn handle_links(app: &tauri::AppHandle, argv: Vec<String>) {
+    for url in argv.into_iter().filter(|a| a.starts_with("latchkey://")) {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            let core = app.state::<SessionHandle>().inner().clone();
+            if let Err(e) = core.flow(|reply| latchkey_core::engine::Flow::Callback { url, reply }).await {
+                tracing::warn!(code = e.code(), "sign-in link refused");
+                let _ = app.emit_to("main", FLOW_ERROR_EVENT, &e);
+            }
+        });
+    }
+}
+
 /// Pushes every core event to the webview. A lagging forwarder skips ahead; the UI resyncs from the snapshot.
 fn forward_events(app: tauri::AppHandle, core: &SessionHandle) {
     let mut events = core.subscribe();
@@ -96,6 +127,7 @@ fn forward_events(app: tauri::AppHandle, core: &SessionHandle) {
         loop {
             match events.recv().await {
                 Ok(event) => {
+                    app.state::<activity::Activity>().record(&event);
                     let _ = app.emit_to("main", STATE_EVENT, &event);
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => tracing::warn!(skipped = n, "event forwarder lagged"),
