@@ -17,6 +17,21 @@ function freePort() {
   });
 }
 
+/** Every app this run launches inherits this marker, so leftovers can be found and killed by PID. */
+const RUN_MARKER = `LATCHKEY_E2E_RUN=${process.pid}-${Date.now()}`;
+process.env.LATCHKEY_E2E_RUN = RUN_MARKER.split('=')[1];
+
+/** PIDs of processes that carry this run's marker in their environment. */
+function markedPids() {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`).includes(RUN_MARKER);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
 /** Spawns tauri-driver and resolves once *this* process answers /status. */
 export async function startDriver() {
   const [port, nativePort] = [await freePort(), await freePort()];
@@ -43,8 +58,25 @@ export async function startDriver() {
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
+      // An app the WebDriver left running would hold our pipes open: kill it by PID.
+      for (const pid of markedPids()) {
+        try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+      }
+      child.stdout.destroy();
+      child.stderr.destroy();
     },
   };
+}
+
+/** Ends a WebDriver session and makes sure the app it launched is gone (by PID), so the next launch is a
+ * fresh process: single-instance would otherwise hand it over to the old one. Returns how many were left. */
+export async function quit(d) {
+  await d.quit();
+  const left = markedPids().filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(APP));
+  for (const pid of left) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+  return left.length;
 }
 
 export async function launch(driverUrl) {

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startDriver, launch, waitFor, waitText, signIn, filesContaining, status, screenshot } from './harness.mjs';
+import { startDriver, launch, quit, waitFor, waitText, signIn, filesContaining, status, screenshot } from './harness.mjs';
 import { keychainKey, openVault, vaultFileExists } from './vault.mjs';
 
 const email = process.env.LATCHKEY_DEMO_EMAIL;
@@ -23,7 +23,7 @@ test('a wrong password shows a clear message and stores nothing', async () => {
     assert.equal(keychainKey(), null);
     assert.equal(vaultFileExists(), false);
   } finally {
-    await d.quit();
+    await quit(d);
   }
 });
 
@@ -39,7 +39,7 @@ test('sign in, quit, relaunch restores the session from the keychain, sign out r
     const needles = [tokens.refresh_token, tokens.access_token].map((t) => Buffer.from(t));
     assert.deepEqual(filesContaining(process.env.HOME, needles), [], 'no token in clear in any file under $HOME (vault, webview storage, caches)');
   } finally {
-    await d.quit();
+    await quit(d);
   }
 
   d = await launch(driver.url);
@@ -70,6 +70,6 @@ test('sign in, quit, relaunch restores the session from the keychain, sign out r
     const logged = driver.logs();
     assert.ok(!logged.includes(Buffer.from(tokens.refresh_token)) && !logged.includes(Buffer.from(tokens.access_token)), 'no token in the app logs');
   } finally {
-    await d.quit();
+    await quit(d);
   }
 });
