@@ -22,9 +22,9 @@ pub fn vault(config: &Config, lock: Option<VaultLock>) -> Vault<KeyringStore, Sy
     Vault::new(&config.data_dir, KeyringStore::new(APP_ID), SystemClock, lock)
 }
 
-/// The production core: GoTrue over HTTP, the vault (or memory, if policy says so), the system clock.
+/// The production core: GoTrue over HTTP with every token verified, the vault (or memory, if policy says so), the system clock.
 pub fn build_core(config: &Config, lock: Option<VaultLock>) -> (SessionHandle, impl Future<Output = ()> + Send + 'static) {
-    let api = GoTrue::new(&config.auth_url, &config.anon_key);
+    let api = latchkey_core::verified::Verified::new(GoTrue::new(&config.auth_url, &config.anon_key));
     let store: Box<dyn SessionStore> = match config.session_persistence {
         SessionPersistence::Keychain => Box::new(vault(config, lock)),
         SessionPersistence::MemoryOnly => Box::new(MemoryStore::default()),

@@ -15,6 +15,7 @@ pub mod schedule;
 pub mod secret;
 pub mod session;
 pub mod vault;
+pub mod verified;
 
 pub use api::{AuthApi, GoTrue};
 pub use clock::{Clock, SystemClock};
