@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "update_password",
     "get_sign_in_options",
     "get_activity",
+    "get_clock_skew",
 ];
 
 fn main() {

@@ -114,3 +114,10 @@ pub async fn get_sign_in_options(config: State<'_, Config>) -> Result<serde_json
 pub fn get_activity(activity: State<'_, crate::activity::Activity>) -> Vec<crate::activity::Entry> {
     activity.recent()
 }
+
+/// Server clock minus local clock in seconds, from the `Date` header of `/health` (None: unreachable).
+#[tauri::command]
+pub async fn get_clock_skew(config: State<'_, Config>) -> Result<Option<i64>, AuthError> {
+    let report = GoTrue::new(&config.auth_url, &config.anon_key).probe(latchkey_core::Clock::now_unix(&latchkey_core::SystemClock)).await;
+    Ok(report.clock_skew_secs)
+}

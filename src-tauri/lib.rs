@@ -3,6 +3,7 @@
 mod activity;
 pub mod cli;
 mod commands;
+mod sleep;
 
 use latchkey_core::policy::SessionPersistence;
 use latchkey_core::vault::MemoryStore;
@@ -68,6 +69,7 @@ pub fn run() {
             let (handle, task) = build_core(&config, lock);
             app.manage(activity::Activity::default());
             forward_events(app.handle().clone(), &handle);
+            sleep::watch_resume(handle.clone());
             app.manage(CoreTask(tauri::async_runtime::spawn(task)));
             app.manage(handle);
             app.manage(config.clone());
@@ -93,6 +95,7 @@ pub fn run() {
             commands::update_password,
             commands::get_sign_in_options,
             commands::get_activity,
+            commands::get_clock_skew,
         ])
         .build(tauri::generate_context!())
         .expect("Tauri application builds");

@@ -117,3 +117,49 @@ async fn a_malformed_reply_is_malformed_response_and_nothing_is_saved() {
     assert!(!dir.join(FILE).exists());
     assert_eq!(support::secret_tool_lookup(&support::service("malformed"), KEY_ACCOUNT), None);
 }
+
+/// Serves canned replies on loopback: `/token` answers `token_body`, the JWKS is the real stack's.
+fn canned_server(token_body: String, jwks_body: String) -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten().take(8) {
+            let mut conn = conn;
+            let mut buf = vec![0u8; 16384];
+            let n = conn.read(&mut buf).unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..n]).to_string();
+            let body = if head.contains("jwks.json") { &jwks_body } else { &token_body };
+            let _ = write!(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_token_whose_signature_does_not_verify_is_refused_and_nothing_is_stored() {
+    let (email, password) = demo();
+    let base = env("LATCHKEY_SUPABASE_URL");
+    let http = reqwest::Client::new();
+    let real: serde_json::Value = http
+        .post(format!("{base}/auth/v1/token?grant_type=password"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send().await.unwrap().json().await.unwrap();
+    let jwks = http.get(format!("{base}/auth/v1/.well-known/jwks.json")).send().await.unwrap().text().await.unwrap();
+    let mut forged = real.clone();
+    let token = real["access_token"].as_str().unwrap();
+    let (head, sig) = token.rsplit_once('.').unwrap();
+    let flipped = if sig.starts_with('A') { format!("B{}", &sig[1..]) } else { format!("A{}", &sig[1..]) };
+    forged["access_token"] = format!("{head}.{flipped}").into();
+    let port = canned_server(forged.to_string(), jwks);
+
+    let dir = support::data_dir("forged");
+    let api = latchkey_core::verified::Verified::new(GoTrue::new(&format!("http://127.0.0.1:{port}/auth/v1"), "k"));
+    let (core, task) = latchkey_core::start(api, support::vault("forged", &dir), SystemClock, Settings::default());
+    tokio::spawn(task);
+    core.initialized().await;
+    let err = core.sign_in_with_password(email, password).await.unwrap_err();
+    assert_eq!(err.code(), "malformed_response");
+    assert!(err.to_string().contains("did not verify"), "{err}");
+    assert!(!dir.join(FILE).exists(), "nothing stored");
+    assert!(matches!(core.snapshot().state, StateView::SignedOut { .. }));
+}

@@ -82,6 +82,8 @@ enum Request {
     AccessToken { reply: Reply<AccessToken> },
     Flow(Flow),
     Touch,
+    /// The machine woke from sleep: recheck everything now.
+    Resumed,
 }
 
 /// A cheap, clonable handle to the session task.
@@ -133,6 +135,11 @@ impl SessionHandle {
     /// Runs one of the other sign-in flows (sign-up, e-mail code, magic link, OAuth, recovery).
     pub async fn flow<T>(&self, make: impl FnOnce(Reply<T>) -> Flow) -> Result<T, AuthError> {
         self.call(|reply| Request::Flow(make(reply))).await
+    }
+
+    /// Tells the engine the machine just resumed (logind `PrepareForSleep(false)`), so it rechecks at once.
+    pub async fn resumed(&self) {
+        let _ = self.requests.send(Request::Resumed).await;
     }
 
     /// Records user activity for the idle timeout.

@@ -183,6 +183,17 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 self.access_token(reply);
             }
             Request::Flow(flow) => self.flow(flow).await,
+            Request::Resumed => {
+                tracing::info!("resumed from sleep; rechecking the session");
+                let now = self.clock.now_ms();
+                if let Some(live) = self.live.as_mut() {
+                    live.next_user_check_ms = now;
+                    // The network may be back; a server that asked us to wait is still obeyed.
+                    if live.retry.as_ref().is_some_and(|r| r.cause != "over_request_rate_limit") {
+                        live.retry_at_ms = now;
+                    }
+                }
+            }
             Request::Touch => {
                 let now = self.clock.now_ms();
                 if let Some(live) = self.live.as_mut() {

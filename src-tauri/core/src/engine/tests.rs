@@ -154,13 +154,17 @@ struct Rig {
 
 impl Rig {
     /// Next event of one of `kinds`, skipping others (time auto-advances while waiting).
+    /// Bounded in virtual time, so a missing event fails the test instead of hanging it.
     async fn next(&mut self, kinds: &[EventKind]) -> AuthEvent {
-        loop {
-            let e = self.events.recv().await.expect("engine alive");
-            if kinds.contains(&e.event) {
-                return e;
+        let wait = async {
+            loop {
+                let e = self.events.recv().await.expect("engine alive");
+                if kinds.contains(&e.event) {
+                    return e;
+                }
             }
-        }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(48 * 3600), wait).await.unwrap_or_else(|_| panic!("no {kinds:?} within 48 h"))
     }
     fn now_s(&self) -> i64 {
         self.clock.now_ms() / 1000
@@ -399,6 +403,24 @@ async fn a_wall_clock_jump_past_expiry_refreshes_at_once() {
     rig.clock.jump(2 * HOUR);
     assert_eq!(rig.next(&[EventKind::TokenRefreshed, EventKind::SignedOut]).await.event, EventKind::TokenRefreshed);
     assert!(before.elapsed() <= std::time::Duration::from_secs(60));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_resume_checks_for_revocation_at_once_but_still_obeys_retry_after() {
+    let api = FakeApi::new(HOUR);
+    api.user_script.lock().unwrap().extend([Ok(user()), Err(AuthError::Server { status: 403, code: "session_not_found".into(), message: "gone".into() })]);
+    let daily = Settings { user_check_interval: std::time::Duration::from_secs(24 * 3600), ..settings() };
+    let mut rig = rig_with(api, Arc::new(Store::default()), daily).await;
+    rig.handle.sign_in_with_password("a@b.c".into(), "good".into()).await.unwrap();
+    rig.api.then_refresh(Err(AuthError::RateLimited { retry_after_secs: Some(3_000), message: "later".into() }));
+    rig.next(&[EventKind::RefreshRetrying]).await;
+    let before = Instant::now();
+    let refreshes = rig.api.refreshes.load(Ordering::SeqCst);
+    rig.handle.resumed().await;
+    let out = rig.next(&[EventKind::SignedOut]).await;
+    assert_eq!(out.reason, Some(SignOutReason::Revoked));
+    assert!(before.elapsed() < std::time::Duration::from_secs(1), "found {:?} after the resume, not at the next 10-minute check", before.elapsed());
+    assert_eq!(rig.api.refreshes.load(Ordering::SeqCst), refreshes, "no refresh before Retry-After, resume or not");
 }
 
 #[tokio::test(start_paused = true)]
