@@ -178,6 +178,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       getKeychainBackend: () =>
         query<KeychainBackend>("get_keychain_backend", bindings.getKeychainBackend, isKeychainBackend),
       getActivity: () => query<ActivityEntry[]>("get_activity", bindings.getActivity, isActivityList),
+      getClockSkew: () =>
+        query<number | null>("get_clock_skew", bindings.getClockSkew, (v): v is number | null => v === null || typeof v === "number"),
       refresh: async () => {
         dispatch({ type: "clear_error" });
         await loadSnapshot(dispatch, () => mountedRef.current);

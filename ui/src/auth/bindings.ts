@@ -70,6 +70,11 @@ export function getKeychainBackend(): Promise<unknown> {
   return invoke<unknown>("get_keychain_backend");
 }
 
+/** Server clock minus this computer's, in seconds (null when the server can't be reached). */
+export function getClockSkew(): Promise<unknown> {
+  return invoke<unknown>("get_clock_skew");
+}
+
 export function getActivity(): Promise<unknown> {
   return invoke<unknown>("get_activity");
 }

@@ -28,6 +28,7 @@ export interface AuthActions {
   touch: () => Promise<void>;
   getSignInOptions: () => Promise<QueryResult<SignInOptions>>;
   getKeychainBackend: () => Promise<QueryResult<KeychainBackend>>;
+  getClockSkew: () => Promise<QueryResult<number | null>>;
   getActivity: () => Promise<QueryResult<ActivityEntry[]>>;
   /** Reloads the snapshot (used after a failed initial load). */
   refresh: () => Promise<void>;

@@ -80,6 +80,33 @@ function KeychainRow() {
   );
 }
 
+/** Plain words for the server-minus-local clock difference: the server allows no leeway on expiry. */
+export function clockText(skew: number | null): string {
+  if (skew === null) return "Couldn't compare with the server";
+  if (Math.abs(skew) <= 2) return "In sync with the server";
+  return `${Math.abs(skew)} s ${skew > 0 ? "behind" : "ahead of"} the server`;
+}
+
+function ClockRow() {
+  const { getClockSkew } = useSession();
+  const [text, setText] = useState("Checking…");
+  useEffect(() => {
+    let active = true;
+    void getClockSkew().then((result) => {
+      if (active) setText(result.ok ? clockText(result.value) : "Couldn't be checked");
+    });
+    return () => {
+      active = false;
+    };
+  }, [getClockSkew]);
+  return (
+    <div className="details-row">
+      <dt>This computer's clock</dt>
+      <dd id="clock-skew">{text}</dd>
+    </div>
+  );
+}
+
 function SessionPanel() {
   const session = useSession();
   const { status, accessExpiresAt, nextRefreshAt, nextRetryAt, deadlineAt, signedInAt, pending, pendingAction } =
@@ -180,6 +207,7 @@ function SessionPanel() {
           <dd id="signed-in-at">{signedInAt !== null && <Timestamp seconds={signedInAt} />}</dd>
         </div>
         <KeychainRow />
+        <ClockRow />
         <div className="details-row">
           <dt>Kept in</dt>
           <dd id="persistence">{session.persistence === "memory_only" ? "Memory only" : "Encrypted vault"}</dd>

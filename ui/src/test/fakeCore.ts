@@ -123,6 +123,7 @@ export class FakeCore {
     this.on("sign_up", () => ({ confirmationSent: true }));
     this.on("get_sign_in_options", () => ALL_OPTIONS);
     this.on("get_keychain_backend", () => KEYCHAIN);
+    this.on("get_clock_skew", () => 0);
     this.on("get_activity", () => ACTIVITY);
     mockIPC((cmd, payload) => this.handle(cmd, (payload ?? {}) as Record<string, unknown>));
   }

@@ -4,6 +4,7 @@ import { App } from "../../App";
 import { AuthProvider } from "../../auth/AuthProvider";
 import type { SignInOptions, StateView } from "../../auth/types";
 import { formatCountdown, formatTime } from "../../format";
+import { clockText } from "../HomeScreen";
 import {
   ACTIVITY,
   ALL_OPTIONS,
@@ -416,6 +417,25 @@ describe("Signed-in home", () => {
     await signInReady(core);
     fireEvent.keyDown(window, { key: "a" });
     expect(core.callsOf("touch")).toHaveLength(0);
+  });
+});
+
+describe("Clock check", () => {
+  it.each([
+    [0, "In sync with the server"],
+    [-2, "In sync with the server"],
+    [40, "40 s behind the server"],
+    [-75, "75 s ahead of the server"],
+    [null, "Couldn't compare with the server"],
+  ])("skew %s reads %s", (skew, expected) => {
+    expect(clockText(skew)).toBe(expected);
+  });
+
+  it("shows the server's clock comparison on the home screen", async () => {
+    new FakeCore({ seq: 1, state: SIGNED_IN }).on("get_clock_skew", () => 40);
+    renderApp();
+    await screen.findByRole("heading", { name: "Signed in as demo@latchkey.local" });
+    await waitFor(() => expect(text("clock-skew")).toBe("40 s behind the server"));
   });
 });
 
