@@ -1,7 +1,9 @@
 //! One task owns the session: every change goes through its request channel, and every change is published once, in order.
 
+mod answers;
 mod flows;
 mod owner;
+mod timing;
 
 pub use flows::Flow;
 
