@@ -53,18 +53,12 @@ pub async fn sign_in(config: &Config, email: String) -> i32 {
         return exit::USAGE;
     }
     let password = password.trim_end_matches(['\r', '\n']).to_string();
-    let result = async {
+    report(async {
         let core = locked_core(config).await?;
         core.sign_in_with_password(email, password).await?;
-        Ok::<_, AuthError>(core)
-    };
-    match result.await {
-        Ok(core) => {
-            print_state(&core);
-            exit::OK
-        }
-        Err(e) => fail(&e),
+        Ok(core)
     }
+    .await)
 }
 
 pub async fn sign_out(config: &Config, scope: Option<String>) -> i32 {
@@ -72,12 +66,17 @@ pub async fn sign_out(config: &Config, scope: Option<String>) -> i32 {
         Ok(scope) => scope,
         Err(e) => return fail(&e),
     };
-    let result = async {
+    report(async {
         let core = locked_core(config).await?;
         core.sign_out(scope).await?;
-        Ok::<_, AuthError>(core)
-    };
-    match result.await {
+        Ok(core)
+    }
+    .await)
+}
+
+/// Prints the resulting state (exit 0), or the error (`fail`).
+fn report(result: Result<SessionHandle, AuthError>) -> i32 {
+    match result {
         Ok(core) => {
             print_state(&core);
             exit::OK

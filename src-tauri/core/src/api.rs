@@ -260,10 +260,10 @@ struct TokenReply {
 }
 
 #[derive(Deserialize)]
-struct UserReply {
-    id: String,
+pub(crate) struct UserReply {
+    pub(crate) id: String,
     #[serde(default)]
-    email: Option<String>,
+    pub(crate) email: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -1,6 +1,6 @@
 //! GoTrue's sign-up, e-mail OTP/magic-link, PKCE exchange, recovery, user and settings endpoints: typed replies or typed `AuthError`s, never a logged token.
 
-use crate::api::{parse_grant, GoTrue, Grant};
+use crate::api::{parse_grant, GoTrue, Grant, UserReply};
 use crate::error::AuthError;
 use crate::pkce::AuthCode;
 use crate::secret::AccessToken;
@@ -52,13 +52,6 @@ pub struct Settings {
     pub oauth_providers: Vec<String>,
     pub signup_disabled: bool,
     pub mailer_autoconfirm: bool,
-}
-
-#[derive(Deserialize)]
-struct UserReply {
-    id: String,
-    #[serde(default)]
-    email: Option<String>,
 }
 
 #[derive(Deserialize)]
