@@ -44,10 +44,25 @@ pub fn parse_scope(scope: Option<&str>) -> Result<LogoutScope, AuthError> {
     }
 }
 
+/// The keychain self-test of this launch: run once (at start), then answered from memory.
+#[derive(Default)]
+pub struct KeychainReport(tokio::sync::OnceCell<keychain::BackendReport>);
+
+impl KeychainReport {
+    pub async fn get(&self) -> Result<keychain::BackendReport, AuthError> {
+        self.0
+            .get_or_try_init(|| async {
+                let store = KeyringStore::new(APP_ID);
+                tauri::async_runtime::spawn_blocking(move || keychain::self_test(&store)).await.map_err(|_| AuthError::Stopped)
+            })
+            .await
+            .cloned()
+    }
+}
+
 #[tauri::command]
-pub async fn get_keychain_backend() -> Result<keychain::BackendReport, AuthError> {
-    let store = KeyringStore::new(APP_ID);
-    tauri::async_runtime::spawn_blocking(move || keychain::self_test(&store)).await.map_err(|_| AuthError::Stopped)
+pub async fn get_keychain_backend(report: State<'_, KeychainReport>) -> Result<keychain::BackendReport, AuthError> {
+    report.get().await
 }
 
 /// Answers whether a confirmation e-mail was sent (`false`: signed in now).

@@ -74,9 +74,12 @@ pub fn run() {
             app.manage(handle);
             app.manage(config.clone());
             handle_links(app.handle(), std::env::args().collect());
-            tauri::async_runtime::spawn_blocking(|| {
-                let report = latchkey_core::keychain::self_test(&KeyringStore::new(APP_ID));
-                tracing::info!(backend = report.backend, provider = ?report.provider, canary = %report.canary, "keychain self-test");
+            app.manage(commands::KeychainReport::default());
+            let app_handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                if let Ok(report) = app_handle.state::<commands::KeychainReport>().get().await {
+                    tracing::info!(backend = report.backend, provider = ?report.provider, canary = %report.canary, "keychain self-test");
+                }
             });
             Ok(())
         })

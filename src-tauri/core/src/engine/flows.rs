@@ -55,13 +55,6 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
     }
 
-    fn allowed(&self) -> Result<(), AuthError> {
-        match &self.settings.policy_error {
-            Some(problem) => Err(AuthError::Policy(problem.clone())),
-            None => Ok(()),
-        }
-    }
-
     fn new_flow(&mut self, kind: FlowKind) -> &PkceFlow {
         self.pending_flow.insert(PkceFlow::start(kind, self.clock.now_unix(), FLOW_TTL_SECS))
     }

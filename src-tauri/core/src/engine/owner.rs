@@ -200,15 +200,21 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
 
     /// A session the vault refuses is kept in memory only, and the UI is told it won't survive a restart.
     async fn sign_in(&mut self, email: &str, password: &SecretString) -> Result<(), AuthError> {
-        if let Some(problem) = &self.settings.policy_error {
-            return Err(AuthError::Policy(problem.clone()));
-        }
+        self.allowed()?;
         if !self.settings.password_allowed {
             return Err(AuthError::Policy("your organization does not allow signing in with a password".into()));
         }
         let grant = self.api.password_grant(email, password.expose_secret()).await?;
         self.establish(grant, EventKind::SignedIn).await;
         Ok(())
+    }
+
+    /// Refuses every sign-in while the managed policy is broken.
+    pub(super) fn allowed(&self) -> Result<(), AuthError> {
+        match &self.settings.policy_error {
+            Some(problem) => Err(AuthError::Policy(problem.clone())),
+            None => Ok(()),
+        }
     }
 
     /// A new session from any sign-in flow: saved (or kept in memory), replacing and revoking any old one.
