@@ -3,17 +3,23 @@
 mod activity;
 pub mod cli;
 mod commands;
+pub mod events;
+mod links;
+mod logging;
 mod sleep;
+
+pub use events::STATE_EVENT;
+pub use links::FLOW_ERROR_EVENT;
+pub use logging::init_logging;
+use events::forward_events;
+use links::handle_links;
 
 use latchkey_core::policy::SessionPersistence;
 use latchkey_core::vault::MemoryStore;
 use latchkey_core::{Config, GoTrue, KeyringStore, SessionHandle, SessionStore, Settings, SystemClock, Vault, VaultLock, APP_ID};
 use std::future::Future;
 use std::time::Duration;
-use tauri::{Emitter, Manager, RunEvent};
-
-/// The event every auth-state change is pushed on.
-pub const STATE_EVENT: &str = "auth://state";
+use tauri::{Manager, RunEvent};
 
 /// How long a process waits for another Latchkey process to release the vault.
 pub const LOCK_WAIT: Duration = Duration::from_secs(5);
@@ -31,12 +37,6 @@ pub fn build_core(config: &Config, lock: Option<VaultLock>) -> (SessionHandle, i
         SessionPersistence::MemoryOnly => Box::new(MemoryStore::default()),
     };
     latchkey_core::start(api, store, SystemClock, Settings::from_config(config))
-}
-
-/// Logs go to stderr; `RUST_LOG` tunes them. No secret is ever formatted into a log line.
-pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
 struct CoreTask(tauri::async_runtime::JoinHandle<()>);
@@ -109,36 +109,3 @@ pub fn run() {
     });
 }
 
-/// The event a failed `latchkey://` sign-in link is reported on, as `{ code, message }`.
-pub const FLOW_ERROR_EVENT: &str = "auth://flow-error";
-
-/// Hands `latchkey://` links (from this launch's arguments, or a second launch's) to the core.
-fn handle_links(app: &tauri::AppHandle, argv: Vec<String>) {
-    for url in argv.into_iter().filter(|a| a.starts_with("latchkey://")) {
-        let app = app.clone();
-        tauri::async_runtime::spawn(async move {
-            let core = app.state::<SessionHandle>().inner().clone();
-            if let Err(e) = core.flow(|reply| latchkey_core::engine::Flow::Callback { url, reply }).await {
-                tracing::warn!(code = e.code(), "sign-in link refused");
-                let _ = app.emit_to("main", FLOW_ERROR_EVENT, &e);
-            }
-        });
-    }
-}
-
-/// Pushes every core event to the webview. A lagging forwarder skips ahead; the UI resyncs from the snapshot.
-fn forward_events(app: tauri::AppHandle, core: &SessionHandle) {
-    let mut events = core.subscribe();
-    tauri::async_runtime::spawn(async move {
-        loop {
-            match events.recv().await {
-                Ok(event) => {
-                    app.state::<activity::Activity>().record(&event);
-                    let _ = app.emit_to("main", STATE_EVENT, &event);
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => tracing::warn!(skipped = n, "event forwarder lagged"),
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-            }
-        }
-    });
-}
