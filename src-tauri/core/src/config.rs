@@ -15,7 +15,7 @@
 //! but is invalid sets `policy_error`, is not applied at all, and the security keys fail closed
 //! ([`Source::FailClosed`]).
 
-use crate::policy::{self, durations, Policy, SessionPersistence, Settings, SignInMethod, Strictness};
+use crate::policy::{self, durations, LogLevel, Policy, SessionPersistence, Settings, SignInMethod, Strictness};
 use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -37,6 +37,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("LATCHKEY_IDLE_TIMEOUT", "idle_timeout"),
     ("LATCHKEY_SESSION_PERSISTENCE", "session_persistence"),
     ("LATCHKEY_PROXY", "proxy"),
+    ("LATCHKEY_LOG", "log_level"),
 ];
 
 /// Where an effective value came from.
@@ -73,6 +74,8 @@ pub struct AuditLogConfig {
     pub path: Option<PathBuf>,
     #[serde(serialize_with = "ser_duration")]
     pub retention: Duration,
+    /// Whether lines carry the user's email (default false: the user id only).
+    pub include_email: bool,
 }
 
 /// One effective value with its source, for `latchkey policy` and the admin screen.
@@ -92,6 +95,10 @@ pub struct Config {
     pub auth_url: String,
     pub project_source: Source,
     pub data_dir: PathBuf,
+    /// The per-user log directory: app logs and (unless `audit_log.path` moves it) the audit log.
+    pub log_dir: PathBuf,
+    /// The level of the app's own log lines.
+    pub log_level: LogLevel,
     /// How long a session may live from sign-in (at most 24 h; `0s` when the policy is invalid).
     #[serde(serialize_with = "ser_duration")]
     pub max_session_age: Duration,
@@ -165,7 +172,11 @@ impl Config {
         let settings_path = data_dir.join(SETTINGS_FILE);
         let user = read_settings(&settings_path)?;
         let environment = env_settings(&env)?;
-        let config = resolve(data_dir, &policy, environment, user, &settings_path);
+        let log_dir = match env("LATCHKEY_LOG_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => default_log_dir().ok_or(ConfigError::NoDataDir)?,
+        };
+        let config = resolve((data_dir, log_dir), &policy, environment, user, &settings_path);
         for w in &config.warnings {
             tracing::warn!("{w}");
         }
@@ -231,6 +242,9 @@ fn env_settings(env: &impl Fn(&str) -> Option<String>) -> Result<Settings, Confi
     if let Some(v) = env("LATCHKEY_PROXY") {
         s.proxy = Some(policy::check_proxy_url(&v).map_err(bad("LATCHKEY_PROXY"))?);
     }
+    if let Some(v) = env("LATCHKEY_LOG") {
+        s.log_level = Some(LogLevel::parse(&v).map_err(bad("LATCHKEY_LOG"))?);
+    }
     Ok(s)
 }
 
@@ -239,7 +253,7 @@ fn pick<T: Clone>(layers: &[(Source, &Settings)], get: impl Fn(&Settings) -> Opt
 }
 
 /// Combines the tiers. Pure: every input is given.
-pub(crate) fn resolve(data_dir: PathBuf, policy: &Policy, mut environment: Settings, mut user: Settings, settings_path: &Path) -> Config {
+pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, mut environment: Settings, mut user: Settings, settings_path: &Path) -> Config {
     let mut warnings = policy.warnings.clone();
     for key in user.strip_admin_only() {
         warnings.push(format!("`{key}` in {} is not applied: only the policy can set it", settings_path.display()));
@@ -288,6 +302,8 @@ pub(crate) fn resolve(data_dir: PathBuf, policy: &Policy, mut environment: Setti
     let audit_enabled = fail_closed(failed, or_default(pick(&layers, |s| s.audit_log_enabled), true), true);
     let audit_path = or_default(pick(&layers, |s| s.audit_log_path.clone().map(Some)), None);
     let audit_retention = or_default(pick(&layers, |s| s.audit_log_retention), policy::DEFAULT_AUDIT_RETENTION);
+    let audit_email = or_default(pick(&layers, |s| s.audit_log_include_email), false);
+    let log_level = or_default(pick(&layers, |s| s.log_level), LogLevel::Info);
 
     let paths = |v: &[PathBuf]| json!(v.iter().map(|p| p.display().to_string()).collect::<Vec<_>>());
     let values = vec![
@@ -317,6 +333,8 @@ pub(crate) fn resolve(data_dir: PathBuf, policy: &Policy, mut environment: Setti
             source: audit_path.1,
         },
         EffectiveValue { key: "audit_log.retention", value: json!(durations::format(audit_retention.0)), source: audit_retention.1 },
+        EffectiveValue { key: "audit_log.include_email", value: json!(audit_email.0), source: audit_email.1 },
+        EffectiveValue { key: "log_level", value: json!(log_level.0.as_str()), source: log_level.1 },
     ];
     debug_assert_eq!(values.iter().map(|v| v.key).collect::<Vec<_>>(), policy::KEYS);
 
@@ -326,6 +344,8 @@ pub(crate) fn resolve(data_dir: PathBuf, policy: &Policy, mut environment: Setti
         auth_url,
         project_source,
         data_dir,
+        log_dir,
+        log_level: log_level.0,
         max_session_age: max_session_age.0,
         idle_timeout: idle_timeout.0,
         session_persistence: persistence.0,
@@ -334,13 +354,33 @@ pub(crate) fn resolve(data_dir: PathBuf, policy: &Policy, mut environment: Setti
         allow_sign_up: allow_sign_up.0,
         extra_ca_certificates: cas.0,
         proxy: proxy.0,
-        audit_log: AuditLogConfig { enabled: audit_enabled.0, path: audit_path.0, retention: audit_retention.0 },
+        audit_log: AuditLogConfig {
+            enabled: audit_enabled.0,
+            path: audit_path.0,
+            retention: audit_retention.0,
+            include_email: audit_email.0,
+        },
         policy_file: policy.origin.clone(),
         policy_present: policy.present,
         policy_error: policy.error.as_ref().map(|e| format!("{e}; the app stays locked until it is fixed")),
         warnings,
         values,
     }
+}
+
+/// The OS's per-user log directory for the app: Linux `$XDG_STATE_HOME/dev.latchkey.desktop` (default
+/// `~/.local/state/…`), macOS `~/Library/Logs/dev.latchkey.desktop`, Windows `%LOCALAPPDATA%\dev.latchkey.desktop\logs`.
+/// `LATCHKEY_LOG_DIR` replaces it (tests, or an unusual setup).
+pub fn default_log_dir() -> Option<PathBuf> {
+    if cfg!(target_os = "macos") {
+        return dirs::home_dir().map(|h| h.join("Library/Logs").join(crate::APP_ID));
+    }
+    if cfg!(windows) {
+        return dirs::data_local_dir().map(|d| d.join(crate::APP_ID).join("logs"));
+    }
+    dirs::state_dir()
+        .map(|d| d.join(crate::APP_ID))
+        .or_else(|| dirs::data_local_dir().map(|d| d.join(crate::APP_ID).join("logs")))
 }
 
 fn or_default<T>(v: Option<(T, Source)>, default: T) -> (T, Source) {

@@ -46,6 +46,8 @@ pub const KEYS: &[&str] = &[
     "audit_log.enabled",
     "audit_log.path",
     "audit_log.retention",
+    "audit_log.include_email",
+    "log_level",
 ];
 
 /// Keys only an administrator may set (policy file, either tier): the user's settings file and the
@@ -74,6 +76,39 @@ impl SessionPersistence {
             "keychain" => Ok(Self::Keychain),
             "memory_only" => Ok(Self::MemoryOnly),
             _ => Err(format!("{s:?} is not a session persistence (use \"keychain\" or \"memory_only\")")),
+        }
+    }
+}
+
+/// How much the app logs (its own modules; other crates stay at `warn`, see docs/admin-guide.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warn => "warn",
+            Self::Info => "info",
+            Self::Debug => "debug",
+            Self::Trace => "trace",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "error" => Ok(Self::Error),
+            "warn" => Ok(Self::Warn),
+            "info" => Ok(Self::Info),
+            "debug" => Ok(Self::Debug),
+            "trace" => Ok(Self::Trace),
+            _ => Err(format!("{s:?} is not a log level (use \"error\", \"warn\", \"info\", \"debug\" or \"trace\")")),
         }
     }
 }
@@ -144,6 +179,8 @@ pub struct Settings {
     pub audit_log_enabled: Option<bool>,
     pub audit_log_path: Option<PathBuf>,
     pub audit_log_retention: Option<Duration>,
+    pub audit_log_include_email: Option<bool>,
+    pub log_level: Option<LogLevel>,
 }
 
 impl Settings {
@@ -164,6 +201,8 @@ impl Settings {
             self.audit_log_enabled.is_some(),
             self.audit_log_path.is_some(),
             self.audit_log_retention.is_some(),
+            self.audit_log_include_email.is_some(),
+            self.log_level.is_some(),
         ];
         KEYS.iter().zip(set).filter(|(_, s)| *s).map(|(k, _)| *k).collect()
     }
@@ -222,7 +261,10 @@ pub fn parse_settings(obj: &Map<String, Value>, strictness: Strictness) -> Resul
             "proxy" => s.proxy = Some(proxy_url(value).map_err(at)?),
             "audit_log" => {
                 let Value::Object(audit) = value else {
-                    return Err(at(format!("expected an object {{\"enabled\", \"path\", \"retention\"}}, found {}", kind(value))));
+                    return Err(at(format!(
+                        "expected an object {{\"enabled\", \"path\", \"retention\", \"include_email\"}}, found {}",
+                        kind(value)
+                    )));
                 };
                 for (sub, v) in audit {
                     let at = |e: String| format!("key `audit_log.{sub}`: {e}");
@@ -236,10 +278,12 @@ pub fn parse_settings(obj: &Map<String, Value>, strictness: Strictness) -> Resul
                             }
                             s.audit_log_retention = Some(d);
                         }
-                        _ => return Err(format!("unknown key `audit_log.{sub}` (known: enabled, path, retention)")),
+                        "include_email" => s.audit_log_include_email = Some(boolean(v).map_err(at)?),
+                        _ => return Err(format!("unknown key `audit_log.{sub}` (known: enabled, path, retention, include_email)")),
                     }
                 }
             }
+            "log_level" => s.log_level = Some(LogLevel::parse(&string(value).map_err(at)?).map_err(at)?),
             "$schema" if strictness == Strictness::Policy => {}
             _ if strictness == Strictness::UserFile => {}
             _ => return Err(format!("unknown key `{key}` (see docs/policy.md for the schema)")),

@@ -63,7 +63,8 @@ fn every_key_parses() {
             "allow_insecure_storage_fallback": false,
             "extra_ca_certificates": [ca.display().to_string()],
             "proxy": "http://proxy.corp:3128",
-            "audit_log": {"enabled": true, "path": "/var/log/latchkey", "retention": "90d"}
+            "audit_log": {"enabled": true, "path": "/var/log/latchkey", "retention": "90d", "include_email": true},
+            "log_level": "debug"
         },
         "recommended": {"idle_timeout": "off"}
     });
@@ -75,6 +76,7 @@ fn every_key_parses() {
     assert_eq!(m.session_persistence, Some(SessionPersistence::MemoryOnly));
     assert_eq!(m.extra_ca_certificates, Some(vec![ca]));
     assert_eq!(m.audit_log_retention, Some(Duration::from_secs(90 * 86_400)));
+    assert_eq!((m.audit_log_include_email, m.log_level), (Some(true), Some(LogLevel::Debug)));
     assert_eq!(m.keys_set().len(), KEYS.len());
     assert_eq!(r.idle_timeout, Some(None));
 }
@@ -103,6 +105,8 @@ fn invalid_policies_say_what_is_wrong() {
         (r#"{"managed": {"audit_log": {"enabled": true, "rotate": 1}}}"#, "unknown key `audit_log.rotate`"),
         (r#"{"managed": {"audit_log": {"path": "logs"}}}"#, "absolute path"),
         (r#"{"managed": {"audit_log": true}}"#, "expected an object"),
+        (r#"{"managed": {"audit_log": {"include_email": "yes"}}}"#, "key `audit_log.include_email`: expected true or false"),
+        (r#"{"managed": {"log_level": "verbose"}}"#, "not a log level"),
         (r#"{"managed": {"proxy": null}}"#, "found null"),
         (r#"{"recommended": {"max_session_age": "2d"}}"#, "recommended: key `max_session_age`"),
         (r#"{"max_session_age": "8h"}"#, "settings go inside \"managed\""),
@@ -223,6 +227,20 @@ fn sign_in_methods_and_audit_log_resolve() {
     assert_eq!(c.audit_log.path.as_deref(), Some(Path::new("/tmp/mine")));
     assert_eq!(c.audit_log.retention, Duration::from_secs(7 * 86_400));
     assert_eq!(c.source_of("audit_log.retention"), Some(Source::Recommended));
+    assert!(!c.audit_log.include_email, "off unless a tier turns it on");
+    assert_eq!(c.source_of("audit_log.include_email"), Some(Source::Default));
+}
+
+#[test]
+fn log_level_follows_the_tiers_and_managed_wins_over_the_environment() {
+    let c = setup("loglevel", Some(r#"{"recommended": {"log_level": "warn"}}"#), Some(r#"{"log_level": "debug"}"#), &[]).unwrap();
+    assert_eq!((c.log_level, c.source_of("log_level")), (LogLevel::Debug, Some(Source::UserSettings)));
+    let c = setup("loglevel-env", Some(r#"{"recommended": {"log_level": "warn"}}"#), None, &[("LATCHKEY_LOG", "trace")]).unwrap();
+    assert_eq!((c.log_level, c.source_of("log_level")), (LogLevel::Trace, Some(Source::Environment)));
+    let c = setup("loglevel-managed", Some(r#"{"managed": {"log_level": "error"}}"#), None, &[("LATCHKEY_LOG", "trace")]).unwrap();
+    assert_eq!((c.log_level, c.source_of("log_level")), (LogLevel::Error, Some(Source::Managed)));
+    let err = setup("loglevel-bad", None, None, &[("LATCHKEY_LOG", "loud")]).unwrap_err().to_string();
+    assert!(err.contains("LATCHKEY_LOG") && err.contains("not a log level"), "{err}");
 }
 
 // ---- fail closed ----

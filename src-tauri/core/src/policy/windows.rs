@@ -8,7 +8,7 @@
 //! | string, duration, URL, path | `REG_SZ` (or `REG_EXPAND_SZ`, `%VAR%` expanded) |
 //! | boolean | `REG_DWORD` 0 or 1 |
 //! | array of strings | `REG_MULTI_SZ` |
-//! | `audit_log` | subkey `audit_log` with values `enabled`, `path`, `retention` |
+//! | `audit_log` | subkey `audit_log` with values `enabled`, `path`, `retention`, `include_email` |
 //!
 //! Values directly under the key are the `managed` tier; the subkey `Recommended` (same layout) is the
 //! `recommended` tier. The mapping below is pure and tested on every platform; only [`load`] touches the
@@ -74,8 +74,10 @@ const TOP_KEYS: &[(&str, Expect)] = &[
     ("allow_insecure_storage_fallback", Expect::Bool),
     ("extra_ca_certificates", Expect::List),
     ("proxy", Expect::Str),
+    ("log_level", Expect::Str),
 ];
-const AUDIT_KEYS: &[(&str, Expect)] = &[("enabled", Expect::Bool), ("path", Expect::Str), ("retention", Expect::Str)];
+const AUDIT_KEYS: &[(&str, Expect)] =
+    &[("enabled", Expect::Bool), ("path", Expect::Str), ("retention", Expect::Str), ("include_email", Expect::Bool)];
 
 /// Expands `%VAR%` with `env`; an unknown variable is an error (never left half-expanded).
 pub fn expand(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
@@ -135,7 +137,7 @@ fn map_tier(prefix: &str, key: &RegKey, allow_recommended: bool, env: &dyn Fn(&s
             let mut audit = Map::new();
             for (vname, value) in &sub.values {
                 let (canonical, expect) = lookup(AUDIT_KEYS, vname)
-                    .ok_or_else(|| format!("unknown value `{prefix}\\{name}\\{vname}` (known: enabled, path, retention)"))?;
+                    .ok_or_else(|| format!("unknown value `{prefix}\\{name}\\{vname}` (known: enabled, path, retention, include_email)"))?;
                 audit.insert(canonical.to_string(), map_value(&format!("{prefix}\\{name}\\{vname}"), value, expect, env)?);
             }
             obj.insert("audit_log".into(), Value::Object(audit));
