@@ -16,6 +16,8 @@ const COMMANDS: &[&str] = &[
     "get_sign_in_options",
     "get_activity",
     "get_clock_skew",
+    "get_settings",
+    "set_setting",
 ];
 
 fn main() {

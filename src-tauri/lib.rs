@@ -6,6 +6,7 @@ mod commands;
 pub mod events;
 mod links;
 mod logging;
+mod settings;
 mod sleep;
 
 pub use events::STATE_EVENT;
@@ -99,6 +100,8 @@ pub fn run() {
             commands::get_sign_in_options,
             commands::get_activity,
             commands::get_clock_skew,
+            settings::get_settings,
+            settings::set_setting,
         ])
         .build(tauri::generate_context!())
         .expect("Tauri application builds");

@@ -6,11 +6,12 @@ import { ForgotPasswordScreen } from "./screens/ForgotPasswordScreen";
 import { HomeScreen } from "./screens/HomeScreen";
 import { LoadingScreen } from "./screens/LoadingScreen";
 import { NewPasswordScreen } from "./screens/NewPasswordScreen";
+import { SettingsScreen } from "./screens/SettingsScreen";
 import { SignInScreen } from "./screens/SignInScreen";
 import { SignUpScreen } from "./screens/SignUpScreen";
 
 /** Screens reachable while signed out. */
-type SignedOutRoute = "sign-in" | "sign-up" | "forgot" | "activity";
+type SignedOutRoute = "sign-in" | "sign-up" | "forgot" | "activity" | "settings";
 
 export function App() {
   const session = useSession();
@@ -46,12 +47,15 @@ export function App() {
       return <ForgotPasswordScreen onBack={() => go("sign-in")} />;
     case "activity":
       return <ActivityScreen onBack={() => go("sign-in")} />;
+    case "settings":
+      return <SettingsScreen onBack={() => go("sign-in")} />;
     default:
       return (
         <SignInScreen
           onCreateAccount={() => go("sign-up")}
           onForgotPassword={() => go("forgot")}
           onShowActivity={() => go("activity")}
+          onShowSettings={() => go("settings")}
         />
       );
   }

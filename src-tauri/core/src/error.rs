@@ -58,6 +58,9 @@ pub enum AuthError {
     /// Managed policy forbids this, or the policy file is broken.
     #[error("{0}")]
     Policy(String),
+    /// A setting's value is not one the schema accepts (the message names the key and the rule).
+    #[error("{0}")]
+    InvalidSetting(String),
     /// The session task has stopped (the app is shutting down).
     #[error("the session service has stopped")]
     Stopped,
@@ -85,6 +88,7 @@ impl AuthError {
             AuthError::NotSignedIn => "not_signed_in",
             AuthError::RefreshPending { .. } => "refresh_pending",
             AuthError::Policy(_) => "policy",
+            AuthError::InvalidSetting(_) => "invalid_setting",
             AuthError::Stopped => "internal",
         }
     }

@@ -83,3 +83,13 @@ export function getActivity(): Promise<unknown> {
 export function touch(): Promise<null> {
   return invoke<null>("touch");
 }
+
+/** The effective settings with their sources, and which ones this user may change. */
+export function getSettings(): Promise<unknown> {
+  return invoke<unknown>("get_settings");
+}
+
+/** Saves one user setting for the next launch (`null` removes it). Refused for keys a policy locks. */
+export function setSetting(key: string, value: string | null): Promise<null> {
+  return invoke<null>("set_setting", { key, value });
+}

@@ -322,3 +322,32 @@ export function toAuthError(value: unknown): AuthError {
   if (typeof value === "string") return { code: "internal", message: value };
   return { code: "internal", message: "Unexpected error." };
 }
+
+/** Where an effective setting came from (`latchkey policy --json`). */
+export type SettingSource = "managed" | "environment" | "user" | "recommended" | "default" | "fail_closed";
+
+/** `get_settings`: the policy report of what the next launch uses, plus what this user may change. */
+export interface SettingsReport {
+  file: string;
+  present: boolean;
+  error: string | null;
+  warnings: string[];
+  values: Record<string, { value: unknown; source: SettingSource; locked: boolean }>;
+  editable: string[];
+  restartRequired: boolean;
+  version: string;
+}
+
+export function isSettingsReport(value: unknown): value is SettingsReport {
+  return (
+    isObject(value) &&
+    typeof value.file === "string" &&
+    typeof value.present === "boolean" &&
+    (value.error === null || typeof value.error === "string") &&
+    Array.isArray(value.warnings) &&
+    isObject(value.values) &&
+    Array.isArray(value.editable) &&
+    typeof value.restartRequired === "boolean" &&
+    typeof value.version === "string"
+  );
+}

@@ -6,15 +6,16 @@ import { ErrorNotice, Timestamp } from "../components/common";
 import { formatCountdown, formatDuration, formatTime } from "../format";
 import { useNow } from "../hooks/useNow";
 import { ActivityList } from "./ActivityView";
+import { SettingsPanel } from "./SettingsScreen";
 
 export { formatUnixSeconds } from "../format";
 
 /** Below this many seconds before the deadline, the expiring banner shows even without SESSION_EXPIRING. */
 export const EXPIRING_SOON_SECONDS = 10 * 60;
 
-type Tab = "session" | "activity";
-const TABS: Tab[] = ["session", "activity"];
-const TAB_LABELS: Record<Tab, string> = { session: "Session", activity: "Activity" };
+type Tab = "session" | "activity" | "settings";
+const TABS: Tab[] = ["session", "activity", "settings"];
+const TAB_LABELS: Record<Tab, string> = { session: "Session", activity: "Activity", settings: "Settings" };
 
 function retryHeadline(cause: string | undefined): string {
   switch (cause) {
@@ -270,7 +271,8 @@ export function HomeScreen() {
   function onTabKeyDown(e: KeyboardEvent<HTMLButtonElement>) {
     if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
     e.preventDefault();
-    const next = TABS[(TABS.indexOf(tab) + 1) % TABS.length];
+    const step = e.key === "ArrowRight" ? 1 : TABS.length - 1;
+    const next = TABS[(TABS.indexOf(tab) + step) % TABS.length];
     setTab(next);
     tabRefs.current[next]?.focus();
   }
@@ -297,7 +299,7 @@ export function HomeScreen() {
                 role="tab"
                 className="tab"
                 aria-selected={tab === t}
-                aria-controls={t === "session" ? "session-panel" : "activity-panel"}
+                aria-controls={`${t}-panel`}
                 tabIndex={tab === t ? 0 : -1}
                 onClick={() => setTab(t)}
                 onKeyDown={onTabKeyDown}
@@ -323,11 +325,15 @@ export function HomeScreen() {
 
         <ErrorNotice error={session.error} />
 
-        {tab === "session" ? (
-          <SessionPanel />
-        ) : (
+        {tab === "session" && <SessionPanel />}
+        {tab === "activity" && (
           <div id="activity-panel" role="tabpanel" aria-labelledby="tab-activity">
             <ActivityList />
+          </div>
+        )}
+        {tab === "settings" && (
+          <div id="settings-panel" role="tabpanel" aria-labelledby="tab-settings">
+            <SettingsPanel />
           </div>
         )}
       </section>

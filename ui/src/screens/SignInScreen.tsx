@@ -3,6 +3,7 @@ import { providerName, signedOutReasonMessage } from "../auth/messages";
 import type { SignInOptions } from "../auth/types";
 import { useSession } from "../auth/useSession";
 import { Card, ErrorNotice, LinkButton } from "../components/common";
+import { PolicyErrorNotice } from "./SettingsScreen";
 
 export type SignInMethod = "password" | "email_code" | "magic_link";
 
@@ -39,9 +40,10 @@ interface Props {
   onCreateAccount: () => void;
   onForgotPassword: () => void;
   onShowActivity: () => void;
+  onShowSettings: () => void;
 }
 
-export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity }: Props) {
+export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity, onShowSettings }: Props) {
   const session = useSession();
   const { getSignInOptions, clearError, error, pending, pendingAction, reason } = session;
   const [options, setOptions] = useState<SignInOptions | null>(null);
@@ -160,6 +162,7 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
         </div>
       )}
 
+      <PolicyErrorNotice />
       <ErrorNotice error={error} />
 
       {oauthWaiting && !error && (
@@ -385,6 +388,9 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
         )}
         <LinkButton id="show-activity" onClick={onShowActivity}>
           Recent activity
+        </LinkButton>
+        <LinkButton id="show-settings" onClick={onShowSettings}>
+          Settings
         </LinkButton>
       </div>
     </Card>

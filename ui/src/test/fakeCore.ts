@@ -12,6 +12,7 @@ import type {
   ExpiredView,
   KeychainBackend,
   SignedInView,
+  SettingsReport,
   SignInOptions,
   StateView,
 } from "../auth/types";
@@ -42,6 +43,18 @@ export function deferred<T>(): Deferred<T> {
   });
   return { promise, resolve, reject };
 }
+
+/** `get_settings` on a machine with no policy. */
+export const NO_POLICY: SettingsReport = {
+  file: "/etc/latchkey/policy.json",
+  present: false,
+  error: null,
+  warnings: [],
+  values: { idle_timeout: { value: "off", source: "default", locked: false } },
+  editable: ["max_session_age", "idle_timeout", "session_persistence", "proxy"],
+  restartRequired: false,
+  version: "0.1.0",
+};
 
 export const SIGNED_IN: SignedInView = {
   status: "signed_in",
@@ -125,6 +138,7 @@ export class FakeCore {
     this.on("get_keychain_backend", () => KEYCHAIN);
     this.on("get_clock_skew", () => 0);
     this.on("get_activity", () => ACTIVITY);
+    this.on("get_settings", () => NO_POLICY);
     mockIPC((cmd, payload) => this.handle(cmd, (payload ?? {}) as Record<string, unknown>));
   }
 
