@@ -25,13 +25,16 @@ const policyReport = () => JSON.parse(execFileSync(APP, ['policy', '--json'], { 
 
 test('locked settings are shown as managed and disabled; a user setting is saved for the next launch', async () => {
   writePolicy({
-    managed: { idle_timeout: '30m', allowed_sign_in_methods: ['password'] },
+    managed: { idle_timeout: '30m', allowed_sign_in_methods: ['password'], allow_sign_up: false },
     recommended: { max_session_age: '8h' },
   });
   const d = await launch(driver.url);
   try {
     await waitFor(d, '#password');
+    const loaded = async () => (await d.findElements(By.css('#sign-in-options-loading'))).length === 0;
+    await d.wait(loaded, 20000, 'the sign-in options never loaded');
     assert.equal((await d.findElements(By.css('#method-email-code'))).length, 0, 'only the password method is offered');
+    assert.equal((await d.findElements(By.css('#create-account'))).length, 0, 'sign-up is not offered');
     await (await waitFor(d, '#show-settings')).click();
     await waitText(d, '#policy-status', policyFile);
     const idle = await waitFor(d, '#setting-idle_timeout');
