@@ -1,6 +1,6 @@
 //! Auth-state events: each has a sequence number one greater than the last, starting with INITIAL_SESSION at 1.
 
-use crate::session::{SignOutReason, StateView};
+use crate::session::{Session, SignOutReason, StateView};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -43,6 +43,34 @@ pub struct AuthEvent {
     /// On REFRESH_RETRYING.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry: Option<Retry>,
+    /// Whose session this event is about (for the audit log); never sent to the webview or printed.
+    #[serde(skip)]
+    pub subject: Option<Subject>,
+}
+
+/// The session an event is about, as the audit log may record it: no token, and the session id only hashed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subject {
+    pub user_id: String,
+    pub email: String,
+    /// SHA-256 of the server's session id, lowercase hex (see [`hash_session_id`]).
+    pub session_hash: Option<String>,
+}
+
+impl Subject {
+    pub fn of(session: &Session) -> Self {
+        Subject {
+            user_id: session.user.id.clone(),
+            email: session.user.email.clone(),
+            session_hash: session.session_id.as_deref().map(hash_session_id),
+        }
+    }
+}
+
+/// SHA-256 of a session id in lowercase hex: an admin can match it against `auth.sessions.id` on the server
+/// by hashing that, but the id itself (a bearer of nothing, yet an identifier) is never written.
+pub fn hash_session_id(id: &str) -> String {
+    ring::digest::digest(&ring::digest::SHA256, id.as_bytes()).as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The current state and the sequence number of the event that produced it.

@@ -1,6 +1,7 @@
 //! Latchkey's session core: owns the session, never depends on Tauri, and never lets a refresh token out.
 
 pub mod api;
+pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod engine;

@@ -4,7 +4,7 @@ use super::{Reply, Request, Settings};
 use crate::api::{AuthApi, Grant, LogoutScope};
 use crate::clock::Clock;
 use crate::error::AuthError;
-use crate::events::{AuthEvent, EventKind, Retry, Snapshot};
+use crate::events::{AuthEvent, EventKind, Retry, Snapshot, Subject};
 use crate::schedule::{self, Jitter};
 use crate::secret::AccessToken;
 use crate::session::{Persistence, Session, SignOutReason, StateView, User};
@@ -237,7 +237,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         self.generation += 1;
         self.fail_waiters(AuthError::NotSignedIn);
         let cleared = self.stored(|s| s.clear()).await;
-        self.publish(EventKind::SignedOut, StateView::SignedOut { reason: Some(SignOutReason::User) }, Some(SignOutReason::User));
+        self.publish_ended(EventKind::SignedOut, SignOutReason::User, Subject::of(&live.session));
         let result = revoke_now(self.api.clone(), live.session, scope, self.clock.now_ms()).await;
         if let Err(e) = result {
             tracing::warn!(code = e.code(), error = %e, "server sign-out failed; the local session is cleared anyway");
@@ -321,8 +321,9 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
         if matches!(reason, SignOutReason::Timeout | SignOutReason::IdleTimeout | SignOutReason::Policy) {
             self.revoke(live.session, LogoutScope::Local);
+        let subject = Subject::of(&live.session);
         }
-        self.publish(event, StateView::SignedOut { reason: Some(reason) }, Some(reason));
+        self.publish_ended(event, reason, subject);
     }
 
     pub(super) fn view(&self, now: i64) -> StateView {
@@ -330,18 +331,29 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     }
 
     pub(super) fn publish_retry(&mut self, now: i64, retry: Retry) {
-        let event = AuthEvent { seq: 0, event: EventKind::RefreshRetrying, state: self.view(now), reason: None, remaining: None, retry: Some(retry) };
+        let event =
+            AuthEvent { seq: 0, event: EventKind::RefreshRetrying, state: self.view(now), reason: None, remaining: None, retry: Some(retry), subject: None };
         self.send(event);
     }
 
     pub(super) fn publish(&mut self, event: EventKind, state: StateView, reason: Option<SignOutReason>) {
-        self.send(AuthEvent { seq: 0, event, state, reason, remaining: None, retry: None });
+        self.send(AuthEvent { seq: 0, event, state, reason, remaining: None, retry: None, subject: None });
     }
 
     pub(super) fn send(&mut self, mut event: AuthEvent) {
         event.seq = self.current.borrow().seq + 1;
+    /// SIGNED_OUT (or INITIAL_SESSION signed out) about a session that is already gone from `live`.
+    pub(super) fn publish_ended(&mut self, event: EventKind, reason: SignOutReason, subject: Subject) {
+        let state = StateView::SignedOut { reason: Some(reason) };
+        self.send(AuthEvent { seq: 0, event, state, reason: Some(reason), remaining: None, retry: None, subject: Some(subject) });
+    }
+
+    /// Numbers and publishes an event; one about the live session names it (see [`Subject`]).
         self.current.send_replace(Snapshot { seq: event.seq, state: event.state.clone() });
         let _ = self.events.send(event);
+        if event.subject.is_none() {
+            event.subject = self.live.as_ref().map(|live| Subject::of(&live.session));
+        }
     }
 
     pub(super) fn fail_waiters(&mut self, error: AuthError) {

@@ -467,3 +467,16 @@ impl WithStatus for AuthError {
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn events_name_their_session_by_user_id_and_hashed_session_id_for_the_audit_log() {
+    let mut rig = rig_with(FakeApi::new(HOUR), Arc::new(Store::default()), settings()).await;
+    rig.handle.sign_in_with_password("a@b.c".into(), "good".into()).await.unwrap();
+    let expected = crate::events::Subject { user_id: "u1".into(), email: "a@b.c".into(), session_hash: Some(crate::events::hash_session_id("sid")) };
+    assert_eq!(rig.next(&[EventKind::SignedIn]).await.subject.as_ref(), Some(&expected));
+    rig.handle.sign_out(LogoutScope::Local).await.unwrap();
+    let out = rig.next(&[EventKind::SignedOut]).await;
+    assert_eq!(out.subject.as_ref(), Some(&expected), "the ended session is named even though it is gone");
+    let shown = serde_json::to_string(&out).unwrap();
+    assert!(!shown.contains("subject") && !shown.contains("u1"), "the webview shape is unchanged: {shown}");
+}

@@ -71,6 +71,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 reason: None,
                 remaining: Some((deadline - now).div_euclid(1000)),
                 retry: None,
+                subject: None,
             };
             self.send(event);
         }
