@@ -202,3 +202,124 @@ async fn settings_show_email_enabled() {
     assert!(s.email_enabled && s.mailer_autoconfirm && !s.signup_disabled, "{s:?}");
     assert!(s.oauth_providers.is_empty(), "the stack enables no OAuth provider: {s:?}");
 }
+
+/// The real GoTrue, recording what the engine asks it: the `redirect_to` of each e-mailed link (the link in the
+/// e-mail, which the stack cannot send) and how many code exchanges were attempted.
+#[derive(Clone, Default)]
+struct Recorded {
+    redirects: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    exchanges: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+struct RecordingGoTrue(GoTrue, Recorded);
+
+impl AuthApi for RecordingGoTrue {
+    async fn password_grant(&self, email: &str, password: &str) -> Result<Grant, latchkey_core::AuthError> {
+        self.0.password_grant(email, password).await
+    }
+    async fn refresh_grant(&self, token: &latchkey_core::secret::RefreshToken) -> Result<Grant, latchkey_core::AuthError> {
+        self.0.refresh_grant(token).await
+    }
+    async fn logout(&self, token: &AccessToken, scope: LogoutScope) -> Result<(), latchkey_core::AuthError> {
+        self.0.logout(token, scope).await
+    }
+    async fn fetch_user(&self, token: &AccessToken) -> Result<latchkey_core::session::User, latchkey_core::AuthError> {
+        self.0.fetch_user(token).await
+    }
+    fn auth_url(&self) -> &str {
+        AuthApi::auth_url(&self.0)
+    }
+    async fn send_email_code(&self, email: &str, create_user: bool, redirect_to: &str, challenge: &str) -> Result<(), latchkey_core::AuthError> {
+        self.1.redirects.lock().unwrap().push(redirect_to.to_string());
+        AuthApi::send_email_code(&self.0, email, create_user, redirect_to, challenge).await
+    }
+    async fn exchange_code(&self, code: latchkey_core::pkce::AuthCode) -> Result<Grant, latchkey_core::AuthError> {
+        self.1.exchanges.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        AuthApi::exchange_code(&self.0, code).await
+    }
+}
+
+/// The session engine over the real stack, with sign-in links coming back to a loopback listener.
+fn loopback_core(recorded: &Recorded) -> latchkey_core::SessionHandle {
+    let settings = latchkey_core::Settings { redirect: latchkey_core::engine::Redirect::Loopback, ..Default::default() };
+    let store = latchkey_core::vault::MemoryStore::default();
+    let (core, task) = latchkey_core::start(RecordingGoTrue(gotrue(), recorded.clone()), store, latchkey_core::SystemClock, settings);
+    tokio::spawn(task);
+    core
+}
+
+/// What the e-mailed magic link leads to: GoTrue's `/verify` answers 303 to the flow's redirect with `code=…`.
+async fn follow_magic_link(email: &str, redirect_to: &str) -> String {
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let reply = browser
+        .get(format!("{}/verify", auth_url()))
+        .query(&[("token", mailed_magic_link_token(email).as_str()), ("type", "magiclink"), ("redirect_to", redirect_to)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status().as_u16(), 303);
+    reply.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// The browser arriving at the loopback listener; answers the status and the page, or the connection error.
+async fn browser_get(url: &str) -> Result<(u16, String), reqwest::Error> {
+    let reply = reqwest::Client::builder().no_proxy().build().unwrap().get(url).send().await?;
+    Ok((reply.status().as_u16(), reply.text().await?))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_magic_link_returning_to_the_loopback_listener_signs_in_once_and_a_forged_one_is_refused_first() {
+    let (email, first) = signed_up("loopback").await;
+    let recorded = Recorded::default();
+    let core = loopback_core(&recorded);
+    core.initialized().await;
+    let mut refusals = core.flow_errors();
+    core.flow(|reply| latchkey_core::engine::Flow::SendEmailCode { email: email.clone(), reply }).await.unwrap();
+    let redirect = recorded.redirects.lock().unwrap()[0].clone();
+    assert!(redirect.starts_with("http://127.0.0.1:") && redirect.contains("/auth/callback?lk_state="), "{redirect}");
+    let location = follow_magic_link(&email, &redirect).await;
+    let listener = &redirect[..redirect.find('?').unwrap()];
+    assert!(location.starts_with(listener) && location.contains("code="), "GoTrue kept our loopback redirect_to: {location}");
+
+    // A callback with another state reaches the listener: refused with a clear page, no exchange, still pending.
+    let forged = location.replace("lk_state=", "lk_state=x");
+    let (status, page) = browser_get(&forged).await.unwrap();
+    assert_eq!(status, 400);
+    assert!(page.contains("does not belong to the sign-in Latchkey started"), "{page}");
+    assert_eq!(refusals.recv().await.unwrap().code(), "invalid_state");
+    assert_eq!(recorded.exchanges.load(std::sync::atomic::Ordering::SeqCst), 0, "no exchange for a forged callback");
+    assert!(matches!(core.snapshot().state, latchkey_core::StateView::SignedOut { .. }));
+
+    let started = std::time::Instant::now();
+    let (status, page) = browser_get(&location).await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("You can close this tab and return to Latchkey"), "{page}");
+    match core.snapshot().state {
+        latchkey_core::StateView::SignedIn { user, .. } => assert_eq!(user.id, first.user.id),
+        other => panic!("not signed in: {other:?}"),
+    }
+    eprintln!("loopback callback to signed in: {} ms", took.as_millis());
+
+    // Single use: the flow is over, so its listener is closed.
+    let again = browser_get(&location).await.unwrap_err();
+    assert!(again.is_connect(), "the listener still answers: {again:?}");
+    assert_eq!(recorded.exchanges.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_flow_closes_the_previous_flows_loopback_listener() {
+    let (email, _) = signed_up("loopback2").await;
+    let recorded = Recorded::default();
+    let core = loopback_core(&recorded);
+    core.initialized().await;
+    for _ in 0..2 {
+        core.flow(|reply| latchkey_core::engine::Flow::SendEmailCode { email: email.clone(), reply }).await.unwrap();
+    }
+    let redirects = recorded.redirects.lock().unwrap().clone();
+    assert_ne!(redirects[0], redirects[1], "one listener (and state) per flow");
+    let old = browser_get(&redirects[0].replace("lk_state=", "code=c&lk_state=")).await.unwrap_err();
+    assert!(old.is_connect(), "the first flow's listener still answers: {old:?}");
+    let (status, page) = browser_get(&format!("{}&code=unknown", redirects[1])).await.unwrap();
+    assert_eq!(status, 400, "the pending flow's listener answers: {page}");
+}

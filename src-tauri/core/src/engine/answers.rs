@@ -17,6 +17,9 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         match answer {
             Net::Refresh { generation, result } if generation == self.generation => self.on_refresh(result).await,
             Net::UserCheck { generation, result } if generation == self.generation => self.on_user_check(result).await,
+            Net::Callback { url, reply } => {
+                let _ = reply.send(self.callback(&url).await);
+            }
             _ => {} // an answer about a session that has since ended
         }
     }

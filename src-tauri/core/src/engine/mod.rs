@@ -5,7 +5,7 @@ mod flows;
 mod owner;
 mod timing;
 
-pub use flows::Flow;
+pub use flows::{Flow, Redirect};
 
 use crate::api::{AuthApi, LogoutScope};
 use crate::clock::Clock;
@@ -40,6 +40,8 @@ pub struct Settings {
     pub password_allowed: bool,
     /// Whether new accounts may be created (sign-up, and e-mail codes for unknown addresses).
     pub allow_sign_up: bool,
+    /// Where e-mailed links and browser sign-ins come back: the `latchkey://` scheme or a loopback listener.
+    pub redirect: Redirect,
 }
 
 /// The default and the ceiling of `max_session_age`.
@@ -71,6 +73,7 @@ impl Default for Settings {
             policy_error: None,
             password_allowed: true,
             allow_sign_up: true,
+            redirect: Redirect::DeepLink,
         }
     }
 }
@@ -94,6 +97,7 @@ pub struct SessionHandle {
     requests: mpsc::Sender<Request>,
     events: broadcast::Sender<AuthEvent>,
     current: watch::Receiver<Snapshot>,
+    flow_errors: broadcast::Sender<AuthError>,
 }
 
 impl SessionHandle {
@@ -110,6 +114,11 @@ impl SessionHandle {
     /// Events from now on. Pair with `snapshot` and drop events not newer than it.
     pub fn subscribe(&self) -> broadcast::Receiver<AuthEvent> {
         self.events.subscribe()
+    }
+
+    /// Why a sign-in callback (a `latchkey://` link or a loopback redirect) was refused, from now on.
+    pub fn flow_errors(&self) -> broadcast::Receiver<AuthError> {
+        self.flow_errors.subscribe()
     }
 
     /// Resolves once INITIAL_SESSION has been published.
@@ -165,9 +174,10 @@ pub fn start<A: AuthApi, S: SessionStore, C: Clock>(
 ) -> (SessionHandle, impl Future<Output = ()> + Send) {
     let (requests, rx) = mpsc::channel(1024);
     let (events, _) = broadcast::channel(256);
+    let (flow_errors, _) = broadcast::channel(16);
     let (current_tx, current) = watch::channel(Snapshot { seq: 0, state: StateView::Initializing });
-    let engine = owner::Engine::new(api, store, clock, settings, current_tx, events.clone());
-    (SessionHandle { requests, events, current }, engine.run(rx))
+    let engine = owner::Engine::new(api, store, clock, settings, current_tx, events.clone(), flow_errors.clone());
+    (SessionHandle { requests, events, current, flow_errors }, engine.run(rx))
 }
 
 #[cfg(test)]

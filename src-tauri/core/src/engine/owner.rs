@@ -51,6 +51,8 @@ impl Live {
 pub(super) enum Net {
     Refresh { generation: u64, result: Result<Grant, AuthError> },
     UserCheck { generation: u64, result: Result<User, AuthError> },
+    /// A callback that reached the flow's loopback listener.
+    Callback { url: String, reply: Reply<()> },
 }
 
 pub(super) struct Engine<A, S, C> {
@@ -60,7 +62,7 @@ pub(super) struct Engine<A, S, C> {
     pub(super) settings: Settings,
     pub(super) live: Option<Live>,
     /// The one pending PKCE flow (magic link, OAuth, recovery); its verifier never leaves this task.
-    pub(super) pending_flow: Option<crate::pkce::PkceFlow>,
+    pub(super) flows: super::flows::Flows,
     /// Bumped on every sign-in and sign-out, so a late network answer for an old session is ignored.
     pub(super) generation: u64,
     pub(super) waiters: Vec<Reply<AccessToken>>,
@@ -74,7 +76,7 @@ pub(super) struct Engine<A, S, C> {
 }
 
 impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
-    pub(super) fn new(api: A, store: S, clock: C, settings: Settings, current: watch::Sender<Snapshot>, events: broadcast::Sender<AuthEvent>) -> Self {
+    pub(super) fn new(api: A, store: S, clock: C, settings: Settings, current: watch::Sender<Snapshot>, events: broadcast::Sender<AuthEvent>, flow_errors: broadcast::Sender<AuthError>) -> Self {
         let (net_tx, net_rx) = mpsc::channel(16);
         let last_wall_ms = clock.now_ms();
         Engine {
@@ -84,7 +86,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             clock,
             settings,
             live: None,
-            pending_flow: None,
+            flows: super::flows::Flows::new(flow_errors),
             generation: 0,
             waiters: Vec::new(),
             net_tx,
