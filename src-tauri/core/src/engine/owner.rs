@@ -321,9 +321,9 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         if let Err(e) = self.stored(|s| s.clear()).await {
             tracing::warn!(code = e.code(), error = %e, "could not wipe the vault");
         }
+        let subject = Subject::of(&live.session);
         if matches!(reason, SignOutReason::Timeout | SignOutReason::IdleTimeout | SignOutReason::Policy) {
             self.revoke(live.session, LogoutScope::Local);
-        let subject = Subject::of(&live.session);
         }
         self.publish_ended(event, reason, subject);
     }
@@ -342,8 +342,6 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         self.send(AuthEvent { seq: 0, event, state, reason, remaining: None, retry: None, subject: None });
     }
 
-    pub(super) fn send(&mut self, mut event: AuthEvent) {
-        event.seq = self.current.borrow().seq + 1;
     /// SIGNED_OUT (or INITIAL_SESSION signed out) about a session that is already gone from `live`.
     pub(super) fn publish_ended(&mut self, event: EventKind, reason: SignOutReason, subject: Subject) {
         let state = StateView::SignedOut { reason: Some(reason) };
@@ -351,11 +349,13 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     }
 
     /// Numbers and publishes an event; one about the live session names it (see [`Subject`]).
-        self.current.send_replace(Snapshot { seq: event.seq, state: event.state.clone() });
-        let _ = self.events.send(event);
+    pub(super) fn send(&mut self, mut event: AuthEvent) {
+        event.seq = self.current.borrow().seq + 1;
         if event.subject.is_none() {
             event.subject = self.live.as_ref().map(|live| Subject::of(&live.session));
         }
+        self.current.send_replace(Snapshot { seq: event.seq, state: event.state.clone() });
+        let _ = self.events.send(event);
     }
 
     pub(super) fn fail_waiters(&mut self, error: AuthError) {
