@@ -13,7 +13,6 @@ pub use events::STATE_EVENT;
 pub use links::FLOW_ERROR_EVENT;
 pub use logging::init_logging;
 use events::forward_events;
-use links::handle_links;
 
 use latchkey_core::policy::SessionPersistence;
 use latchkey_core::vault::MemoryStore;
@@ -54,13 +53,14 @@ pub fn run() {
     tracing::info!(auth_url = %config.auth_url, source = ?config.project_source, "starting");
     let app = tauri::Builder::default()
         // First, so a second launch hands its arguments to this one and exits before touching the vault.
-        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+        // With its deep-link feature, a latchkey:// URL given to the second launch reaches links.rs via on_open_url.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             if let Some(window) = app.get_webview_window("main") {
                 let _ = window.unminimize();
                 let _ = window.set_focus();
             }
-            handle_links(app, argv);
         }))
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_opener::init())
         .setup(move |app| {
@@ -74,7 +74,7 @@ pub fn run() {
             app.manage(CoreTask(tauri::async_runtime::spawn(task)));
             app.manage(handle);
             app.manage(config.clone());
-            handle_links(app.handle(), std::env::args().collect());
+            links::init(app.handle());
             app.manage(commands::KeychainReport::default());
             let app_handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {

@@ -1,21 +1,122 @@
-//! `latchkey://` sign-in links reach the core exactly once, and a refused link is reported to the main window.
+//! `latchkey://` sign-in links reach the core exactly once each (the launch URL, then every URL a second launch forwards), and every refused callback, by link or loopback, is reported to the main window.
 
+use latchkey_core::engine::{Flow, Redirect};
 use latchkey_core::SessionHandle;
 use tauri::{Emitter, Manager};
+use tauri_plugin_deep_link::DeepLinkExt;
 
-/// The event a failed `latchkey://` sign-in link is reported on, as `{ code, message }`.
+/// The event a refused sign-in callback is reported on, as `{ code, message }`.
 pub const FLOW_ERROR_EVENT: &str = "auth://flow-error";
+/// `auto` (default), `deep-link` or `loopback`: where e-mailed links and browser sign-ins come back (docs/security.md).
+pub const REDIRECT_ENV: &str = "LATCHKEY_SIGN_IN_REDIRECT";
 
-/// Hands `latchkey://` links (from this launch's arguments, or a second launch's) to the core.
-pub fn handle_links(app: &tauri::AppHandle, argv: Vec<String>) {
-    for url in argv.into_iter().filter(|a| a.starts_with("latchkey://")) {
-        let app = app.clone();
+/// Wires links to the core: reports refusals, registers the scheme where needed, picks the redirect, and hands over
+/// the URL this process was launched with and every one forwarded later.
+/// Call in setup, after the core's handle is managed.
+pub fn init(app: &tauri::AppHandle) {
+    let core = app.state::<SessionHandle>().inner().clone();
+    forward_flow_errors(app.clone(), &core);
+    let choice = std::env::var(REDIRECT_ENV).ok();
+    let handle = app.clone();
+    // Registration runs xdg-mime (tens of ms): off the setup path.
+    tauri::async_runtime::spawn(async move {
+        let redirect = match tauri::async_runtime::spawn_blocking(move || pick_redirect(choice.as_deref(), || register_scheme(&handle))).await {
+            Ok(redirect) => redirect,
+            Err(_) => Redirect::Loopback,
+        };
+        let _ = core.flow(|reply| Flow::SetRedirect { redirect, reply }).await;
+    });
+    let deep_link = app.deep_link();
+    let launched = deep_link.get_current().ok().flatten().unwrap_or_default();
+    let on_open = app.clone();
+    deep_link.on_open_url(move |event| handle_links(&on_open, event.urls().into_iter().map(String::from)));
+    handle_links(app, launched.into_iter().map(String::from));
+}
+
+/// The redirect for `LATCHKEY_SIGN_IN_REDIRECT`; `auto` registers the scheme and falls back to loopback if that fails.
+fn pick_redirect(choice: Option<&str>, register: impl FnOnce() -> Result<(), String>) -> Redirect {
+    match choice.map(str::trim).filter(|c| !c.is_empty()).unwrap_or("auto") {
+        "loopback" => Redirect::Loopback,
+        "deep-link" => {
+            if let Err(e) = register() {
+                tracing::warn!(error = %e, "could not register latchkey://; {REDIRECT_ENV}=deep-link keeps it anyway");
+            }
+            Redirect::DeepLink
+        }
+        other => {
+            if other != "auto" {
+                tracing::error!("{REDIRECT_ENV} must be auto, deep-link or loopback, not {other:?}; using auto");
+            }
+            match register() {
+                Ok(()) => Redirect::DeepLink,
+                Err(e) => {
+                    tracing::warn!(error = %e, "latchkey:// links cannot be registered here; sign-in links will return to a loopback listener");
+                    Redirect::Loopback
+                }
+            }
+        }
+    }
+}
+
+/// Makes this binary the `latchkey://` handler where no installer did: a Linux run outside /usr (dev build,
+/// tarball) writes a user desktop entry and sets it as the default (xdg-mime); a Windows debug build writes HKCU.
+/// Installed packages declare the scheme themselves (the .deb/.rpm desktop entry, the MSI/NSIS registry keys).
+fn register_scheme(app: &tauri::AppHandle) -> Result<(), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let installed = if cfg!(target_os = "linux") { exe.starts_with("/usr/") } else { !cfg!(debug_assertions) };
+    if installed || !cfg!(any(target_os = "linux", windows)) {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    app.deep_link().register_all().map_err(|e| e.to_string())?;
+    tracing::info!(exe = %exe.display(), ms = started.elapsed().as_millis() as u64, "registered as the latchkey:// handler");
+    Ok(())
+}
+
+/// Hands `latchkey://` URLs to the core; a refusal reaches the window through `flow_errors`.
+fn handle_links(app: &tauri::AppHandle, urls: impl Iterator<Item = String>) {
+    for url in urls.filter(|u| u.starts_with("latchkey://")) {
+        let core = app.state::<SessionHandle>().inner().clone();
         tauri::async_runtime::spawn(async move {
-            let core = app.state::<SessionHandle>().inner().clone();
-            if let Err(e) = core.flow(|reply| latchkey_core::engine::Flow::Callback { url, reply }).await {
-                tracing::warn!(code = e.code(), "sign-in link refused");
-                let _ = app.emit_to("main", FLOW_ERROR_EVENT, &e);
+            if core.flow(|reply| Flow::Callback { url, reply }).await.is_ok() {
+                tracing::info!("signed in from a latchkey:// link");
             }
         });
+    }
+}
+
+/// Every callback the core refuses (a link, or a loopback redirect) is shown in the main window.
+fn forward_flow_errors(app: tauri::AppHandle, core: &SessionHandle) {
+    let mut refusals = core.flow_errors();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match refusals.recv().await {
+                Ok(e) => {
+                    let _ = app.emit_to("main", FLOW_ERROR_EVENT, &e);
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_uses_the_scheme_when_it_registers_and_loopback_when_it_cannot() {
+        assert_eq!(pick_redirect(None, || Ok(())), Redirect::DeepLink);
+        assert_eq!(pick_redirect(Some("auto"), || Err("no xdg-mime".into())), Redirect::Loopback);
+        assert_eq!(pick_redirect(Some(" "), || Err("no xdg-mime".into())), Redirect::Loopback);
+    }
+
+    #[test]
+    fn an_explicit_choice_wins_and_a_bad_value_means_auto() {
+        assert_eq!(pick_redirect(Some("loopback"), || panic!("loopback needs no scheme")), Redirect::Loopback);
+        assert_eq!(pick_redirect(Some("deep-link"), || Err("no xdg-mime".into())), Redirect::DeepLink);
+        assert_eq!(pick_redirect(Some("sideways"), || Ok(())), Redirect::DeepLink);
+        assert_eq!(pick_redirect(Some("sideways"), || Err("x".into())), Redirect::Loopback);
     }
 }

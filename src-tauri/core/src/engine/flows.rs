@@ -39,6 +39,8 @@ pub enum Flow {
     Callback { url: String, reply: Reply<()> },
     RecoverPassword { email: String, reply: Reply<()> },
     UpdatePassword { password: String, reply: Reply<()> },
+    /// Where flows started from now on return (the app falls back to loopback when the scheme cannot be registered).
+    SetRedirect { redirect: Redirect, reply: Reply<()> },
 }
 
 /// The pending flow with its loopback listener, and where refused callbacks are reported.
@@ -81,6 +83,11 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             }
             Flow::UpdatePassword { password, reply } => {
                 let _ = reply.send(self.update_password(&password).await);
+            }
+            Flow::SetRedirect { redirect, reply } => {
+                tracing::info!(?redirect, "sign-in redirect");
+                self.settings.redirect = redirect;
+                let _ = reply.send(Ok(()));
             }
         }
     }
