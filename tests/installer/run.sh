@@ -2,6 +2,7 @@
 # The installer cycle, as CI runs it on a Debian machine:
 #   1. build the .deb (scripts/package deb) and print the package sizes
 #   2. install it with apt-get
+#   2b. check the installed desktop entry declares latchkey:// (MimeType, Exec with %u) and xdg-mime names it
 #   3. run the installed /usr/bin/latchkey --version and `latchkey doctor --json` headless (no DISPLAY)
 #   4. install a policy at /etc/latchkey/policy.json and check `latchkey policy --json` shows it as managed
 #      (and that a release build ignores LATCHKEY_POLICY_PATH, and reports an invalid policy as an error)
@@ -118,6 +119,28 @@ if $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$(realpath "
 else
   fail "apt-get install (log below)"
   sed 's/^/        /' "$work/apt.log"
+fi
+
+echo "installer: 2b. latchkey:// handler"
+desktop=/usr/share/applications/Latchkey.desktop
+if [ -f "$desktop" ]; then
+  grep -q '^MimeType=\(.*;\)\?x-scheme-handler/latchkey;' "$desktop" && pass "installed desktop entry: $(grep '^MimeType=' "$desktop")" ||
+    fail "installed desktop entry lacks MimeType=x-scheme-handler/latchkey; ($(grep '^MimeType=' "$desktop"))"
+  grep -q '^Exec=.* %u$' "$desktop" && pass "desktop entry passes the link: $(grep '^Exec=' "$desktop")" ||
+    fail "desktop entry Exec has no %u: $(grep '^Exec=' "$desktop")"
+  if command -v desktop-file-validate >/dev/null; then
+    out="$(desktop-file-validate "$desktop" 2>&1)" && pass "desktop-file-validate: valid" || fail "desktop-file-validate: $out"
+  fi
+  if command -v xdg-mime >/dev/null; then
+    # A clean user profile, so only what the package installed answers (not a dev run's own registration).
+    mkdir -p "$work/home"
+    handler="$(env -u XDG_CURRENT_DESKTOP -u XDG_DATA_HOME -u XDG_CONFIG_HOME -u XDG_DATA_DIRS HOME="$work/home" \
+      xdg-mime query default x-scheme-handler/latchkey 2>&1)"
+    [ "$handler" = "Latchkey.desktop" ] && pass "xdg-mime query default x-scheme-handler/latchkey: $handler" ||
+      fail "xdg-mime names '$handler' for x-scheme-handler/latchkey, not Latchkey.desktop (is desktop-file-utils installed?)"
+  fi
+else
+  fail "$desktop is not installed"
 fi
 
 echo "installer: 3. run headless"
