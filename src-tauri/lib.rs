@@ -16,7 +16,7 @@ use events::forward_events;
 
 use latchkey_core::policy::SessionPersistence;
 use latchkey_core::vault::MemoryStore;
-use latchkey_core::{Config, GoTrue, KeyringStore, SessionHandle, SessionStore, Settings, SystemClock, Vault, VaultLock, APP_ID};
+use latchkey_core::{AuthError, Config, GoTrue, KeyringStore, SessionHandle, SessionStore, Settings, SystemClock, Vault, VaultLock, APP_ID};
 use std::future::Future;
 use std::time::Duration;
 use tauri::{Manager, RunEvent};
@@ -29,9 +29,15 @@ pub fn vault(config: &Config, lock: Option<VaultLock>) -> Vault<KeyringStore, Sy
     Vault::new(&config.data_dir, KeyringStore::new(APP_ID), SystemClock, lock)
 }
 
-/// The production core: GoTrue over HTTP with every token verified, the vault (or memory, if policy says so), the system clock.
-pub fn build_core(config: &Config, lock: Option<VaultLock>) -> (SessionHandle, impl Future<Output = ()> + Send + 'static) {
-    let api = latchkey_core::verified::Verified::new(GoTrue::new(&config.auth_url, &config.anon_key));
+/// The production core: GoTrue over HTTP(S) with every token verified, the vault (or memory, if policy says so), the
+/// system clock. Fails (`network_setup`) only if the trust store, an extra CA or the proxy cannot be used.
+pub fn build_core(config: &Config, lock: Option<VaultLock>) -> Result<(SessionHandle, impl Future<Output = ()> + Send + 'static), AuthError> {
+    Ok(core_with(GoTrue::from_config(config)?, config, lock))
+}
+
+/// `build_core` with the HTTP API already built.
+pub fn core_with(api: GoTrue, config: &Config, lock: Option<VaultLock>) -> (SessionHandle, impl Future<Output = ()> + Send + 'static) {
+    let api = latchkey_core::verified::Verified::new(api);
     let store: Box<dyn SessionStore> = match config.session_persistence {
         SessionPersistence::Keychain => Box::new(vault(config, lock)),
         SessionPersistence::MemoryOnly => Box::new(MemoryStore::default()),
@@ -51,6 +57,14 @@ pub fn run() {
         }
     };
     tracing::info!(auth_url = %config.auth_url, source = ?config.project_source, "starting");
+    // Like a bad configuration: a CA file or proxy that cannot be used stops the app with a message.
+    let api = match GoTrue::from_config(&config) {
+        Ok(api) => api,
+        Err(e) => {
+            eprintln!("latchkey: {e}");
+            std::process::exit(2);
+        }
+    };
     let app = tauri::Builder::default()
         // First, so a second launch hands its arguments to this one and exits before touching the vault.
         // With its deep-link feature, a latchkey:// URL given to the second launch reaches links.rs via on_open_url.
@@ -67,7 +81,7 @@ pub fn run() {
             let lock = VaultLock::acquire(&config.data_dir, LOCK_WAIT)
                 .inspect_err(|e| tracing::warn!(code = e.code(), "vault lock unavailable; the session will be kept in memory only"))
                 .ok();
-            let (handle, task) = build_core(&config, lock);
+            let (handle, task) = core_with(api, &config, lock);
             app.manage(activity::Activity::default());
             forward_events(app.handle().clone(), &handle);
             sleep::watch_resume(handle.clone());

@@ -17,7 +17,7 @@ fn auth_url() -> String {
 }
 
 fn gotrue() -> GoTrue {
-    GoTrue::new(&auth_url(), &env("LATCHKEY_SUPABASE_ANON_KEY"))
+    GoTrue::new(&auth_url(), &env("LATCHKEY_SUPABASE_ANON_KEY"), &latchkey_core::net::Network::default()).unwrap()
 }
 
 fn now() -> i64 {

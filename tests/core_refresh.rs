@@ -19,7 +19,7 @@ fn auth_url(base: &str) -> String {
 }
 
 fn gotrue_at(base: &str) -> GoTrue {
-    GoTrue::new(&auth_url(base), &env("LATCHKEY_SUPABASE_ANON_KEY"))
+    GoTrue::new(&auth_url(base), &env("LATCHKEY_SUPABASE_ANON_KEY"), &latchkey_core::net::Network::default()).unwrap()
 }
 
 fn quick() -> Settings {

@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use support::{env, Counting};
 
 fn gotrue() -> GoTrue {
-    GoTrue::new(&format!("{}/auth/v1", env("LATCHKEY_SUPABASE_URL")), &env("LATCHKEY_SUPABASE_ANON_KEY"))
+    GoTrue::new(&format!("{}/auth/v1", env("LATCHKEY_SUPABASE_URL")), &env("LATCHKEY_SUPABASE_ANON_KEY"), &latchkey_core::net::Network::default()).unwrap()
 }
 
 fn demo() -> (String, String) {
@@ -91,7 +91,7 @@ async fn a_wrong_password_is_invalid_credentials() {
 #[tokio::test]
 async fn an_unreachable_server_is_server_unreachable() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port(); // closed once dropped
-    let core = boot(GoTrue::new(&format!("http://127.0.0.1:{port}/auth/v1"), "k"), "unreachable").await;
+    let core = boot(GoTrue::new(&format!("http://127.0.0.1:{port}/auth/v1"), "k", &latchkey_core::net::Network::default()).unwrap(), "unreachable").await;
     let err = core.sign_in_with_password("a@b.c".into(), "pw".into()).await.unwrap_err();
     assert_eq!(err.code(), "server_unreachable");
     assert!(err.to_string().contains(&port.to_string()), "{err}");
@@ -109,7 +109,7 @@ async fn a_malformed_reply_is_malformed_response_and_nothing_is_saved() {
         let _ = write!(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
     });
     let dir = support::data_dir("malformed");
-    let (core, task) = latchkey_core::start(GoTrue::new(&format!("http://127.0.0.1:{port}/auth/v1"), "k"), support::vault("malformed", &dir), SystemClock, Settings::default());
+    let (core, task) = latchkey_core::start(GoTrue::new(&format!("http://127.0.0.1:{port}/auth/v1"), "k", &latchkey_core::net::Network::default()).unwrap(), support::vault("malformed", &dir), SystemClock, Settings::default());
     tokio::spawn(task);
     core.initialized().await;
     let err = core.sign_in_with_password("a@b.c".into(), "pw".into()).await.unwrap_err();
@@ -153,7 +153,7 @@ async fn a_token_whose_signature_does_not_verify_is_refused_and_nothing_is_store
     let port = canned_server(forged.to_string(), jwks);
 
     let dir = support::data_dir("forged");
-    let api = latchkey_core::verified::Verified::new(GoTrue::new(&format!("http://127.0.0.1:{port}/auth/v1"), "k"));
+    let api = latchkey_core::verified::Verified::new(GoTrue::new(&format!("http://127.0.0.1:{port}/auth/v1"), "k", &latchkey_core::net::Network::default()).unwrap());
     let (core, task) = latchkey_core::start(api, support::vault("forged", &dir), SystemClock, Settings::default());
     tokio::spawn(task);
     core.initialized().await;

@@ -1,6 +1,6 @@
 //! `latchkey doctor`: every self-test an admin needs, read-only, each problem said in words; exit 1 if any.
 
-use latchkey_core::{keychain, Clock, Config, GoTrue, KeyringStore, StateView, SystemClock, VaultLock, APP_ID};
+use latchkey_core::{keychain, net, Clock, Config, GoTrue, KeyringStore, StateView, SystemClock, VaultLock, APP_ID};
 use serde_json::json;
 use std::time::Duration;
 
@@ -13,28 +13,41 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
     let inspected = crate::vault(config, None);
     let vault = tokio::task::spawn_blocking(move || inspected.inspect()).await.expect("inspect task");
     let lock_free = VaultLock::acquire(&config.data_dir, Duration::ZERO).is_ok();
-    let (handle, task) = crate::build_core(config, None);
-    tokio::spawn(task);
-    let state = handle.initialized().await.state;
-    let server = GoTrue::new(&config.auth_url, &config.anon_key).probe(SystemClock.now_unix()).await;
-
+    let network = net::report(config, |k| std::env::var(k).ok());
     let mut problems = Vec::new();
+    let (state, server) = match GoTrue::from_config(config) {
+        Ok(api) => {
+            let (handle, task) = crate::core_with(api.clone(), config, None);
+            tokio::spawn(task);
+            (Some(handle.initialized().await.state), Some(api.probe(SystemClock.now_unix()).await))
+        }
+        Err(e) => {
+            problems.push(e.to_string());
+            (None, None)
+        }
+    };
+
     if keychain.canary != "ok" {
         problems.push(format!("the keychain self-test failed ({}): {}", keychain.canary, keychain.detail.clone().unwrap_or_default()));
     }
     if !vault.quarantined.is_empty() {
         problems.push(format!("{} damaged session file(s) were set aside: {:?}", vault.quarantined.len(), vault.quarantined));
     }
-    if let StateView::SignedOut { reason: Some(reason) } = &state {
+    if let Some(StateView::SignedOut { reason: Some(reason) }) = &state {
         let reason = serde_json::to_value(reason).unwrap_or_default();
         if reason.as_str().is_some_and(|r| r.starts_with("storage")) {
             problems.push(format!("the saved session cannot be used ({reason}); signing in again creates a new one"));
         }
     }
-    if !server.reachable {
-        problems.push(format!("the auth server at {} is not reachable: {}", server.auth_url, server.error.clone().unwrap_or_default()));
+    if let Some(server) = server.as_ref().filter(|s| !s.reachable) {
+        let error = server.error.clone().unwrap_or_default();
+        problems.push(match server.error_code.as_deref() {
+            Some("tls_untrusted") => format!("TLS: {error}"),
+            Some("proxy_unreachable") => format!("proxy: {error}"),
+            _ => format!("the auth server at {} is not reachable: {error}", server.auth_url),
+        });
     }
-    if let Some(skew) = server.clock_skew_secs.filter(|s| s.abs() > SKEW_LIMIT_SECS) {
+    if let Some(skew) = server.as_ref().and_then(|s| s.clock_skew_secs).filter(|s| s.abs() > SKEW_LIMIT_SECS) {
         problems.push(format!("this computer's clock differs from the server's by {skew} s; fix the system time"));
     }
 
@@ -48,14 +61,19 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
             "vault_lock": if lock_free { "free" } else { "held by another Latchkey process" },
             "state": state,
             "server": server,
+            "network": network,
             "config": config,
         });
         println!("{}", serde_json::to_string_pretty(&out).expect("doctor serializes"));
     } else {
         println!("Keychain: {} via {} — canary {} ({:.1} ms)", keychain.backend, keychain.provider.as_deref().unwrap_or("unknown provider"), keychain.canary, keychain.canary_ms);
         println!("Vault:    {} ({})", vault.file.display(), if vault.file_present { "present" } else { "absent" });
-        println!("Session:  {}", super::status::describe(&state, SystemClock.now_unix()));
-        println!("Server:   {} — {}", server.auth_url, if server.reachable { "reachable" } else { "NOT reachable" });
+        if let Some(state) = &state {
+            println!("Session:  {}", super::status::describe(state, SystemClock.now_unix()));
+        }
+        let reachable = server.as_ref().is_some_and(|s| s.reachable);
+        println!("Server:   {} — {}", config.auth_url, if reachable { "reachable" } else { "NOT reachable" });
+        println!("Network:  trust {}, {} extra CA file(s); proxy {} ({})", network.trust_store, network.extra_ca_certificates.len(), network.proxy.as_deref().unwrap_or("none"), network.proxy_from);
         for p in &problems {
             println!("Problem:  {p}");
         }

@@ -12,7 +12,10 @@ pub async fn watch(config: &Config) -> i32 {
         Ok(Err(e)) => return fail(&e),
         Err(_) => return exit::FAILED,
     };
-    let (handle, task) = crate::build_core(config, Some(lock));
+    let (handle, task) = match crate::build_core(config, Some(lock)) {
+        Ok(core) => core,
+        Err(e) => return fail(&e),
+    };
     let mut events = handle.subscribe();
     tokio::spawn(task);
     loop {
@@ -36,7 +39,7 @@ use std::io::BufRead;
 async fn locked_core(config: &Config) -> Result<SessionHandle, AuthError> {
     let dir = config.data_dir.clone();
     let lock = tokio::task::spawn_blocking(move || VaultLock::acquire(&dir, crate::LOCK_WAIT)).await.map_err(|_| AuthError::Stopped)??;
-    let (handle, task) = crate::build_core(config, Some(lock));
+    let (handle, task) = crate::build_core(config, Some(lock))?;
     tokio::spawn(task);
     handle.initialized().await;
     Ok(handle)

@@ -1,13 +1,14 @@
 //! The only code that speaks GoTrue's HTTP protocol; every reply is either a typed value or a typed `AuthError`.
 
+use crate::config::Config;
 use crate::error::AuthError;
 use crate::flows::{OtpKind, SignUp};
+use crate::net::{self, Network};
 use crate::pkce::AuthCode;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::session::{Session, User};
 use serde::Deserialize;
 use std::future::Future;
-use std::time::Duration;
 
 /// Which sessions `/logout` ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,17 +88,24 @@ pub struct GoTrue {
     pub(crate) http: reqwest::Client,
     pub(crate) auth_url: String,
     anon_key: String,
+    /// The configured proxy (password hidden), named when it cannot be reached.
+    proxy: Option<String>,
 }
 
 impl GoTrue {
-    pub fn new(auth_url: &str, anon_key: &str) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
-            .user_agent(concat!("latchkey/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("HTTP client builds with static settings");
-        GoTrue { http, auth_url: auth_url.trim_end_matches('/').into(), anon_key: anon_key.into() }
+    /// The client trusts the OS store plus `network`'s extra CAs and uses its proxy (see [`crate::net`]).
+    pub fn new(auth_url: &str, anon_key: &str, network: &Network) -> Result<Self, AuthError> {
+        Ok(GoTrue {
+            http: net::client(network)?,
+            auth_url: auth_url.trim_end_matches('/').into(),
+            anon_key: anon_key.into(),
+            proxy: network.proxy.as_deref().map(net::redact_proxy),
+        })
+    }
+
+    /// The project, trust and proxy of the effective configuration.
+    pub fn from_config(config: &Config) -> Result<Self, AuthError> {
+        GoTrue::new(&config.auth_url, &config.anon_key, &Network::from_config(config))
     }
 
     pub(crate) async fn token(&self, grant_type: &str, body: serde_json::Value) -> Result<Grant, AuthError> {
@@ -122,9 +130,20 @@ impl GoTrue {
         Err(server_error(status, header_code, &body))
     }
 
-    fn unreachable(&self, e: reqwest::Error) -> AuthError {
-        let detail = if e.is_timeout() { "timed out".to_string() } else { root_cause(&e) };
-        AuthError::Unreachable { url: self.auth_url.clone(), detail }
+    /// No usable answer: a refused certificate, an unreachable proxy, or an unreachable server, each named.
+    pub(crate) fn unreachable(&self, e: reqwest::Error) -> AuthError {
+        let url = self.auth_url.clone();
+        if let Some(detail) = net::certificate_problem(&e) {
+            return AuthError::TlsUntrusted { url, detail };
+        }
+        let detail = if e.is_timeout() { "timed out".to_string() } else { net::root_cause(&e) };
+        match &self.proxy {
+            Some(proxy) if net::no_connection(&e) => AuthError::ProxyUnreachable { proxy: proxy.clone(), url, detail },
+            Some(proxy) if detail.starts_with("tunnel error") => {
+                AuthError::Unreachable { url, detail: format!("the proxy {proxy} could not open a connection to it ({detail})") }
+            }
+            _ => AuthError::Unreachable { url, detail },
+        }
     }
 }
 
@@ -193,6 +212,8 @@ pub struct ServerReport {
     /// Public keys served at `/.well-known/jwks.json` (0 means an HS256-only project).
     pub jwks_keys: Option<usize>,
     pub error: Option<String>,
+    /// The error's stable code, e.g. `tls_untrusted`, `proxy_unreachable`, `server_unreachable`.
+    pub error_code: Option<String>,
 }
 
 impl GoTrue {
@@ -206,6 +227,7 @@ impl GoTrue {
             clock_skew_secs: None,
             jwks_keys: None,
             error: None,
+            error_code: None,
         };
         let started = std::time::Instant::now();
         match self.send(self.http.get(format!("{}/health", self.auth_url))).await {
@@ -216,7 +238,10 @@ impl GoTrue {
                 let body: serde_json::Value = reply.json().await.unwrap_or_default();
                 report.version = body["version"].as_str().map(str::to_string);
             }
-            Err(e) => report.error = Some(format!("{} ({})", e, e.code())),
+            Err(e) => {
+                report.error = Some(format!("{} ({})", e, e.code()));
+                report.error_code = Some(e.code().to_string());
+            }
         }
         if report.reachable {
             if let Ok(reply) = self.send(self.http.get(format!("{}/.well-known/jwks.json", self.auth_url))).await {
@@ -241,14 +266,6 @@ pub fn server_time(reply: &reqwest::Response) -> Option<i64> {
     let date = reply.headers().get(reqwest::header::DATE)?.to_str().ok()?;
     let t = httpdate::parse_http_date(date).ok()?;
     t.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs() as i64)
-}
-
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
 }
 
 #[derive(Deserialize)]

@@ -32,6 +32,16 @@ pub enum AuthError {
     /// No answer from the server: connection refused, DNS, TLS or timeout.
     #[error("can't reach the sign-in server at {url}: {detail}")]
     Unreachable { url: String, detail: String },
+    /// The server's TLS certificate was refused (unknown issuer, another host name, expired): `detail` says
+    /// why and what to do (e.g. add a TLS-inspecting proxy's CA to `extra_ca_certificates`).
+    #[error("the connection to {url} is not trusted: {detail}")]
+    TlsUntrusted { url: String, detail: String },
+    /// The configured proxy could not be reached (refused, unroutable, timed out).
+    #[error("can't reach the proxy {proxy} (for {url}): {detail}; check the `proxy` setting (latchkey policy) or the network")]
+    ProxyUnreachable { proxy: String, url: String, detail: String },
+    /// The network settings (`extra_ca_certificates`, `proxy`) could not be applied.
+    #[error("Latchkey could not set up its network connection: {0}")]
+    NetworkSetup(String),
     /// The server answered, but not in a shape Latchkey understands.
     #[error("the sign-in server sent a reply Latchkey couldn't read: {0}")]
     MalformedResponse(String),
@@ -79,6 +89,9 @@ impl AuthError {
             AuthError::Server { code, .. } => code,
             AuthError::RateLimited { .. } => "over_request_rate_limit",
             AuthError::Unreachable { .. } => "server_unreachable",
+            AuthError::TlsUntrusted { .. } => "tls_untrusted",
+            AuthError::ProxyUnreachable { .. } => "proxy_unreachable",
+            AuthError::NetworkSetup(_) => "network_setup",
             AuthError::MalformedResponse(_) => "malformed_response",
             AuthError::KeychainUnavailable(_) => "keychain_unavailable",
             AuthError::KeychainLocked(_) => "keychain_locked",

@@ -192,7 +192,7 @@ mod tests {
 
     #[test]
     fn redirects_are_query_encoded() {
-        let g = GoTrue::new("http://127.0.0.1:1/auth/v1/", "anon");
+        let g = GoTrue::new("http://127.0.0.1:1/auth/v1/", "anon", &crate::net::Network::default()).unwrap();
         assert_eq!(
             g.url_with_redirect("/otp", Some("latchkey://auth/callback?lk_state=a&b")),
             "http://127.0.0.1:1/auth/v1/otp?redirect_to=latchkey%3A%2F%2Fauth%2Fcallback%3Flk_state%3Da%26b"

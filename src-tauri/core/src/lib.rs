@@ -10,6 +10,7 @@ pub mod events;
 pub mod flows;
 pub mod jwt;
 pub mod keychain;
+pub mod net;
 pub mod loopback;
 pub mod pkce;
 pub mod policy;

@@ -36,7 +36,7 @@ pub fn backoff_ms(attempt: u32, cap_ms: i64, u: f64) -> i64 {
 /// What a failed refresh means.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Failure {
-    /// Network, timeouts, 5xx, 408, 409, 504, unreadable replies: retry with backoff.
+    /// Network, TLS refusals, an unreachable proxy, timeouts, 5xx, 408, 409, 504, unreadable replies: retry with backoff.
     Transient,
     /// 429: retry no sooner than the server asked.
     RateLimited { retry_after_ms: Option<i64> },
@@ -60,6 +60,8 @@ pub fn classify(e: &AuthError) -> Failure {
             _ => Failure::Unknown,
         },
         AuthError::Unreachable { .. } | AuthError::MalformedResponse(_) => Failure::Transient,
+        // Ambiguous, never a sign-out: the network (a captive portal, a proxy being fixed) may change any moment.
+        AuthError::TlsUntrusted { .. } | AuthError::ProxyUnreachable { .. } => Failure::Transient,
         _ => Failure::Unknown,
     }
 }
@@ -128,6 +130,8 @@ mod tests {
         let rows: Vec<(AuthError, Failure)> = vec![
             (unreachable, Failure::Transient),
             (AuthError::MalformedResponse("x".into()), Failure::Transient),
+            (AuthError::TlsUntrusted { url: "u".into(), detail: "unknown issuer".into() }, Failure::Transient),
+            (AuthError::ProxyUnreachable { proxy: "p".into(), url: "u".into(), detail: "refused".into() }, Failure::Transient),
             (server(500, "unexpected_failure", ""), Failure::Transient),
             (server(502, "unknown", ""), Failure::Transient),
             (server(504, "request_timeout", ""), Failure::Transient),

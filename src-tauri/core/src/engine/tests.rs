@@ -305,6 +305,22 @@ async fn network_failures_retry_with_backoff_and_never_sign_out_while_the_token_
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_refused_certificate_or_an_unreachable_proxy_is_retried_and_never_signs_out() {
+    let mut rig = signed_in(HOUR, settings()).await;
+    let tls = AuthError::TlsUntrusted { url: "https://x".into(), detail: "issued by an authority this computer does not trust".into() };
+    let proxy = AuthError::ProxyUnreachable { proxy: "http://proxy:3128".into(), url: "https://x".into(), detail: "refused".into() };
+    rig.api.then_refresh(Err(tls)).then_refresh(Err(proxy));
+    for (attempt, cause) in [(1, "tls_untrusted"), (2, "proxy_unreachable")] {
+        let e = rig.next(&[EventKind::RefreshRetrying, EventKind::SignedOut]).await;
+        let retry = e.retry.expect("a retry is scheduled");
+        assert_eq!((e.event, retry.attempt, retry.cause.as_str()), (EventKind::RefreshRetrying, attempt, cause));
+        assert!(retry.next_at - rig.now_s() <= crate::schedule::BACKOFF_CAP_MS / 1000, "retried like a network failure");
+    }
+    assert_eq!(rig.next(&[EventKind::TokenRefreshed, EventKind::SignedOut]).await.event, EventKind::TokenRefreshed);
+    assert!(rig.store.stored().is_some(), "the session was kept throughout");
+}
+
+#[tokio::test(start_paused = true)]
 async fn offline_past_expiry_is_expired_and_retrying_not_signed_out() {
     let mut rig = signed_in(60, settings()).await;
     for _ in 0..20 {

@@ -6,6 +6,15 @@ describe("errorMessage", () => {
     ["invalid_credentials", "The email or password is not correct."],
     ["server_unreachable", "Can't reach the sign-in server. Check your connection and try again."],
     [
+      "tls_untrusted",
+      "Latchkey can't verify the sign-in server's security certificate, so it did not send anything. If your network inspects secure connections (a company proxy or firewall), ask your administrator to add its certificate to Latchkey's policy. Also check that this computer's date and time are right.",
+    ],
+    [
+      "proxy_unreachable",
+      "Can't reach the network proxy Latchkey is set to use. Check your connection, or ask your administrator about the proxy setting.",
+    ],
+    ["network_setup", "Latchkey's network settings (a proxy or extra certificates) can't be used. Contact your administrator."],
+    [
       "keychain_unavailable",
       "Your system keychain is not available or is locked, so Latchkey can't keep you signed in safely. Unlock it (or start a keyring) and try again.",
     ],
