@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "get_sign_in_options",
     "get_activity",
     "get_clock_skew",
+    "open_activity_window",
     "get_settings",
     "set_setting",
 ];

@@ -15,7 +15,11 @@ pub fn forward_events(app: tauri::AppHandle, core: &SessionHandle) {
             match events.recv().await {
                 Ok(event) => {
                     app.state::<activity::Activity>().record(&event);
-                    let _ = app.emit_to("main", STATE_EVENT, &event);
+                    // Every window: which windows may listen at all is decided by the capabilities (docs/ipc.md).
+                    let _ = app.emit(STATE_EVENT, &event);
+                    if crate::windows::ends_session(&event) {
+                        crate::windows::clear_browsing_data(&app);
+                    }
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => tracing::warn!(skipped = n, "event forwarder lagged"),
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,

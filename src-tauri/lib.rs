@@ -8,6 +8,7 @@ mod links;
 mod logging;
 mod settings;
 mod sleep;
+mod windows;
 
 pub use events::STATE_EVENT;
 pub use links::FLOW_ERROR_EVENT;
@@ -76,6 +77,7 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_store::Builder::new().build())
+        .on_window_event(windows::on_window_event)
         .plugin(tauri_plugin_opener::init())
         .setup(move |app| {
             let lock = VaultLock::acquire(&config.data_dir, LOCK_WAIT)
@@ -115,6 +117,7 @@ pub fn run() {
             commands::get_activity,
             commands::get_clock_skew,
             settings::get_settings,
+            windows::open_activity_window,
             settings::set_setting,
         ])
         .build(tauri::generate_context!())

@@ -1,0 +1,72 @@
+//! The app's windows: the activity window opens and closes with the main one, and after a sign-out no webview keeps browsing data.
+
+use latchkey_core::{AuthError, AuthEvent, EventKind, StateView};
+use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder, Window, WindowEvent};
+
+pub const MAIN: &str = "main";
+pub const ACTIVITY: &str = "activity";
+
+/// Opens the Activity view in its own window, or focuses it if it is already open. The window loads
+/// the same UI with the `#/activity` route and gets only read-only commands (capabilities/activity.json).
+#[tauri::command]
+pub async fn open_activity_window(app: AppHandle) -> Result<(), AuthError> {
+    if let Some(window) = app.get_webview_window(ACTIVITY) {
+        let _ = window.unminimize();
+        return window.set_focus().map_err(window_error);
+    }
+    WebviewWindowBuilder::new(&app, ACTIVITY, WebviewUrl::App("index.html#/activity".into()))
+        .title("Latchkey — Activity")
+        .inner_size(760.0, 560.0)
+        .min_inner_size(560.0, 400.0)
+        .build()
+        .map(|_| ())
+        .map_err(window_error)
+}
+
+fn window_error(e: tauri::Error) -> AuthError {
+    AuthError::Server { status: 0, code: "window_unavailable".into(), message: format!("could not open the activity window: {e}") }
+}
+
+/// Closing the main window closes the activity window too, so the app never lingers without its main window.
+pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
+    if window.label() == MAIN && matches!(event, WindowEvent::Destroyed) {
+        if let Some(activity) = window.app_handle().get_webview_window(ACTIVITY) {
+            let _ = activity.destroy();
+        }
+    }
+}
+
+/// True when this event leaves the app signed out: a sign-out for any reason, or a launch with no session.
+pub fn ends_session(event: &AuthEvent) -> bool {
+    matches!(event.state, StateView::SignedOut { .. }) && matches!(event.event, EventKind::SignedOut | EventKind::InitialSession)
+}
+
+/// Clears cookies, local/session storage, IndexedDB, caches and service workers of every app webview.
+/// Asynchronous in WebKit; a failure is logged and never keeps the UI signed in (the event is sent regardless).
+pub fn clear_browsing_data<R: Runtime>(app: &AppHandle<R>) {
+    for (label, window) in app.webview_windows() {
+        match window.clear_all_browsing_data() {
+            Ok(()) => tracing::info!(window = %label, "webview browsing data cleared"),
+            Err(e) => tracing::warn!(window = %label, error = %e, "could not clear webview browsing data"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use latchkey_core::SignOutReason;
+
+    fn event(event: EventKind, state: StateView) -> AuthEvent {
+        AuthEvent { seq: 2, event, state, reason: None, remaining: None, retry: None, subject: None }
+    }
+
+    #[test]
+    fn every_sign_out_and_a_launch_without_session_clear_the_webview() {
+        for reason in [SignOutReason::User, SignOutReason::Timeout, SignOutReason::Revoked, SignOutReason::StorageCorrupt] {
+            assert!(ends_session(&event(EventKind::SignedOut, StateView::SignedOut { reason: Some(reason) })));
+        }
+        assert!(ends_session(&event(EventKind::InitialSession, StateView::SignedOut { reason: None })));
+        assert!(!ends_session(&event(EventKind::InitialSession, StateView::Initializing)));
+    }
+}
