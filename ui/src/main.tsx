@@ -3,8 +3,9 @@
 import "@vitejs/plugin-react/preamble";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { App } from "./App";
 import { AuthProvider } from "./auth/AuthProvider";
+import { Root } from "./Root";
+import { viewFromHash } from "./route";
 import "./styles.css";
 
 const container = document.getElementById("root");
@@ -13,7 +14,7 @@ if (!container) throw new Error("Latchkey: #root element missing from index.html
 createRoot(container).render(
   <StrictMode>
     <AuthProvider>
-      <App />
+      <Root view={viewFromHash(window.location.hash)} />
     </AuthProvider>
   </StrictMode>,
 );

@@ -178,6 +178,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       getKeychainBackend: () =>
         query<KeychainBackend>("get_keychain_backend", bindings.getKeychainBackend, isKeychainBackend),
       getActivity: () => query<ActivityEntry[]>("get_activity", bindings.getActivity, isActivityList),
+      openActivityWindow: () =>
+        query<null>("open_activity_window", bindings.openActivityWindow, (v): v is null => v === null),
       getClockSkew: () =>
         query<number | null>("get_clock_skew", bindings.getClockSkew, (v): v is number | null => v === null || typeof v === "number"),
       refresh: async () => {

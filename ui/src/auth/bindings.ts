@@ -93,3 +93,8 @@ export function getSettings(): Promise<unknown> {
 export function setSetting(key: string, value: string | null): Promise<null> {
   return invoke<null>("set_setting", { key, value });
 }
+
+/** Opens the Activity view in its own window (or focuses it). Main window only. */
+export function openActivityWindow(): Promise<null> {
+  return invoke<null>("open_activity_window");
+}

@@ -30,6 +30,8 @@ export interface AuthActions {
   getKeychainBackend: () => Promise<QueryResult<KeychainBackend>>;
   getClockSkew: () => Promise<QueryResult<number | null>>;
   getActivity: () => Promise<QueryResult<ActivityEntry[]>>;
+  /** Opens the activity window, or focuses it if open. */
+  openActivityWindow: () => Promise<QueryResult<null>>;
   /** Reloads the snapshot (used after a failed initial load). */
   refresh: () => Promise<void>;
   clearError: () => void;

@@ -5,11 +5,46 @@ import { useSession } from "../auth/useSession";
 import { LinkButton } from "../components/common";
 import { formatActivityTime } from "../format";
 
+/** Opens the activity window; says so if it could not. */
+function OpenInWindowButton() {
+  const { openActivityWindow } = useSession();
+  const [opening, setOpening] = useState(false);
+  const [error, setError] = useState<AuthError | null>(null);
+
+  async function open() {
+    setOpening(true);
+    const result = await openActivityWindow();
+    setOpening(false);
+    setError(result.ok ? null : result.error);
+  }
+
+  return (
+    <>
+      <button
+        id="open-activity-window"
+        type="button"
+        className="button button-secondary button-small"
+        onClick={() => void open()}
+        disabled={opening}
+        aria-busy={opening}
+      >
+        {opening ? "Opening…" : "Open in new window"}
+      </button>
+      {error && (
+        <span id="open-activity-window-error" className="details-warning" role="alert">
+          Couldn't open a window. {errorMessage(error)}
+        </span>
+      )}
+    </>
+  );
+}
+
 /**
  * Recent auth events from `get_activity` (kept locally by the core, newest first; never
- * tokens). Reloaded whenever a new `auth://state` event has been applied.
+ * tokens). Reloaded whenever a new `auth://state` event has been applied. `inOwnWindow`:
+ * shown in the activity window itself, so without the "Open in new window" button.
  */
-export function ActivityList() {
+export function ActivityList({ inOwnWindow = false }: { inOwnWindow?: boolean }) {
   const { getActivity, seq } = useSession();
   const [entries, setEntries] = useState<ActivityEntry[] | null>(null);
   const [error, setError] = useState<AuthError | null>(null);
@@ -38,15 +73,18 @@ export function ActivityList() {
     <div id="activity" className="activity" aria-busy={loading}>
       <div className="activity-header">
         <p className="section-hint">Sign-ins, renewals and sign-outs on this computer, newest first.</p>
-        <button
-          id="refresh-activity"
-          type="button"
-          className="button button-secondary button-small"
-          onClick={() => setReloads((n) => n + 1)}
-          disabled={loading}
-        >
-          {loading && entries !== null ? "Refreshing…" : "Refresh"}
-        </button>
+        <div className="activity-actions">
+          {!inOwnWindow && <OpenInWindowButton />}
+          <button
+            id="refresh-activity"
+            type="button"
+            className="button button-secondary button-small"
+            onClick={() => setReloads((n) => n + 1)}
+            disabled={loading}
+          >
+            {loading && entries !== null ? "Refreshing…" : "Refresh"}
+          </button>
+        </div>
       </div>
       {error && (
         <div id="activity-error" className="notice notice-error" role="alert">
