@@ -25,9 +25,10 @@ use tauri::{Manager, RunEvent};
 /// How long a process waits for another Latchkey process to release the vault.
 pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 
-/// The vault in the data directory, keyed from the OS keychain. Without `lock` it is read-only.
+/// The vault in the data directory, keyed from the OS keychain (or, only if policy allows it and the keychain is
+/// unavailable, from a 0600 key file). Without `lock` it is read-only.
 pub fn vault(config: &Config, lock: Option<VaultLock>) -> Vault<KeyringStore, SystemClock> {
-    Vault::new(&config.data_dir, KeyringStore::new(APP_ID), SystemClock, lock)
+    Vault::new(&config.data_dir, KeyringStore::new(APP_ID), SystemClock, lock).with_insecure_fallback(config.allow_insecure_storage_fallback)
 }
 
 /// The production core: GoTrue over HTTP(S) with every token verified, the vault (or memory, if policy says so), the

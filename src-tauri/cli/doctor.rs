@@ -30,6 +30,13 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
     if keychain.canary != "ok" {
         problems.push(format!("the keychain self-test failed ({}): {}", keychain.canary, keychain.detail.clone().unwrap_or_default()));
     }
+    if let Some(file) = &vault.insecure_key_file {
+        let why = if config.allow_insecure_storage_fallback { "insecure fallback allowed by policy" } else { "left from when the policy allowed it" };
+        problems.push(format!(
+            "storage: the vault key is kept in a file ({}), not the keychain ({why}); once the keychain works, the next sign-in or launch moves it back",
+            file.display()
+        ));
+    }
     if !vault.quarantined.is_empty() {
         problems.push(format!("{} damaged session file(s) were set aside: {:?}", vault.quarantined.len(), vault.quarantined));
     }

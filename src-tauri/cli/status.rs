@@ -1,6 +1,6 @@
 //! `latchkey status`: reads the vault without writing it (so it works while the app runs), never prints a token.
 
-use latchkey_core::{Clock, Config, Snapshot, StateView, SystemClock};
+use latchkey_core::{Clock, Config, Persistence, Snapshot, StateView, SystemClock};
 use serde_json::{json, Value};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -18,6 +18,9 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
         println!("{}", serde_json::to_string_pretty(&out).expect("status serializes"));
     } else {
         println!("Session:  {}", describe(&snapshot.state, SystemClock.now_unix()));
+        if let StateView::SignedIn { persistence, .. } | StateView::Expired { persistence, .. } = &snapshot.state {
+            println!("Storage:  {}", storage(persistence));
+        }
         println!("Project:  {} ({:?})", config.supabase_url, config.project_source);
         println!("Data:     {}", config.data_dir.display());
     }
@@ -28,18 +31,27 @@ fn rfc3339(unix: i64) -> Value {
     json!(humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix.max(0) as u64)).to_string())
 }
 
+/// How a persistence is said to people: the insecure fallback is named as weaker.
+pub fn storage(persistence: &Persistence) -> &'static str {
+    match persistence {
+        Persistence::Keychain => "keychain",
+        Persistence::MemoryOnly => "memory only (lost when Latchkey quits)",
+        Persistence::InsecureFile => "file (insecure fallback allowed by policy: the vault key is in a file, not the keychain)",
+    }
+}
+
 /// The stable status object (docs/cli.md): `state` is `signed_in` | `expired` | `signed_out` | `initializing`.
 pub fn describe_json(snapshot: &Snapshot) -> Value {
     let base = json!({ "seq": snapshot.seq, "user": null, "reason": null });
     let extra = match &snapshot.state {
         StateView::Initializing => json!({ "state": "initializing" }),
         StateView::SignedIn { user, access_expires_at, signed_in_at, persistence, freshness, deadline_at, next_refresh_at } => json!({
-            "state": "signed_in", "user": user, "persistence": persistence, "freshness": freshness,
+            "state": "signed_in", "user": user, "persistence": persistence, "storage": storage(persistence), "freshness": freshness,
             "signed_in_at": rfc3339(*signed_in_at), "access_expires_at": rfc3339(*access_expires_at),
             "next_refresh_at": rfc3339(*next_refresh_at), "deadline_at": rfc3339(*deadline_at),
         }),
         StateView::Expired { user, signed_in_at, persistence, deadline_at, next_retry_at } => json!({
-            "state": "expired", "user": user, "persistence": persistence, "signed_in_at": rfc3339(*signed_in_at),
+            "state": "expired", "user": user, "persistence": persistence, "storage": storage(persistence), "signed_in_at": rfc3339(*signed_in_at),
             "next_retry_at": rfc3339(*next_retry_at), "deadline_at": rfc3339(*deadline_at),
         }),
         StateView::SignedOut { reason } => json!({ "state": "signed_out", "reason": reason }),
@@ -67,7 +79,6 @@ pub(super) fn describe(state: &StateView, now: i64) -> String {
 mod tests {
     use super::*;
     use latchkey_core::session::{Freshness, User};
-    use latchkey_core::Persistence;
 
     fn signed_in() -> StateView {
         StateView::SignedIn {

@@ -46,6 +46,9 @@ pub enum Persistence {
     Keychain,
     /// In this process only: the keychain could not be used, so it ends when the app quits.
     MemoryOnly,
+    /// Sealed in the vault, but its key is in a file because the keychain is unavailable: survives a restart,
+    /// with weaker protection. Only when policy sets `allow_insecure_storage_fallback`.
+    InsecureFile,
 }
 
 /// How current a signed-in session's access token is.

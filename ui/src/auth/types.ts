@@ -18,7 +18,8 @@ export interface AuthUser {
   email: string;
 }
 
-export type Persistence = "keychain" | "memory_only";
+/** insecure_file: sealed, but the vault key is in a file because the keychain is unavailable (admin policy). */
+export type Persistence = "keychain" | "memory_only" | "insecure_file";
 
 /** fresh: token valid, server reachable; refreshing: a refresh is in flight;
  *  offline_valid: the server can't be reached but the access token is still valid. */
@@ -209,7 +210,7 @@ function isUser(value: unknown): value is AuthUser {
 }
 
 function isPersistence(value: unknown): value is Persistence {
-  return value === "keychain" || value === "memory_only";
+  return value === "keychain" || value === "memory_only" || value === "insecure_file";
 }
 
 export function isSignedOutReason(value: unknown): value is SignedOutReason {

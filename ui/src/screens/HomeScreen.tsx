@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { keychainBackendLabel, keychainProblem } from "../auth/messages";
-import type { KeychainBackend, RetryInfo } from "../auth/types";
+import type { KeychainBackend, Persistence, RetryInfo } from "../auth/types";
 import { useSession, type Session } from "../auth/useSession";
 import { ErrorNotice, Timestamp } from "../components/common";
 import { formatCountdown, formatDuration, formatTime } from "../format";
@@ -16,6 +16,11 @@ export const EXPIRING_SOON_SECONDS = 10 * 60;
 type Tab = "session" | "activity" | "settings";
 const TABS: Tab[] = ["session", "activity", "settings"];
 const TAB_LABELS: Record<Tab, string> = { session: "Session", activity: "Activity", settings: "Settings" };
+const PERSISTENCE_LABELS: Record<Persistence, string> = {
+  keychain: "Encrypted vault",
+  memory_only: "Memory only",
+  insecure_file: "Encrypted vault, key in a file (weaker: the keychain is unavailable)",
+};
 
 function retryHeadline(cause: string | undefined): string {
   switch (cause) {
@@ -211,7 +216,7 @@ function SessionPanel() {
         <ClockRow />
         <div className="details-row">
           <dt>Kept in</dt>
-          <dd id="persistence">{session.persistence === "memory_only" ? "Memory only" : "Encrypted vault"}</dd>
+          <dd id="persistence">{session.persistence ? PERSISTENCE_LABELS[session.persistence] : ""}</dd>
         </div>
       </dl>
 
@@ -314,6 +319,14 @@ export function HomeScreen() {
           <div id="memory-only" className="notice notice-info" role="status">
             Your system keychain isn't available, so this session is kept in memory only: you will need to sign
             in again after Latchkey quits. Run <code>latchkey doctor</code> to see why.
+          </div>
+        )}
+
+        {session.persistence === "insecure_file" && (
+          <div id="insecure-storage" className="notice notice-info" role="status">
+            Your system keychain isn't available, so, as your organization allows, this session's key is kept in a
+            file on this computer: it survives a restart, but it is less protected. It moves back to the keychain
+            once the keychain works. Run <code>latchkey doctor</code> to see why.
           </div>
         )}
 

@@ -133,7 +133,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 return self.end(SignOutReason::Timeout, EventKind::InitialSession).await;
             }
             Ok(Some(session)) => {
-                let mut live = self.new_live(session, Persistence::Keychain, now);
+                let mut live = self.new_live(session, self.store.persistence(), now);
                 live.received_ms = live.session.last_refresh_at.unwrap_or(live.session.signed_in_at) * 1000;
                 live.next_refresh_ms = schedule::refresh_at(live.received_ms, live.lifetime_ms(), self.jitter.next());
                 self.live = Some(live);
@@ -368,7 +368,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     pub(super) async fn persist(&self, session: &Session) -> Persistence {
         let copy = session.clone();
         match self.stored(move |s| s.save(&copy)).await {
-            Ok(()) => Persistence::Keychain,
+            Ok(()) => self.store.persistence(), // the keychain, or the key file the policy allows
             Err(e) => {
                 tracing::warn!(code = e.code(), error = %e, "the vault refused the session; keeping it in memory only");
                 Persistence::MemoryOnly

@@ -1,6 +1,7 @@
 //! The vault: a 256-bit key in the keychain and the sealed session in one file; a healthy session is never lost, damage is quarantined and named.
 
 mod files;
+pub mod key_file;
 mod legacy;
 pub mod sealed;
 
@@ -9,7 +10,8 @@ pub use files::VaultLock;
 use crate::clock::Clock;
 use crate::error::{AuthError, Corruption};
 use crate::keychain::KeyStore;
-use crate::session::Session;
+use crate::session::{Persistence, Session};
+use key_file::KeyFile;
 use sealed::VaultKey;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -27,6 +29,18 @@ pub trait SessionStore: Send + Sync + 'static {
     fn save(&self, session: &Session) -> Result<(), AuthError>;
     /// Removes every trace of the session; clearing an empty store succeeds.
     fn clear(&self) -> Result<(), AuthError>;
+    /// Where the last loaded or saved session is kept.
+    fn persistence(&self) -> Persistence {
+        Persistence::Keychain
+    }
+}
+
+/// Where the vault key lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyHome {
+    Keychain,
+    /// The key file: only with `allow_insecure_storage_fallback`, while the keychain is unavailable.
+    File,
 }
 
 /// The keychain-rooted, sealed, atomically written vault.
@@ -37,11 +51,61 @@ pub struct Vault<K: KeyStore, C: Clock> {
     /// Without the lock this vault is read-only: it never writes, migrates or quarantines.
     lock: Option<VaultLock>,
     key: Mutex<Option<VaultKey>>,
+    key_file: KeyFile,
+    /// Policy `allow_insecure_storage_fallback`: the key may live in `key_file` while the keychain is unavailable.
+    fallback_allowed: bool,
+    home: Mutex<KeyHome>,
 }
 
 impl<K: KeyStore, C: Clock> Vault<K, C> {
     pub fn new(dir: &Path, keys: K, clock: C, lock: Option<VaultLock>) -> Self {
-        Vault { dir: dir.into(), keys, clock, lock, key: Mutex::new(None) }
+        let key_file = KeyFile::new(dir);
+        Vault { dir: dir.into(), keys, clock, lock, key: Mutex::new(None), key_file, fallback_allowed: false, home: Mutex::new(KeyHome::Keychain) }
+    }
+
+    /// Allows (admin policy only) keeping the vault key in a 0600 file while the keychain is unavailable.
+    pub fn with_insecure_fallback(mut self, allowed: bool) -> Self {
+        self.fallback_allowed = allowed;
+        self
+    }
+
+    /// A keychain failure the key file may stand in for.
+    fn may_fall_back(&self, e: &AuthError) -> bool {
+        self.fallback_allowed && matches!(e, AuthError::KeychainLocked(_) | AuthError::KeychainUnavailable(_))
+    }
+
+    /// The vault key and its home. A key file, when present, holds the newest key: it is used (while the
+    /// keychain is unavailable and policy allows it) or, once the keychain works, moved into it (writers only).
+    fn stored_key(&self) -> Result<Option<(SecretString, KeyHome)>, AuthError> {
+        let in_file = self.key_file.read()?;
+        match (self.keys.get(KEY_ACCOUNT), in_file) {
+            (Ok(key), None) => Ok(key.map(|k| (k, KeyHome::Keychain))),
+            (Ok(_), Some(key)) if self.writable().is_ok() => match self.keys.set(KEY_ACCOUNT, &key) {
+                Ok(()) => {
+                    self.key_file.remove()?;
+                    tracing::info!("the keychain is back: the vault key moved from the key file into it");
+                    Ok(Some((key, KeyHome::Keychain)))
+                }
+                Err(e) if self.may_fall_back(&e) => Ok(Some((key, KeyHome::File))),
+                Err(e) => Err(e),
+            },
+            (Ok(_), Some(key)) => Ok(Some((key, KeyHome::File))),
+            (Err(e), Some(key)) if self.may_fall_back(&e) => Ok(Some((key, KeyHome::File))),
+            (Err(e), _) => Err(e),
+        }
+    }
+
+    /// Stores a new key in the keychain, or in the key file when policy allows and the keychain is unavailable.
+    fn store_new_key(&self, key: &VaultKey) -> Result<KeyHome, AuthError> {
+        match self.keys.set(KEY_ACCOUNT, &SecretString::from(key.encode().as_str())) {
+            Ok(()) => Ok(KeyHome::Keychain),
+            Err(e) if self.may_fall_back(&e) => {
+                tracing::warn!(code = e.code(), file = %self.key_file.path().display(), "keychain unavailable: the vault key is kept in a file, as the policy allows");
+                self.key_file.write(&key.encode())?;
+                Ok(KeyHome::File)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn path(&self) -> PathBuf {
@@ -87,6 +151,8 @@ impl<K: KeyStore, C: Clock> Vault<K, C> {
             file: path.clone(),
             file_present: path.exists(),
             key_present: self.keys.get(KEY_ACCOUNT).map(|k| k.is_some()).map_err(|e| e.code().to_string()),
+            insecure_key_file: self.key_file.exists().then(|| self.key_file.path().to_path_buf()),
+            insecure_fallback_allowed: self.fallback_allowed,
             quarantined: files::quarantined(&path),
         }
     }
@@ -96,11 +162,14 @@ impl<K: KeyStore, C: Clock> SessionStore for Vault<K, C> {
     fn load(&self) -> Result<Option<Session>, AuthError> {
         let bytes = files::read(&self.path())?;
         // A locked or absent keychain is an error here, so a healthy file is never condemned for it.
-        let key = self.keys.get(KEY_ACCOUNT)?;
+        let key = self.stored_key()?;
         match (bytes, key) {
             (None, None) => self.migrate_v1(),
-            (Some(bytes), Some(key)) => match self.open_with(&bytes, &key) {
-                Ok(session) => Ok(Some(session)),
+            (Some(bytes), Some((key, home))) => match self.open_with(&bytes, &key) {
+                Ok(session) => {
+                    *self.home.lock().unwrap() = home;
+                    Ok(Some(session))
+                }
                 Err(AuthError::StorageCorrupt { kind, detail }) => Err(self.condemn(kind, detail)),
                 Err(e) => Err(e),
             },
@@ -120,15 +189,21 @@ impl<K: KeyStore, C: Clock> SessionStore for Vault<K, C> {
         let mut cached = self.key.lock().unwrap();
         if cached.is_none() {
             // A malformed key opens nothing (load already set its file aside), so it is replaced.
-            let existing = self.keys.get(KEY_ACCOUNT)?.and_then(|text| VaultKey::decode(text.expose_secret()).ok());
-            *cached = Some(match existing {
-                Some(key) => key,
+            let existing = match self.stored_key() {
+                Ok(found) => found.and_then(|(text, home)| VaultKey::decode(text.expose_secret()).ok().map(|k| (k, home))),
+                Err(e) if self.may_fall_back(&e) => None,
+                Err(e) => return Err(e),
+            };
+            let (key, home) = match existing {
+                Some(found) => found,
                 None => {
                     let key = VaultKey::generate()?;
-                    self.keys.set(KEY_ACCOUNT, &SecretString::from(key.encode().as_str()))?;
-                    key
+                    let home = self.store_new_key(&key)?;
+                    (key, home)
                 }
-            });
+            };
+            *cached = Some(key);
+            *self.home.lock().unwrap() = home;
         }
         let bytes = sealed::seal(session, cached.as_ref().expect("key set above"))?;
         files::write_atomic(&self.path(), &bytes)
@@ -139,8 +214,19 @@ impl<K: KeyStore, C: Clock> SessionStore for Vault<K, C> {
         self.writable()?;
         files::remove(&self.path())?;
         *self.key.lock().unwrap() = None;
-        self.keys.delete(KEY_ACCOUNT)?;
-        self.keys.delete(legacy::ACCOUNT)
+        self.key_file.remove()?;
+        match self.keys.delete(KEY_ACCOUNT).and_then(|_| self.keys.delete(legacy::ACCOUNT)) {
+            // The vault file is gone, so a key left in the unavailable keychain opens nothing.
+            Err(e) if self.may_fall_back(&e) => Ok(()),
+            result => result,
+        }
+    }
+
+    fn persistence(&self) -> Persistence {
+        match *self.home.lock().unwrap() {
+            KeyHome::Keychain => Persistence::Keychain,
+            KeyHome::File => Persistence::InsecureFile,
+        }
     }
 }
 
@@ -151,6 +237,10 @@ pub struct VaultReport {
     pub file_present: bool,
     /// `Ok(present)`, or the keychain error code.
     pub key_present: Result<bool, String>,
+    /// The vault key file, when the key is kept there (insecure fallback); `None` otherwise.
+    pub insecure_key_file: Option<PathBuf>,
+    /// Policy `allow_insecure_storage_fallback`.
+    pub insecure_fallback_allowed: bool,
     pub quarantined: Vec<PathBuf>,
 }
 
@@ -184,6 +274,9 @@ impl SessionStore for Box<dyn SessionStore> {
     fn clear(&self) -> Result<(), AuthError> {
         (**self).clear()
     }
+    fn persistence(&self) -> Persistence {
+        (**self).persistence()
+    }
 }
 
 impl<T: SessionStore> SessionStore for std::sync::Arc<T> {
@@ -195,6 +288,9 @@ impl<T: SessionStore> SessionStore for std::sync::Arc<T> {
     }
     fn clear(&self) -> Result<(), AuthError> {
         (**self).clear()
+    }
+    fn persistence(&self) -> Persistence {
+        (**self).persistence()
     }
 }
 

@@ -1,6 +1,6 @@
 use super::*;
 use crate::keychain::MemoryKeys;
-use crate::session::sample;
+use crate::session::{sample, Persistence};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -185,4 +185,96 @@ fn clear_removes_the_file_and_the_key() {
     vault(&dir, &keys).clear().unwrap();
     assert!(!dir.join(FILE).exists() && !keys.has(KEY_ACCOUNT));
     vault(&dir, &keys).clear().unwrap();
+}
+
+// allow_insecure_storage_fallback: the key may live in a 0600 file while the keychain is unavailable.
+
+fn fallback_vault(dir: &Path, keys: &Arc<MemoryKeys>, allowed: bool) -> Vault<Arc<MemoryKeys>, FixedClock> {
+    vault(dir, keys).with_insecure_fallback(allowed)
+}
+
+fn keychain_down(keys: &Arc<MemoryKeys>, code: Option<&'static str>) {
+    *keys.fail_with.lock().unwrap() = code;
+}
+
+#[test]
+fn with_the_policy_an_unavailable_keychain_keeps_the_key_in_a_0600_file_and_the_session_stays_sealed() {
+    for code in ["keychain_locked", "keychain_unavailable"] {
+        let dir = temp_dir(&format!("fallback-{code}"));
+        let keys = Arc::new(MemoryKeys::default());
+        keychain_down(&keys, Some(code));
+        let v = fallback_vault(&dir, &keys, true);
+        v.save(&sample(1000)).unwrap();
+        assert_eq!(v.persistence(), Persistence::InsecureFile);
+        let key_file = dir.join(key_file::KEY_FILE);
+        #[cfg(unix)]
+        assert_eq!(std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key_file).unwrap().permissions()) & 0o777, 0o600);
+        let sealed = std::fs::read_to_string(dir.join(FILE)).unwrap();
+        assert!(!sealed.contains("refresh-secret") && sealed.contains("latchkey-vault"), "still sealed");
+        drop(v);
+        let restarted = fallback_vault(&dir, &keys, true);
+        assert_eq!(restarted.load().unwrap().unwrap().refresh_token.expose(), "refresh-secret", "{code}: survives a restart");
+        assert_eq!(restarted.persistence(), Persistence::InsecureFile);
+    }
+}
+
+#[test]
+fn without_the_policy_an_unavailable_keychain_stores_nothing() {
+    let dir = temp_dir("nofallback");
+    let keys = Arc::new(MemoryKeys::default());
+    keychain_down(&keys, Some("keychain_unavailable"));
+    let v = fallback_vault(&dir, &keys, false);
+    assert_eq!(v.save(&sample(1000)).unwrap_err().code(), "keychain_unavailable");
+    assert!(!dir.join(FILE).exists() && !dir.join(key_file::KEY_FILE).exists());
+}
+
+#[test]
+fn when_the_keychain_comes_back_a_writer_moves_the_key_into_it_and_a_reader_does_not() {
+    let dir = temp_dir("fallback-back");
+    let keys = Arc::new(MemoryKeys::default());
+    keychain_down(&keys, Some("keychain_locked"));
+    fallback_vault(&dir, &keys, true).save(&sample(1000)).unwrap();
+    keychain_down(&keys, None);
+
+    let reader = Vault::new(&dir, keys.clone(), FixedClock, None).with_insecure_fallback(true);
+    assert!(reader.load().unwrap().is_some());
+    assert_eq!(reader.persistence(), Persistence::InsecureFile);
+    assert!(dir.join(key_file::KEY_FILE).exists() && !keys.has(KEY_ACCOUNT), "a reader never writes");
+    drop(reader);
+
+    // The migration needs no policy: moving the key into the keychain only makes it safer.
+    let writer = fallback_vault(&dir, &keys, false);
+    assert_eq!(writer.load().unwrap().unwrap().signed_in_at, 1000);
+    assert_eq!(writer.persistence(), Persistence::Keychain);
+    assert!(keys.has(KEY_ACCOUNT) && !dir.join(key_file::KEY_FILE).exists());
+    drop(writer);
+    assert!(vault(&dir, &keys).load().unwrap().is_some(), "the keychain key opens the vault");
+}
+
+#[test]
+fn with_the_policy_turned_off_a_key_file_is_not_used_while_the_keychain_is_down_and_nothing_is_moved() {
+    let dir = temp_dir("fallback-off");
+    let keys = Arc::new(MemoryKeys::default());
+    keychain_down(&keys, Some("keychain_locked"));
+    fallback_vault(&dir, &keys, true).save(&sample(1000)).unwrap();
+    assert_eq!(fallback_vault(&dir, &keys, false).load().map(|_| ()).unwrap_err().code(), "keychain_locked");
+    assert!(dir.join(FILE).exists() && dir.join(key_file::KEY_FILE).exists());
+    assert_eq!(quarantined_count(&dir), 0);
+}
+
+#[test]
+fn a_key_file_replaces_an_older_keychain_key_and_sign_out_removes_it_with_the_keychain_down() {
+    let (dir, keys) = saved("fallback-newer");
+    keychain_down(&keys, Some("keychain_locked"));
+    let v = fallback_vault(&dir, &keys, true);
+    assert_eq!(v.load().map(|_| ()).unwrap_err().code(), "keychain_locked", "the old session waits for the keychain");
+    v.save(&sample(2000)).unwrap(); // a new sign-in while the keychain is locked
+    drop(v);
+    keychain_down(&keys, None);
+    assert_eq!(fallback_vault(&dir, &keys, true).load().unwrap().unwrap().signed_in_at, 2000, "the key file is the newest");
+    keychain_down(&keys, Some("keychain_locked"));
+    let v = fallback_vault(&dir, &keys, true);
+    v.save(&sample(3000)).unwrap();
+    v.clear().unwrap();
+    assert!(!dir.join(FILE).exists() && !dir.join(key_file::KEY_FILE).exists());
 }

@@ -317,6 +317,14 @@ describe("Signed-in home", () => {
     expect(text("deadline-countdown")).toBe("21 h 59 min left");
   });
 
+  it("a key kept in a file (insecure fallback allowed by policy) is said to be weaker", async () => {
+    atNow(NOW);
+    await home({ ...SIGNED_IN, persistence: "insecure_file" } as StateView);
+    expect(text("persistence")).toBe("Encrypted vault, key in a file (weaker: the keychain is unavailable)");
+    expect(text("insecure-storage")).toContain("less protected");
+    expect(byId("memory-only")).toBeNull();
+  });
+
   it("the expiring banner appears under 10 minutes and 'Sign in again' signs out locally", async () => {
     atNow(SIGNED_IN.deadlineAt! - 601);
     const core = await home();
