@@ -82,6 +82,21 @@ describe("activity window", () => {
   });
 });
 
+describe("activity window: snapshot failure", () => {
+  it("says why and offers to try again, then shows the state", async () => {
+    const core = new FakeCore(() => {
+      throw { code: "internal", message: "the session service has stopped" };
+    });
+    renderWindow("activity");
+    expect((await screen.findByRole("alert")).textContent).toContain("the session service has stopped");
+    expect(byId("window-session")!.textContent).toBe("Restoring your session…");
+    core.on("get_auth_state", () => ({ seq: 2, state: SIGNED_IN }));
+    fireEvent.click(screen.getByRole("button", { name: "Try again" }));
+    await waitFor(() => expect(byId("window-session")!.textContent).toBe("Signed in as demo@latchkey.local"));
+    expect(byId("auth-error")).toBeNull();
+  });
+});
+
 describe("main window: open the activity window", () => {
   it("the Activity tab's button calls open_activity_window, shows it busy, and reports a failure", async () => {
     const core = new FakeCore({ seq: 1, state: SIGNED_IN });

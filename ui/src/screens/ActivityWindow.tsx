@@ -1,5 +1,6 @@
 import { signedOutReasonMessage } from "../auth/messages";
 import { useSession, type Session } from "../auth/useSession";
+import { ErrorNotice } from "../components/common";
 import { ActivityList } from "./ActivityView";
 
 function sessionLine(session: Session): string {
@@ -42,6 +43,14 @@ export function ActivityWindow() {
             {sessionLine(session)}
           </p>
         </header>
+        {session.status === "initializing" && session.error && (
+          <div id="window-error">
+            <ErrorNotice error={session.error} />
+            <button id="retry" type="button" className="button button-secondary button-small" onClick={() => void session.refresh()}>
+              Try again
+            </button>
+          </div>
+        )}
         <ActivityList inOwnWindow />
       </section>
     </main>
