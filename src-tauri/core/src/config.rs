@@ -113,6 +113,8 @@ pub struct Config {
     pub allow_sign_up: bool,
     /// PEM files trusted in addition to the OS trust store (admin-only).
     pub extra_ca_certificates: Vec<PathBuf>,
+    /// Shown with its password hidden (`http://user:***@host:port`).
+    #[serde(serialize_with = "ser_proxy")]
     pub proxy: Option<String>,
     pub audit_log: AuditLogConfig,
     /// Where the policy was looked for (file path or registry key).
@@ -325,7 +327,7 @@ pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, 
         EffectiveValue { key: "session_persistence", value: json!(persistence.0.as_str()), source: persistence.1 },
         EffectiveValue { key: "allow_insecure_storage_fallback", value: json!(insecure.0), source: insecure.1 },
         EffectiveValue { key: "extra_ca_certificates", value: paths(&cas.0), source: cas.1 },
-        EffectiveValue { key: "proxy", value: json!(proxy.0), source: proxy.1 },
+        EffectiveValue { key: "proxy", value: json!(proxy.0.as_deref().map(crate::net::redact_proxy)), source: proxy.1 },
         EffectiveValue { key: "audit_log.enabled", value: json!(audit_enabled.0), source: audit_enabled.1 },
         EffectiveValue {
             key: "audit_log.path",
@@ -411,6 +413,10 @@ fn redact(key: &str) -> String {
 
 fn ser_duration<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&durations::format(*d))
+}
+
+fn ser_proxy<S: Serializer>(proxy: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    proxy.as_deref().map(crate::net::redact_proxy).serialize(s)
 }
 
 fn ser_opt_duration<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
@@ -545,5 +551,8 @@ mod tests {
         assert_eq!(v["idle_timeout"], "off");
         assert!(v.get("anon_key").is_none());
         assert!(!v.to_string().contains("secret-ish"));
+        let c = load(&[("LATCHKEY_DATA_DIR", dir.to_str().unwrap()), ("LATCHKEY_PROXY", "http://alice:pr0xy-pw@proxy.corp:3128")]).unwrap();
+        let shown = format!("{} {}", serde_json::to_value(&c).unwrap(), json!(c.values));
+        assert!(!shown.contains("pr0xy-pw") && shown.contains("http://alice:***@proxy.corp:3128/"), "{shown}");
     }
 }
