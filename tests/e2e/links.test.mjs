@@ -1,0 +1,108 @@
+// The magic-link PKCE flow in the real window, against the real GoTrue, handed over the way the OS does it: the
+// latchkey:// URL given to a second launch of the binary, which single-instance forwards to the running window.
+// The app talks to the stack through the recording proxy (as its HTTP proxy), so the test sees what it sent and
+// what it exchanged.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { By } from 'selenium-webdriver';
+import { APP, startDriver, launch, quit, waitFor, waitText, screenshot } from './harness.mjs';
+import { startProxy } from './proxy.mjs';
+
+const auth = `${process.env.LATCHKEY_SUPABASE_URL}/auth/v1`;
+let driver;
+let proxy;
+
+before(async () => {
+  proxy = await startProxy();
+  process.env.LATCHKEY_PROXY = proxy.url; // inherited by the app that tauri-driver launches
+  driver = await startDriver();
+});
+after(async () => {
+  await driver?.stop();
+  await proxy?.down();
+});
+
+/** A new confirmed user (the stack autoconfirms sign-ups), so no other test's link can replace this one's. */
+async function newUser() {
+  const email = `e2e-link-${process.pid}-${Date.now()}@example.com`;
+  const reply = await fetch(`${auth}/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', apikey: process.env.LATCHKEY_SUPABASE_ANON_KEY },
+    body: JSON.stringify({ email, password: `pw-${Date.now()}-Aa1!` }),
+  });
+  assert.equal(reply.status, 200, 'sign-up on the stack');
+  return email;
+}
+
+/** The `pkce_…` token of the magic link /otp e-mailed: the stack has no SMTP, so the user's row is the mailbox. */
+function mailedToken(email) {
+  return execFileSync('psql', [process.env.LATCHKEY_STACK_DATABASE_URL, '-Atq', '-v', `email=${email}`], {
+    input: "select recovery_token from auth.users where email = :'email';\n",
+    encoding: 'utf8',
+  }).trim();
+}
+
+/** Clicking the e-mailed link: GoTrue's /verify answers 303 to the app's redirect_to with `code=…`. */
+async function followMagicLink(email, redirectTo) {
+  const token = mailedToken(email);
+  assert.match(token, /^pkce_/, 'the e-mailed link is a PKCE magic link');
+  const url = `${auth}/verify?${new URLSearchParams({ token, type: 'magiclink', redirect_to: redirectTo })}`;
+  const reply = await fetch(url, { redirect: 'manual' });
+  assert.equal(reply.status, 303);
+  return reply.headers.get('location');
+}
+
+/** What the OS does with a latchkey:// URL: run the app with it; single-instance hands it to the running one. */
+function handOver(url) {
+  const second = spawnSync(APP, [url], { timeout: 30000, encoding: 'utf8' });
+  assert.equal(second.status, 0, `the second launch handed over and exited: ${second.error ?? second.stderr}`);
+}
+
+const pkceExchanges = () => proxy.requests('POST', '/auth/v1/token?grant_type=pkce');
+const base64url = (bytes) => bytes.toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+test('a magic link signs in through the running window; a forged one is refused first, with no exchange', async () => {
+  const email = await newUser();
+  const d = await launch(driver.url);
+  try {
+    await (await waitFor(d, '#method-magic-link')).click();
+    await (await waitFor(d, '#email')).sendKeys(email);
+    await (await waitFor(d, '#send-link')).click();
+    await waitFor(d, '#link-sent');
+    const otp = proxy.requests('POST', '/auth/v1/otp');
+    assert.equal(otp.length, 1, 'one POST /otp');
+    const redirectTo = new URL(otp[0].path, auth).searchParams.get('redirect_to');
+    assert.match(redirectTo, /^latchkey:\/\/auth\/callback\?lk_state=[\w-]{43}$/);
+    assert.equal(otp[0].body.code_challenge_method, 's256');
+    const location = await followMagicLink(email, redirectTo);
+    assert.ok(location.startsWith('latchkey://auth/callback?') && location.includes('code='), location);
+
+    // Someone else's link (its state altered): refused in the window, nothing exchanged, the flow still waits.
+    handOver(location.replace('lk_state=', 'lk_state=x'));
+    await waitText(d, '#auth-error', "That sign-in link isn't valid");
+    await screenshot(d, 'sign-in-link-refused');
+    assert.equal(pkceExchanges().length, 0, 'no POST /token?grant_type=pkce for a forged link');
+    assert.equal((await d.findElements(By.css('#signed-in-user'))).length, 0);
+
+    const handedAt = Date.now();
+    handOver(location);
+    await waitText(d, '#signed-in-user', email);
+    console.log(`# magic link handed to a second launch -> signed-in home shown: ${Date.now() - handedAt} ms`);
+    await screenshot(d, 'signed-in-by-magic-link');
+    const [exchange, ...more] = pkceExchanges();
+    assert.equal(more.length, 0, 'exactly one exchange');
+    assert.equal(exchange.status, 200);
+    assert.equal(base64url(createHash('sha256').update(exchange.body.code_verifier).digest()), otp[0].body.code_challenge,
+      'the verifier sent with the code is the one whose challenge went with /otp');
+
+    // The same link again: single use, refused, still signed in.
+    handOver(location);
+    await waitText(d, '#auth-error', "That sign-in link isn't valid");
+    await waitText(d, '#signed-in-user', email);
+    assert.equal(pkceExchanges().length, 1, 'a replayed link is not exchanged');
+  } finally {
+    await quit(d);
+  }
+});
