@@ -5,12 +5,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { By } from 'selenium-webdriver';
 import { APP, startDriver, launch, quit, waitFor, waitText, screenshot } from './harness.mjs';
 import { startProxy } from './proxy.mjs';
+import { auth, newUser, followMagicLink } from './mailbox.mjs';
 
-const auth = `${process.env.LATCHKEY_SUPABASE_URL}/auth/v1`;
 let driver;
 let proxy;
 
@@ -23,36 +23,6 @@ after(async () => {
   await driver?.stop();
   await proxy?.down();
 });
-
-/** A new confirmed user (the stack autoconfirms sign-ups), so no other test's link can replace this one's. */
-async function newUser() {
-  const email = `e2e-link-${process.pid}-${Date.now()}@example.com`;
-  const reply = await fetch(`${auth}/signup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', apikey: process.env.LATCHKEY_SUPABASE_ANON_KEY },
-    body: JSON.stringify({ email, password: `pw-${Date.now()}-Aa1!` }),
-  });
-  assert.equal(reply.status, 200, 'sign-up on the stack');
-  return email;
-}
-
-/** The `pkce_…` token of the magic link /otp e-mailed: the stack has no SMTP, so the user's row is the mailbox. */
-function mailedToken(email) {
-  return execFileSync('psql', [process.env.LATCHKEY_STACK_DATABASE_URL, '-Atq', '-v', `email=${email}`], {
-    input: "select recovery_token from auth.users where email = :'email';\n",
-    encoding: 'utf8',
-  }).trim();
-}
-
-/** Clicking the e-mailed link: GoTrue's /verify answers 303 to the app's redirect_to with `code=…`. */
-async function followMagicLink(email, redirectTo) {
-  const token = mailedToken(email);
-  assert.match(token, /^pkce_/, 'the e-mailed link is a PKCE magic link');
-  const url = `${auth}/verify?${new URLSearchParams({ token, type: 'magiclink', redirect_to: redirectTo })}`;
-  const reply = await fetch(url, { redirect: 'manual' });
-  assert.equal(reply.status, 303);
-  return reply.headers.get('location');
-}
 
 /** What the OS does with a latchkey:// URL: run the app with it; single-instance hands it to the running one. */
 function handOver(url) {
@@ -102,6 +72,8 @@ test('a magic link signs in through the running window; a forged one is refused 
     await waitText(d, '#auth-error', "That sign-in link isn't valid");
     await waitText(d, '#signed-in-user', email);
     assert.equal(pkceExchanges().length, 1, 'a replayed link is not exchanged');
+    await (await waitFor(d, '#sign-out')).click(); // the next file starts signed out
+    await waitFor(d, '#email');
   } finally {
     await quit(d);
   }
