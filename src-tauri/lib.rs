@@ -50,7 +50,6 @@ pub fn core_with(api: GoTrue, config: &Config, lock: Option<VaultLock>) -> (Sess
 struct CoreTask(tauri::async_runtime::JoinHandle<()>);
 
 pub fn run() {
-    init_logging();
     let config = match Config::load() {
         Ok(config) => config,
         Err(e) => {
@@ -58,6 +57,7 @@ pub fn run() {
             std::process::exit(2);
         }
     };
+    init_logging(&config, logging::Sink::StderrAndFile);
     tracing::info!(auth_url = %config.auth_url, source = ?config.project_source, "starting");
     // Like a bad configuration: a CA file or proxy that cannot be used stops the app with a message.
     let api = match GoTrue::from_config(&config) {
@@ -85,7 +85,7 @@ pub fn run() {
                 .inspect_err(|e| tracing::warn!(code = e.code(), "vault lock unavailable; the session will be kept in memory only"))
                 .ok();
             let (handle, task) = core_with(api, &config, lock);
-            app.manage(activity::Activity::default());
+            app.manage(activity::Activity::new(&config));
             forward_events(app.handle().clone(), &handle);
             sleep::watch_resume(handle.clone());
             app.manage(CoreTask(tauri::async_runtime::spawn(task)));

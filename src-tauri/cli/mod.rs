@@ -1,6 +1,8 @@
 //! Headless subcommands for people, scripts and admins: they never start GTK and never print a token.
 
+mod audit;
 mod doctor;
+mod reset;
 mod session;
 mod status;
 
@@ -62,6 +64,32 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The audit log of auth state changes (never a token).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// For shared machines: wipes this user's session, vault key, settings and caches; keeps the audit log.
+    Reset {
+        /// Do not ask for confirmation (required without a terminal).
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Prints the audit log, oldest first, across rotated files.
+    Export {
+        /// Only lines at or after this time: RFC 3339 (2025-06-01T00:00:00Z) or a duration back from now (24h, 7d).
+        #[arg(long)]
+        since: Option<String>,
+        /// One JSON object per line, as stored.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `None` means: open the window (no arguments, or a `latchkey://` link handed over by the OS).
@@ -79,7 +107,6 @@ pub fn run(parsed: Result<Cli, clap::Error>) -> i32 {
             return if e.use_stderr() { exit::USAGE } else { exit::OK };
         }
     };
-    crate::init_logging();
     let config = match Config::load() {
         Ok(c) => c,
         Err(e) => {
@@ -87,6 +114,7 @@ pub fn run(parsed: Result<Cli, clap::Error>) -> i32 {
             return exit::USAGE;
         }
     };
+    crate::init_logging(&config, crate::logging::Sink::Stderr);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
     runtime.block_on(async {
         match cli.command {
@@ -96,6 +124,8 @@ pub fn run(parsed: Result<Cli, clap::Error>) -> i32 {
             Command::SignOut { scope } => session::sign_out(&config, Some(scope)).await,
             Command::Watch { .. } => session::watch(&config).await,
             Command::Policy { json } => policy(&config, json),
+            Command::Audit { command: AuditCommand::Export { since, json } } => audit::export(&config, since.as_deref(), json),
+            Command::Reset { yes, json } => reset::run(&config, yes, json).await,
         }
     })
 }
@@ -137,5 +167,11 @@ mod tests {
         assert!(matches!(parse_args(&["policy"]), Some(Ok(Cli { command: Command::Policy { json: false } }))));
         assert!(parse_args(&["sign-in", "--email", "a@b.c"]).unwrap().is_err(), "--password-stdin is required");
         assert!(parse_args(&["frobnicate"]).unwrap().is_err());
+        assert!(matches!(
+            parse_args(&["audit", "export", "--since", "24h", "--json"]),
+            Some(Ok(Cli { command: Command::Audit { command: AuditCommand::Export { json: true, .. } } }))
+        ));
+        assert!(parse_args(&["audit"]).unwrap().is_err(), "audit needs a subcommand");
+        assert!(matches!(parse_args(&["reset", "--yes"]), Some(Ok(Cli { command: Command::Reset { yes: true, json: false } }))));
     }
 }
