@@ -9,14 +9,21 @@ use std::process::{Command, Output, Stdio};
 pub fn data_dir(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("latchkey-cli-{test}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(log_dir(&dir));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
-/// The binary with no display at all, over `dir`.
+/// The test's private log directory (audit log), next to its data directory.
+pub fn log_dir(dir: &Path) -> PathBuf {
+    dir.with_extension("logs")
+}
+
+/// The binary with no display at all, over `dir` (and its own log directory).
 pub fn latchkey(dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_latchkey"));
-    cmd.args(args).env("LATCHKEY_DATA_DIR", dir).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY").env("RUST_LOG", "warn");
+    cmd.args(args).env("LATCHKEY_DATA_DIR", dir).env("LATCHKEY_LOG_DIR", log_dir(dir));
+    cmd.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY").env_remove("LATCHKEY_LOG").env("RUST_LOG", "warn");
     cmd
 }
 

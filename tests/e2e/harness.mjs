@@ -104,6 +104,9 @@ export async function signIn(d, email, password) {
   await (await waitFor(d, '#sign-in')).click();
 }
 
+/** The app's per-user log directory (its log files and the audit log); scripts/lib/isolated puts it in HOME. */
+export const logDir = () => join(process.env.XDG_STATE_HOME ?? join(process.env.HOME, '.local/state'), 'dev.latchkey.desktop');
+
 /** Every file under dir whose bytes contain any of the needles. */
 export function filesContaining(dir, needles) {
   const hits = [];

@@ -2,7 +2,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startDriver, launch, quit, waitFor, waitText, signIn, filesContaining, status, screenshot } from './harness.mjs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDriver, launch, quit, waitFor, waitText, signIn, filesContaining, logDir, status, screenshot } from './harness.mjs';
 import { keychainKey, openVault, vaultFileExists } from './vault.mjs';
 
 const email = process.env.LATCHKEY_DEMO_EMAIL;
@@ -69,6 +71,17 @@ test('sign in, quit, relaunch restores the session from the keychain, sign out r
     assert.ok(REVOKED.includes((await reply.json()).error_code), 'the server session was revoked');
     const logged = driver.logs();
     assert.ok(!logged.includes(Buffer.from(tokens.refresh_token)) && !logged.includes(Buffer.from(tokens.access_token)), 'no token in the app logs');
+    // The log directory: inside the isolated HOME, holding the app's log file and the audit log, and no token.
+    const logs = logDir();
+    assert.ok(logs.startsWith(`${process.env.HOME}/`), `the logs stay in the test's HOME: ${logs}`);
+    assert.ok(readdirSync(logs).some((n) => /^latchkey\..+\.log$/.test(n)), 'the app wrote its log file');
+    const audit = readFileSync(join(logs, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const signedIn = audit.find((l) => l.event === 'SIGNED_IN');
+    assert.equal(signedIn?.user_id, tokens.user.id);
+    assert.ok(audit.some((l) => l.event === 'SIGNED_OUT' && l.reason === 'user' && l.session_hash === signedIn.session_hash), 'sign-out audited');
+    const needles = [tokens.refresh_token, tokens.access_token].map((t) => Buffer.from(t));
+    assert.deepEqual(filesContaining(logs, needles), [], 'no token in the app logs or the audit log');
+    assert.deepEqual(filesContaining(process.env.HOME, needles), [], 'no token anywhere under $HOME after the run');
   } finally {
     await quit(d);
   }
