@@ -42,7 +42,7 @@ pub fn core_with(api: GoTrue, config: &Config, lock: Option<VaultLock>) -> (Sess
     let api = latchkey_core::verified::Verified::new(api);
     let store: Box<dyn SessionStore> = match config.session_persistence {
         SessionPersistence::Keychain => Box::new(vault(config, lock)),
-        SessionPersistence::MemoryOnly => Box::new(MemoryStore::default()),
+        SessionPersistence::MemoryOnly => Box::new(MemoryStore::by_policy()),
     };
     latchkey_core::start(api, store, SystemClock, Settings::from_config(config))
 }

@@ -60,6 +60,7 @@ fn memory_only_persistence_leaves_no_session_behind_after_the_process_ends() {
     let policy = policy_file(&dir, r#"{"managed": {"session_persistence": "memory_only"}}"#);
     let out = sign_in(with_policy(&dir, &policy, &["sign-in", "--email", &email, "--password-stdin"]), &password);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json(&out)["persistence"], "memory_only", "the sign-in says where the session is kept");
     assert!(!dir.join(FILE).exists(), "no vault file");
     assert!(vault_session(&dir).is_none(), "nothing to restore");
     let status = json(&run(with_policy(&dir, &policy, &["status", "--json"])));

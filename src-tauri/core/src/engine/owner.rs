@@ -128,7 +128,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         let now = self.clock.now_ms();
         let state = match self.stored(|s| s.load()).await {
             Ok(Some(session)) if now >= self.deadline_ms(&session) => {
-                let live = self.new_live(session, Persistence::Keychain, now);
+                let live = self.new_live(session, self.store.persistence(), now);
                 self.live = Some(live);
                 return self.end(SignOutReason::Timeout, EventKind::InitialSession).await;
             }

@@ -244,10 +244,19 @@ pub struct VaultReport {
     pub quarantined: Vec<PathBuf>,
 }
 
-/// A session kept in memory only: for `session_persistence: memory_only` and for tests.
+/// A session kept in memory only: for `session_persistence: memory_only` ([`MemoryStore::by_policy`]) and, standing
+/// in for the vault, for tests.
 #[derive(Default)]
 pub struct MemoryStore {
     session: Mutex<Option<Session>>,
+    by_policy: bool,
+}
+
+impl MemoryStore {
+    /// The store `session_persistence: memory_only` asks for: it says so ([`Persistence::MemoryOnly`]).
+    pub fn by_policy() -> Self {
+        Self { session: Mutex::default(), by_policy: true }
+    }
 }
 
 impl SessionStore for MemoryStore {
@@ -261,6 +270,13 @@ impl SessionStore for MemoryStore {
     fn clear(&self) -> Result<(), AuthError> {
         *self.session.lock().unwrap() = None;
         Ok(())
+    }
+    fn persistence(&self) -> Persistence {
+        if self.by_policy {
+            Persistence::MemoryOnly
+        } else {
+            Persistence::Keychain
+        }
     }
 }
 
