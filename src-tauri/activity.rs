@@ -64,3 +64,55 @@ impl Activity {
         self.memory.lock().unwrap().iter().cloned().collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use latchkey_core::events::Subject;
+    use latchkey_core::{EventKind, SignOutReason, StateView};
+
+    fn config(name: &str, policy: &str) -> Config {
+        let dir = std::env::temp_dir().join(format!("latchkey-activity-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("policy.json"), policy).unwrap();
+        let env = [
+            ("LATCHKEY_DATA_DIR", dir.join("data").display().to_string()),
+            ("LATCHKEY_LOG_DIR", dir.join("logs").display().to_string()),
+            ("LATCHKEY_POLICY_PATH", dir.join("policy.json").display().to_string()),
+        ];
+        Config::from_parts(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()), true, latchkey_core::policy::load).unwrap()
+    }
+
+    fn event(seq: u64, kind: EventKind, reason: Option<SignOutReason>) -> AuthEvent {
+        let subject = Subject { user_id: "u1".into(), email: "a@b.c".into(), session_hash: Some("ab".repeat(32)) };
+        AuthEvent { seq, event: kind, state: StateView::SignedOut { reason }, reason, remaining: None, retry: None, subject: Some(subject) }
+    }
+
+    #[test]
+    fn with_the_audit_log_on_the_view_reads_it_newest_first_including_other_processes_lines() {
+        let config = config("on", "{}");
+        let activity = Activity::new(&config);
+        activity.record(&event(2, EventKind::SignedIn, None));
+        // Another process (say `latchkey sign-out`) appends to the same log.
+        AuditLog::from_config(&config).unwrap().record(&event(7, EventKind::SignedOut, Some(SignOutReason::User)), SystemClock.now_ms() + 1);
+        let rows = activity.recent();
+        let shown: Vec<(&str, Option<&str>)> = rows.iter().map(|r| (r.event.as_str(), r.reason.as_deref())).collect();
+        assert_eq!(shown, [("SIGNED_OUT", Some("user")), ("SIGNED_IN", None)]);
+        assert!(rows[0].seq > rows[1].seq && (rows[0].at - SystemClock.now_unix()).abs() < 5);
+        let json = serde_json::to_string(&rows).unwrap();
+        assert!(!json.contains("a@b.c") && !json.contains("u1"), "the view's shape is unchanged: {json}");
+    }
+
+    #[test]
+    fn with_the_audit_log_off_the_view_shows_this_process_and_nothing_is_written() {
+        let config = config("off", r#"{"managed": {"audit_log": {"enabled": false}}}"#);
+        let activity = Activity::new(&config);
+        activity.record(&event(2, EventKind::SignedIn, None));
+        activity.record(&event(3, EventKind::SignedOut, Some(SignOutReason::Timeout)));
+        let rows = activity.recent();
+        assert_eq!(rows.iter().map(|r| r.seq).collect::<Vec<_>>(), [3, 2]);
+        assert_eq!(rows[0].reason.as_deref(), Some("timeout"));
+        assert!(!config.log_dir.exists(), "policy turned the audit log off");
+    }
+}
