@@ -125,3 +125,14 @@ fn an_invalid_policy_refuses_sign_in_and_leaves_a_saved_session_untouched() {
     assert_eq!(json(&run(with_policy(&dir, &fixed, &["status", "--json"])))["state"], "signed_in", "fixing the policy restores it");
     assert_eq!(run(with_policy(&dir, &fixed, &["sign-out"])).status.code(), Some(0));
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly_instead_of_panicking() {
+    let dir = data_dir("policy-pipe");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader); // like `latchkey policy | head` once head has gone
+    let out = latchkey(&dir, &["policy"]).stdout(writer).stderr(Stdio::piped()).output().unwrap();
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(13), "ended by SIGPIPE, as command-line tools are: {:?}", out.status);
+}
