@@ -6,8 +6,10 @@ use latchkey_core::policy::SignInMethod;
 use latchkey_core::{keychain, AuthError, Config, GoTrue, KeyringStore, SessionHandle, Snapshot, APP_ID};
 use tauri::State;
 
+/// The UI calls this once its listeners are in place; from the main window, that releases held sign-in links.
 #[tauri::command]
-pub fn get_auth_state(core: State<'_, SessionHandle>) -> Snapshot {
+pub fn get_auth_state(window: tauri::Window, core: State<'_, SessionHandle>) -> Snapshot {
+    crate::links::window_listening(&window);
     core.snapshot()
 }
 

@@ -1,7 +1,8 @@
-//! `latchkey://` sign-in links reach the core exactly once each (the launch URL, then every URL a second launch forwards), and every refused callback, by link or loopback, is reported to the main window.
+//! `latchkey://` sign-in links reach the core exactly once each (the launch URL, then every URL a second launch forwards), not before the main window listens for their outcome, and every refused callback, by link or loopback, is reported to it.
 
 use latchkey_core::engine::{Flow, Redirect};
 use latchkey_core::SessionHandle;
+use std::sync::Mutex;
 use tauri::{Emitter, Manager};
 use tauri_plugin_deep_link::DeepLinkExt;
 
@@ -28,9 +29,34 @@ pub fn init(app: &tauri::AppHandle) {
     });
     let deep_link = app.deep_link();
     let launched = deep_link.get_current().ok().flatten().unwrap_or_default();
+    app.manage(HeldLinks(Mutex::new(Some(launched.into_iter().map(String::from).collect()))));
     let on_open = app.clone();
-    deep_link.on_open_url(move |event| handle_links(&on_open, event.urls().into_iter().map(String::from)));
-    handle_links(app, launched.into_iter().map(String::from));
+    deep_link.on_open_url(move |event| deliver(&on_open, event.urls().into_iter().map(String::from).collect()));
+}
+
+/// Links that arrived before the main window listened (`None` once it has): a refusal sent earlier would be lost.
+struct HeldLinks(Mutex<Option<Vec<String>>>);
+
+fn deliver(app: &tauri::AppHandle, urls: Vec<String>) {
+    let held = app.state::<HeldLinks>();
+    let mut held = held.0.lock().unwrap_or_else(|e| e.into_inner());
+    match held.as_mut() {
+        Some(queue) => queue.extend(urls),
+        None => handle_links(app, urls.into_iter()),
+    }
+}
+
+/// Called when a window pulls the snapshot, which the UI does once its listeners are in place: from the main
+/// window, that releases the links held since launch.
+pub fn window_listening(window: &tauri::Window) {
+    if window.label() != "main" {
+        return;
+    }
+    let app = window.app_handle();
+    let held = app.try_state::<HeldLinks>().and_then(|held| held.0.lock().unwrap_or_else(|e| e.into_inner()).take());
+    if let Some(urls) = held {
+        handle_links(app, urls.into_iter());
+    }
 }
 
 /// The redirect for `LATCHKEY_SIGN_IN_REDIRECT`; `auto` registers the scheme and falls back to loopback if that fails.

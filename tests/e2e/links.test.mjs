@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { By } from 'selenium-webdriver';
+import { Builder, By } from 'selenium-webdriver';
 import { APP, startDriver, launch, quit, waitFor, waitText, screenshot } from './harness.mjs';
 import { startProxy } from './proxy.mjs';
 import { auth, newUser, followMagicLink } from './mailbox.mjs';
@@ -77,4 +77,23 @@ test('a magic link signs in through the running window; a forged one is refused 
   } finally {
     await quit(d);
   }
+});
+
+test('a link the app is launched with is handled once, like one a second launch forwards', async () => {
+  const link = 'latchkey://auth/callback?code=launch-code&lk_state=launch-state';
+  const before = driver.logs().toString().split('sign-in callback refused').length;
+  const d = await new Builder()
+    .usingServer(driver.url)
+    .withCapabilities({ browserName: 'wry', 'tauri:options': { application: APP, args: [link] } })
+    .build();
+  try {
+    await waitText(d, '#auth-error', "That sign-in link isn't valid");
+    await waitFor(d, '#email');
+  } finally {
+    await quit(d);
+  }
+  // Counted once the app is gone, so a late second delivery would be in the log too.
+  const refusals = driver.logs().toString().split('sign-in callback refused').length - before;
+  assert.equal(refusals, 1, 'the launch URL reached the core exactly once');
+  assert.equal(pkceExchanges().length, 1, 'still only the first test\'s exchange');
 });

@@ -99,9 +99,17 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       dispatch({ type: "flow_error", error });
     });
     p.then(
-      () => {
-        if (active) void loadSnapshot(dispatch, isActive);
-      },
+      // Both listeners before the snapshot: the core holds a link Latchkey was launched with until the main
+      // window asks for the snapshot, so its outcome (a flow error) is not sent before anyone listens.
+      () =>
+        flow.then(
+          () => {
+            if (active) void loadSnapshot(dispatch, isActive);
+          },
+          () => {
+            if (active) void loadSnapshot(dispatch, isActive);
+          },
+        ),
       (err: unknown) => {
         // Without a listener we can still show the current state.
         console.error("Latchkey: could not subscribe to auth://state", err);

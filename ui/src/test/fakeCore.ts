@@ -118,6 +118,8 @@ export class FakeCore {
   private readonly handlers = new Map<string, Handler>();
   /** When set, `plugin:event|listen` waits for this before answering. */
   listenGate: Promise<void> | null = null;
+  /** Per event name: `plugin:event|listen` for that event also waits for this. */
+  readonly eventGates = new Map<string, Promise<void>>();
 
   constructor(snapshot: AuthSnapshot | (() => unknown) = { seq: 1, state: signedOut(null) }) {
     this.on("get_auth_state", typeof snapshot === "function" ? snapshot : () => snapshot);
@@ -185,6 +187,7 @@ export class FakeCore {
       case "plugin:event|listen": {
         if (this.listenGate) await this.listenGate;
         const event = args.event as string;
+        await this.eventGates.get(event);
         const id = args.handler as number;
         this.listeners.set(event, [...(this.listeners.get(event) ?? []), id]);
         return id; // the event id the UI later passes to unlisten

@@ -65,6 +65,19 @@ describe("AuthProvider: startup", () => {
     expect(core.callsOf("get_auth_state")).toHaveLength(1);
   });
 
+  it("asks for the snapshot only once auth://flow-error is subscribed too (the core holds a launch link until then)", async () => {
+    const core = new FakeCore({ seq: 1, state: SIGNED_IN });
+    const flowGate = deferred<void>();
+    core.eventGates.set("auth://flow-error", flowGate.promise);
+    renderApp();
+
+    await waitFor(() => expect(core.activeListeners("auth://state")).toBe(1));
+    expect(core.callsOf("get_auth_state")).toHaveLength(0);
+    await act(async () => flowGate.resolve());
+    await homeScreen();
+    expect(core.callsOf("get_auth_state")).toHaveLength(1);
+  });
+
   it("applies the snapshot: signed-in home with user and times", async () => {
     new FakeCore({ seq: 1, state: SIGNED_IN });
     renderApp();
