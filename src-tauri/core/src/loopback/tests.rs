@@ -97,6 +97,7 @@ async fn it_is_gone_after_its_ttl_even_if_never_dropped() {
     let probe = listener.callback_url().replace(CALLBACK_PATH, "/probe"); // polled without reaching the flow
     let closed_after = started.elapsed() + refused_within(&probe, Duration::from_secs(5)).await;
     assert!(closed_after >= ttl, "closed at {closed_after:?}, before the TTL");
+    eprintln!("loopback listener with a {ttl:?} TTL refused connections {closed_after:?} after it opened");
     assert_eq!(seen.lock().unwrap().len(), 1);
     drop(listener);
 }
