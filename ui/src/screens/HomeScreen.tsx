@@ -35,12 +35,17 @@ function retryHeadline(cause: string | undefined): string {
   }
 }
 
-/** "Can't reach the server — retrying at 14:05 (attempt 3)." */
-export function offlineText(retry: RetryInfo | null, nextRetryAt: number | null): string {
-  if (retry) {
-    return `${retryHeadline(retry.cause)} — retrying at ${formatTime(retry.nextAt)} (attempt ${retry.attempt}).`;
-  }
-  if (nextRetryAt !== null) return `Can't reach the server — retrying at ${formatTime(nextRetryAt)}.`;
+/** When the next attempt is: a countdown while it is close (a clock time would hide seconds), else the time. */
+function retryWhen(at: number, now: number): string {
+  const left = Math.ceil(at - now);
+  if (left <= 0) return "retrying now";
+  return left <= 90 ? `retrying in ${left} s` : `retrying at ${formatTime(at)}`;
+}
+
+/** "Can't reach the server — retrying in 4 s (attempt 3)." or "… retrying at 14:05 (attempt 7)." */
+export function offlineText(retry: RetryInfo | null, nextRetryAt: number | null, now: number): string {
+  if (retry) return `${retryHeadline(retry.cause)} — ${retryWhen(retry.nextAt, now)} (attempt ${retry.attempt}).`;
+  if (nextRetryAt !== null) return `Can't reach the server — ${retryWhen(nextRetryAt, now)}.`;
   return "Can't reach the server — retrying shortly.";
 }
 
@@ -155,7 +160,7 @@ function SessionPanel() {
       {session.offline && (
         <div id="offline-banner" className="banner banner-offline" role="status">
           <p className="banner-text">
-            <strong>{offlineText(session.retry, nextRetryAt)}</strong>{" "}
+            <strong>{offlineText(session.retry, nextRetryAt, now)}</strong>{" "}
             {status === "expired"
               ? "Your access expired while offline; you are still signed in and Latchkey will reconnect by itself."
               : "You are still signed in, and your access stays valid until it expires."}

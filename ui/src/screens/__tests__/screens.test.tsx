@@ -348,6 +348,7 @@ describe("Signed-in home", () => {
   });
 
   it("offline: the banner shows the next attempt from REFRESH_RETRYING", async () => {
+    atNow(1764300300 - 600);
     const core = await home();
     const offline = { ...SIGNED_IN, freshness: "offline_valid" as const };
     const retry = { attempt: 3, nextAt: 1764300300, cause: "server_unreachable" };
@@ -363,7 +364,19 @@ describe("Signed-in home", () => {
     await waitFor(() => expect(byId("offline-banner")).toBeNull());
   });
 
+  it("offline: a close retry counts down in seconds, then says it is retrying now", async () => {
+    atNow(1764300300 - 4);
+    const core = await home();
+    const offline = { ...SIGNED_IN, freshness: "offline_valid" as const };
+    const retry = { attempt: 2, nextAt: 1764300300, cause: "server_unreachable" };
+    act(() => core.emitAuthState({ seq: 2, event: "REFRESH_RETRYING", state: offline, retry }));
+    await waitFor(() => expect(text("offline-banner")).toContain("retrying in 4 s (attempt 2)."));
+    act(() => vi.advanceTimersByTime(5000));
+    expect(text("offline-banner")).toContain("retrying now (attempt 2).");
+  });
+
   it("expired: still signed in, with a reconnecting banner", async () => {
+    atNow(EXPIRED.nextRetryAt! - 600);
     await home(EXPIRED);
     expect(text("offline-banner")).toContain(`retrying at ${formatTime(EXPIRED.nextRetryAt!)}`);
     expect(text("session-status")).toBe("Reconnecting");
