@@ -148,7 +148,10 @@ async fn a_token_whose_signature_does_not_verify_is_refused_and_nothing_is_store
     let mut forged = real.clone();
     let token = real["access_token"].as_str().unwrap();
     let (head, sig) = token.rsplit_once('.').unwrap();
-    let flipped = if sig.starts_with('A') { format!("B{}", &sig[1..]) } else { format!("A{}", &sig[1..]) };
+    let flipped = match sig.strip_prefix('A') {
+        Some(rest) => format!("B{rest}"),
+        None => format!("A{}", &sig[1..]),
+    };
     forged["access_token"] = format!("{head}.{flipped}").into();
     let port = canned_server(forged.to_string(), jwks);
 

@@ -83,7 +83,7 @@ impl Jitter {
         Jitter(seed | 1)
     }
     /// Uniform in [0, 1).
-    pub fn next(&mut self) -> f64 {
+    pub fn draw(&mut self) -> f64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -155,7 +155,7 @@ mod tests {
     #[test]
     fn jitter_is_uniform_enough_and_in_range() {
         let mut j = Jitter::new(42);
-        let draws: Vec<f64> = (0..10_000).map(|_| j.next()).collect();
+        let draws: Vec<f64> = (0..10_000).map(|_| j.draw()).collect();
         assert!(draws.iter().all(|u| (0.0..1.0).contains(u)));
         let mean = draws.iter().sum::<f64>() / draws.len() as f64;
         assert!((mean - 0.5).abs() < 0.02, "{mean}");

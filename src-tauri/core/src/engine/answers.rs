@@ -35,7 +35,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 session.last_refresh_at = Some(now.div_euclid(1000));
                 crash_point_after_rotation();
                 let persistence = self.persist(&session).await;
-                let u = self.jitter.next();
+                let u = self.jitter.draw();
                 let Some(live) = self.live.as_mut() else { return };
                 live.session = session;
                 live.persistence = persistence;
@@ -56,7 +56,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 }
                 failure => {
                     let attempt = live.retry.as_ref().map_or(1, |r| r.attempt + 1);
-                    live.retry_at_ms = now + schedule::retry_delay_ms(&failure, attempt, self.jitter.next());
+                    live.retry_at_ms = now + schedule::retry_delay_ms(&failure, attempt, self.jitter.draw());
                     let retry = Retry { attempt, next_at: live.retry_at_ms.div_euclid(1000), cause: e.code().to_string() };
                     live.retry = Some(retry.clone());
                     tracing::warn!(code = e.code(), attempt, "refresh failed; retrying later, the session is kept");

@@ -135,7 +135,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             Ok(Some(session)) => {
                 let mut live = self.new_live(session, self.store.persistence(), now);
                 live.received_ms = live.session.last_refresh_at.unwrap_or(live.session.signed_in_at) * 1000;
-                live.next_refresh_ms = schedule::refresh_at(live.received_ms, live.lifetime_ms(), self.jitter.next());
+                live.next_refresh_ms = schedule::refresh_at(live.received_ms, live.lifetime_ms(), self.jitter.draw());
                 self.live = Some(live);
                 self.view(now)
             }
@@ -152,7 +152,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     fn new_live(&mut self, session: Session, persistence: Persistence, now: i64) -> Live {
         let lifetime = (session.access_expires_at * 1000 - now).max(0);
         Live {
-            next_refresh_ms: schedule::refresh_at(now, lifetime, self.jitter.next()),
+            next_refresh_ms: schedule::refresh_at(now, lifetime, self.jitter.draw()),
             session,
             persistence,
             received_ms: now,

@@ -45,7 +45,7 @@ pub fn format(d: Duration) -> String {
     if secs == 0 {
         return "0s".into();
     }
-    if secs >= 7 * 86_400 && secs % 86_400 == 0 {
+    if secs >= 7 * 86_400 && secs.is_multiple_of(86_400) {
         return format!("{}d", secs / 86_400);
     }
     let (h, m, s) = (secs / 3_600, secs % 3_600 / 60, secs % 60);
