@@ -1,0 +1,111 @@
+//! The schema's enumerated values (session persistence, log level, sign-in methods): each parses from exactly the
+//! strings docs/policy.md lists and prints back the same string.
+
+use serde::Serialize;
+
+/// Where the session is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionPersistence {
+    /// In the OS keychain; survives restarts (default).
+    Keychain,
+    /// Only in memory; the user signs in at every launch and nothing is written to disk or the keychain.
+    MemoryOnly,
+}
+
+impl SessionPersistence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Keychain => "keychain",
+            Self::MemoryOnly => "memory_only",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "keychain" => Ok(Self::Keychain),
+            "memory_only" => Ok(Self::MemoryOnly),
+            _ => Err(format!("{s:?} is not a session persistence (use \"keychain\" or \"memory_only\")")),
+        }
+    }
+}
+
+/// How much the app logs (its own modules; other crates stay at `warn`, see docs/admin-guide.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warn => "warn",
+            Self::Info => "info",
+            Self::Debug => "debug",
+            Self::Trace => "trace",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "error" => Ok(Self::Error),
+            "warn" => Ok(Self::Warn),
+            "info" => Ok(Self::Info),
+            "debug" => Ok(Self::Debug),
+            "trace" => Ok(Self::Trace),
+            _ => Err(format!("{s:?} is not a log level (use \"error\", \"warn\", \"info\", \"debug\" or \"trace\")")),
+        }
+    }
+}
+
+/// A way of signing in. `"oauth:*"` allows any OAuth provider.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SignInMethod {
+    Password,
+    EmailOtp,
+    MagicLink,
+    /// `oauth:<provider>` (lowercase GoTrue provider name such as `google`, `azure`), or `oauth:*`.
+    OAuth(String),
+}
+
+impl SignInMethod {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "password" => Ok(Self::Password),
+            "email_otp" => Ok(Self::EmailOtp),
+            "magic_link" => Ok(Self::MagicLink),
+            _ => match s.strip_prefix("oauth:") {
+                Some(p)
+                    if p == "*"
+                        || (!p.is_empty()
+                            && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')) =>
+                {
+                    Ok(Self::OAuth(p.to_string()))
+                }
+                _ => Err(format!(
+                    "{s:?} is not a sign-in method (use \"password\", \"email_otp\", \"magic_link\" or \"oauth:<provider>\")"
+                )),
+            },
+        }
+    }
+    pub fn as_string(&self) -> String {
+        match self {
+            Self::Password => "password".into(),
+            Self::EmailOtp => "email_otp".into(),
+            Self::MagicLink => "magic_link".into(),
+            Self::OAuth(p) => format!("oauth:{p}"),
+        }
+    }
+    /// The built-in default: every method.
+    pub fn all() -> Vec<Self> {
+        vec![Self::Password, Self::EmailOtp, Self::MagicLink, Self::OAuth("*".into())]
+    }
+    /// Whether `wanted` is allowed by `list` (`oauth:*` covers every provider).
+    pub fn allowed(list: &[Self], wanted: &Self) -> bool {
+        list.iter().any(|m| m == wanted || (matches!(m, Self::OAuth(p) if p == "*") && matches!(wanted, Self::OAuth(_))))
+    }
+}
