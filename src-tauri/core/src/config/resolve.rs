@@ -1,0 +1,150 @@
+//! Combining the tiers into one effective configuration: managed, environment, user, recommended, default, per key,
+//! with the project taken from one tier as a unit and the security keys failing closed under an invalid policy.
+
+use super::*;
+
+fn pick<T: Clone>(layers: &[(Source, &Settings)], get: impl Fn(&Settings) -> Option<T>) -> Option<(T, Source)> {
+    layers.iter().find_map(|(source, s)| get(s).map(|v| (v, *source)))
+}
+
+/// Combines the tiers. Pure: every input is given.
+pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, mut environment: Settings, mut user: Settings, settings_path: &Path) -> Config {
+    let mut warnings = policy.warnings.clone();
+    for key in user.strip_admin_only() {
+        warnings.push(format!("`{key}` in {} is not applied: only the policy can set it", settings_path.display()));
+    }
+    environment.strip_admin_only(); // no variable sets them; kept for symmetry
+    for (tier, s, place) in [("environment", &environment, "LATCHKEY_SUPABASE_URL"), ("user", &user, "supabase_url")] {
+        if s.supabase_url.is_none() && (s.anon_key.is_some() || s.auth_url.is_some()) {
+            let where_ = if tier == "user" { settings_path.display().to_string() } else { "the environment".into() };
+            warnings.push(format!("the anon key / auth URL in {where_} are not used without {place}"));
+        }
+    }
+
+    let failed = policy.error.is_some();
+    let empty = Settings::default();
+    let (managed, recommended) = if failed { (&empty, &empty) } else { (&policy.managed, &policy.recommended) };
+    let layers = [
+        (Source::Managed, managed),
+        (Source::Environment, &environment),
+        (Source::UserSettings, &user),
+        (Source::Recommended, recommended),
+    ];
+
+    // The project, as one unit.
+    let (supabase_url, anon_key, auth, project_source) = match layers.iter().find(|(_, s)| s.supabase_url.is_some()) {
+        Some((source, s)) => (s.supabase_url.clone().unwrap(), s.anon_key.clone().unwrap_or_default(), s.auth_url.clone(), *source),
+        None => (LOCAL_STACK_URL.to_string(), LOCAL_STACK_ANON_KEY.to_string(), None, Source::Default),
+    };
+    let supabase_url = supabase_url.trim_end_matches('/').to_string();
+    let auth_url = auth.unwrap_or_else(|| format!("{supabase_url}/auth/v1"));
+
+
+    let max_session_age =
+        fail_closed(failed, or_default(pick(&layers, |s| s.max_session_age), policy::DEFAULT_MAX_SESSION_AGE), Duration::ZERO);
+    let idle_timeout = or_default(pick(&layers, |s| s.idle_timeout), None);
+    let methods = fail_closed(failed, or_default(pick(&layers, |s| s.allowed_sign_in_methods.clone()), SignInMethod::all()), Vec::new());
+    let allow_sign_up = fail_closed(failed, or_default(pick(&layers, |s| s.allow_sign_up), true), false);
+    let persistence = fail_closed(
+        failed,
+        or_default(pick(&layers, |s| s.session_persistence), SessionPersistence::Keychain),
+        SessionPersistence::MemoryOnly,
+    );
+    let admin = [layers[0], layers[3]];
+    let insecure = fail_closed(failed, or_default(pick(&admin, |s| s.allow_insecure_storage_fallback), false), false);
+    let cas = fail_closed(failed, or_default(pick(&admin, |s| s.extra_ca_certificates.clone()), Vec::new()), Vec::new());
+    let proxy = or_default(pick(&layers, |s| s.proxy.clone().map(Some)), None);
+    let audit_enabled = fail_closed(failed, or_default(pick(&layers, |s| s.audit_log_enabled), true), true);
+    let audit_path = or_default(pick(&layers, |s| s.audit_log_path.clone().map(Some)), None);
+    let audit_retention = or_default(pick(&layers, |s| s.audit_log_retention), policy::DEFAULT_AUDIT_RETENTION);
+    let audit_email = or_default(pick(&layers, |s| s.audit_log_include_email), false);
+    let log_level = or_default(pick(&layers, |s| s.log_level), LogLevel::Info);
+
+    let paths = |v: &[PathBuf]| json!(v.iter().map(|p| p.display().to_string()).collect::<Vec<_>>());
+    let values = vec![
+        EffectiveValue { key: "supabase_url", value: json!(supabase_url), source: project_source },
+        EffectiveValue { key: "anon_key", value: json!(redact(&anon_key)), source: project_source },
+        EffectiveValue { key: "auth_url", value: json!(auth_url), source: project_source },
+        EffectiveValue { key: "max_session_age", value: json!(durations::format(max_session_age.0)), source: max_session_age.1 },
+        EffectiveValue {
+            key: "idle_timeout",
+            value: json!(idle_timeout.0.map_or("off".to_string(), durations::format)),
+            source: idle_timeout.1,
+        },
+        EffectiveValue {
+            key: "allowed_sign_in_methods",
+            value: json!(methods.0.iter().map(SignInMethod::as_string).collect::<Vec<_>>()),
+            source: methods.1,
+        },
+        EffectiveValue { key: "allow_sign_up", value: json!(allow_sign_up.0), source: allow_sign_up.1 },
+        EffectiveValue { key: "session_persistence", value: json!(persistence.0.as_str()), source: persistence.1 },
+        EffectiveValue { key: "allow_insecure_storage_fallback", value: json!(insecure.0), source: insecure.1 },
+        EffectiveValue { key: "extra_ca_certificates", value: paths(&cas.0), source: cas.1 },
+        EffectiveValue { key: "proxy", value: json!(proxy.0.as_deref().map(crate::net::redact_proxy)), source: proxy.1 },
+        EffectiveValue { key: "audit_log.enabled", value: json!(audit_enabled.0), source: audit_enabled.1 },
+        EffectiveValue {
+            key: "audit_log.path",
+            value: json!(audit_path.0.as_ref().map(|p| p.display().to_string())),
+            source: audit_path.1,
+        },
+        EffectiveValue { key: "audit_log.retention", value: json!(durations::format(audit_retention.0)), source: audit_retention.1 },
+        EffectiveValue { key: "audit_log.include_email", value: json!(audit_email.0), source: audit_email.1 },
+        EffectiveValue { key: "log_level", value: json!(log_level.0.as_str()), source: log_level.1 },
+    ];
+    debug_assert_eq!(values.iter().map(|v| v.key).collect::<Vec<_>>(), policy::KEYS);
+
+    Config {
+        supabase_url,
+        anon_key,
+        auth_url,
+        project_source,
+        data_dir,
+        log_dir,
+        log_level: log_level.0,
+        max_session_age: max_session_age.0,
+        idle_timeout: idle_timeout.0,
+        session_persistence: persistence.0,
+        allow_insecure_storage_fallback: insecure.0,
+        allowed_sign_in_methods: methods.0,
+        allow_sign_up: allow_sign_up.0,
+        extra_ca_certificates: cas.0,
+        proxy: proxy.0,
+        audit_log: AuditLogConfig {
+            enabled: audit_enabled.0,
+            path: audit_path.0,
+            retention: audit_retention.0,
+            include_email: audit_email.0,
+        },
+        policy_file: policy.origin.clone(),
+        policy_present: policy.present,
+        policy_error: policy.error.as_ref().map(|e| format!("{e}; the app stays locked until it is fixed")),
+        warnings,
+        values,
+    }
+}
+
+fn or_default<T>(v: Option<(T, Source)>, default: T) -> (T, Source) {
+    v.unwrap_or((default, Source::Default))
+}
+
+/// When the policy is invalid, a security setting takes its most restrictive value.
+fn fail_closed<T>(failed: bool, v: (T, Source), closed: T) -> (T, Source) {
+    if failed {
+        (closed, Source::FailClosed)
+    } else {
+        v
+    }
+}
+
+/// The anon key is public by design, but there is no need to print it whole.
+fn redact(key: &str) -> String {
+    if key.is_empty() {
+        return String::new();
+    }
+    let head: String = key.chars().take(6).collect();
+    if head.len() == key.len() {
+        key.to_string()
+    } else {
+        format!("{head}…")
+    }
+}

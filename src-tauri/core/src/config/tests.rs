@@ -1,0 +1,121 @@
+use super::*;
+use std::collections::HashMap;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("latchkey-config-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Loads with `vars` as the whole environment; the policy path points at a file that does not exist
+/// unless the caller sets LATCHKEY_POLICY_PATH, so the machine's own policy never leaks into tests.
+fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let mut map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    map.entry(policy::POLICY_PATH_ENV.into())
+        .or_insert_with(|| std::env::temp_dir().join("latchkey-no-such-policy.json").display().to_string());
+    Config::from_parts(|k| map.get(k).cloned(), true, policy::load)
+}
+
+#[test]
+fn defaults_to_the_local_stack() {
+    let dir = temp_dir("default");
+    let c = load(&[("LATCHKEY_DATA_DIR", dir.to_str().unwrap())]).unwrap();
+    assert_eq!(c.auth_url, "http://127.0.0.1:54321/auth/v1");
+    assert_eq!(c.project_source, Source::Default);
+    assert_eq!(c.max_session_age, Duration::from_secs(86_400));
+    assert_eq!(c.idle_timeout, None);
+    assert_eq!(c.session_persistence, SessionPersistence::Keychain);
+    assert!(!c.allow_insecure_storage_fallback);
+    assert!(c.policy_error.is_none() && !c.policy_present);
+}
+
+#[test]
+fn environment_beats_settings_file() {
+    let dir = temp_dir("env");
+    std::fs::write(dir.join(SETTINGS_FILE), r#"{"supabase_url":"https://file.supabase.co","anon_key":"f"}"#).unwrap();
+    let c = load(&[
+        ("LATCHKEY_DATA_DIR", dir.to_str().unwrap()),
+        ("LATCHKEY_SUPABASE_URL", "https://env.supabase.co/"),
+        ("LATCHKEY_SUPABASE_ANON_KEY", "e"),
+    ])
+    .unwrap();
+    assert_eq!(c.auth_url, "https://env.supabase.co/auth/v1");
+    assert_eq!(c.anon_key, "e");
+    assert_eq!(c.project_source, Source::Environment);
+}
+
+#[test]
+fn settings_file_is_used_without_environment() {
+    let dir = temp_dir("file");
+    std::fs::write(dir.join(SETTINGS_FILE), r#"{"supabase_url":"https://file.supabase.co","anon_key":"f"}"#).unwrap();
+    let c = load(&[("LATCHKEY_DATA_DIR", dir.to_str().unwrap())]).unwrap();
+    assert_eq!(c.auth_url, "https://file.supabase.co/auth/v1");
+    assert_eq!(c.project_source, Source::UserSettings);
+}
+
+#[test]
+fn a_broken_settings_file_is_a_named_error() {
+    let dir = temp_dir("broken");
+    std::fs::write(dir.join(SETTINGS_FILE), "{not json").unwrap();
+    let err = load(&[("LATCHKEY_DATA_DIR", dir.to_str().unwrap())]).unwrap_err();
+    assert!(err.to_string().contains("settings.json"), "{err}");
+}
+
+#[test]
+fn a_bad_value_in_the_settings_file_names_the_key() {
+    let dir = temp_dir("badvalue");
+    std::fs::write(dir.join(SETTINGS_FILE), r#"{"max_session_age":"48h","theme":"dark"}"#).unwrap();
+    let err = load(&[("LATCHKEY_DATA_DIR", dir.to_str().unwrap())]).unwrap_err().to_string();
+    assert!(err.contains("settings.json") && err.contains("max_session_age") && err.contains("maximum"), "{err}");
+}
+
+#[test]
+fn a_bad_environment_variable_is_a_named_error() {
+    let dir = temp_dir("badenv");
+    for (var, value) in [
+        ("LATCHKEY_MAX_SESSION_AGE", "25h"),
+        ("LATCHKEY_MAX_SESSION_AGE", "soon"),
+        ("LATCHKEY_IDLE_TIMEOUT", "0s"),
+        ("LATCHKEY_SESSION_PERSISTENCE", "disk"),
+        ("LATCHKEY_SUPABASE_URL", "ftp://x"),
+        ("LATCHKEY_PROXY", "not a url"),
+    ] {
+        let err = load(&[("LATCHKEY_DATA_DIR", dir.to_str().unwrap()), (var, value)]).unwrap_err().to_string();
+        assert!(err.contains(var), "{var}={value}: {err}");
+    }
+}
+
+#[test]
+fn environment_sets_session_settings() {
+    let dir = temp_dir("envsession");
+    let c = load(&[
+        ("LATCHKEY_DATA_DIR", dir.to_str().unwrap()),
+        ("LATCHKEY_MAX_SESSION_AGE", "90s"),
+        ("LATCHKEY_IDLE_TIMEOUT", "30s"),
+        ("LATCHKEY_SESSION_PERSISTENCE", "memory_only"),
+        ("LATCHKEY_PROXY", "http://proxy.local:3128"),
+    ])
+    .unwrap();
+    assert_eq!(c.max_session_age, Duration::from_secs(90));
+    assert_eq!(c.idle_timeout, Some(Duration::from_secs(30)));
+    assert_eq!(c.session_persistence, SessionPersistence::MemoryOnly);
+    assert_eq!(c.proxy.as_deref(), Some("http://proxy.local:3128"));
+    assert_eq!(c.source_of("max_session_age"), Some(Source::Environment));
+    assert!(!c.is_locked("max_session_age"));
+}
+
+#[test]
+fn status_json_keeps_its_shape_and_never_has_the_anon_key() {
+    let dir = temp_dir("serialize");
+    let c = load(&[("LATCHKEY_DATA_DIR", dir.to_str().unwrap()), ("LATCHKEY_SUPABASE_ANON_KEY", "secret-ish")]).unwrap();
+    let v = serde_json::to_value(&c).unwrap();
+    assert_eq!(v["project_source"], "default");
+    assert_eq!(v["max_session_age"], "24h");
+    assert_eq!(v["idle_timeout"], "off");
+    assert!(v.get("anon_key").is_none());
+    assert!(!v.to_string().contains("secret-ish"));
+    let c = load(&[("LATCHKEY_DATA_DIR", dir.to_str().unwrap()), ("LATCHKEY_PROXY", "http://alice:pr0xy-pw@proxy.corp:3128")]).unwrap();
+    let shown = format!("{} {}", serde_json::to_value(&c).unwrap(), json!(c.values));
+    assert!(!shown.contains("pr0xy-pw") && shown.contains("http://alice:***@proxy.corp:3128/"), "{shown}");
+}
