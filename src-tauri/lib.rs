@@ -67,7 +67,50 @@ pub fn run() {
             std::process::exit(2);
         }
     };
-    let app = tauri::Builder::default()
+    let app = match builder(config, api).build(tauri::generate_context!()) {
+        Ok(app) => app,
+        Err(e) => fail_to_start(&e),
+    };
+    app.run(|app, event| {
+        if let RunEvent::Exit = event {
+            app.state::<CoreTask>().0.abort();
+        }
+    });
+}
+
+/// How long a launch waits before starting again when the instance it handed over to has just quit.
+const HANDOVER_RETRY_DELAY: Duration = Duration::from_millis(500);
+/// Set on the one restart after a lost hand-over, so it is never repeated.
+const HANDOVER_RETRY_ENV: &str = "LATCHKEY_HANDOVER_RETRY";
+
+/// The window could not start. If the running instance we handed our arguments to quit before answering (a
+/// relaunch while it closes), its single-instance name is free a moment later: start this launch again, once.
+fn fail_to_start(e: &tauri::Error) -> ! {
+    let lost_handover = e.to_string().contains("failed to forward arguments");
+    if lost_handover && std::env::var_os(HANDOVER_RETRY_ENV).is_none() {
+        tracing::warn!(error = %e, "the running Latchkey closed during the hand-over; starting this launch again");
+        std::thread::sleep(HANDOVER_RETRY_DELAY);
+        restart_self();
+    }
+    eprintln!("latchkey: the window could not start: {e}");
+    std::process::exit(1);
+}
+
+#[cfg(unix)]
+fn restart_self() {
+    use std::os::unix::process::CommandExt;
+    if let Ok(exe) = std::env::current_exe() {
+        let err = std::process::Command::new(exe).args(std::env::args_os().skip(1)).env(HANDOVER_RETRY_ENV, "1").exec();
+        tracing::warn!(error = %err, "could not start again");
+    }
+}
+
+#[cfg(not(unix))]
+fn restart_self() {}
+
+/// The app: plugins, the core in setup, and the commands.
+fn builder(config: Config, api: GoTrue) -> tauri::Builder<tauri::Wry> {
+    tauri::Builder::default()
         // First, so a second launch hands its arguments to this one and exits before touching the vault.
         // With its deep-link feature, a latchkey:// URL given to the second launch reaches links.rs via on_open_url.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
@@ -77,8 +120,8 @@ pub fn run() {
             }
         }))
         .plugin(tauri_plugin_deep_link::init())
-        .plugin(tauri_plugin_store::Builder::new().build())
         .on_window_event(windows::on_window_event)
+        .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_opener::init())
         .setup(move |app| {
             let lock = VaultLock::acquire(&config.data_dir, LOCK_WAIT)
@@ -117,16 +160,8 @@ pub fn run() {
             commands::get_sign_in_options,
             commands::get_activity,
             commands::get_clock_skew,
-            settings::get_settings,
             windows::open_activity_window,
+            settings::get_settings,
             settings::set_setting,
         ])
-        .build(tauri::generate_context!())
-        .expect("Tauri application builds");
-    app.run(|app, event| {
-        if let RunEvent::Exit = event {
-            app.state::<CoreTask>().0.abort();
-        }
-    });
 }
-

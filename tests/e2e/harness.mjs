@@ -72,9 +72,18 @@ export async function startDriver() {
  * fresh process: single-instance would otherwise hand it over to the old one. Returns how many were left. */
 export async function quit(d) {
   await d.quit();
-  const left = markedPids().filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(APP));
+  const apps = () => markedPids().filter((pid) => {
+    try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(APP); } catch { return false; }
+  });
+  const left = apps();
   for (const pid of left) {
     try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+  // Wait until they are really gone (a zombie has no environ, so it no longer counts): a launch racing an exiting
+  // instance would try to hand its arguments to it over D-Bus.
+  for (const deadline = Date.now() + 10000; apps().length > 0;) {
+    if (Date.now() > deadline) throw new Error(`app processes still running after quit: ${apps()}`);
+    await new Promise((r) => setTimeout(r, 20)); // process exit has no event we can await from here
   }
   return left.length;
 }
