@@ -114,6 +114,10 @@ fn an_invalid_policy_refuses_sign_in_and_leaves_a_saved_session_untouched() {
     let bad = policy_file(&dir, r#"{"managed": {"max_session_age": "48h"}}"#);
     let report = json(&run(with_policy(&dir, &bad, &["policy", "--json"])));
     assert!(report["error"].as_str().unwrap().contains("48h"), "{report:#}");
+    let doctor = run(with_policy(&dir, &bad, &["doctor", "--json"]));
+    assert_eq!(doctor.status.code(), Some(1), "doctor reports the policy as a problem");
+    let problems = json(&doctor)["problems"].to_string();
+    assert!(problems.contains("policy:") && problems.contains("48h"), "{problems}");
     let status = json(&run(with_policy(&dir, &bad, &["status", "--json"])));
     assert_eq!((status["state"].as_str(), status["reason"].as_str()), (Some("signed_out"), Some("policy")), "{status:#}");
     let out = sign_in(with_policy(&dir, &bad, &["sign-in", "--email", &email, "--password-stdin"]), &password);

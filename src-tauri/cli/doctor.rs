@@ -27,6 +27,10 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
         }
     };
 
+    if let Some(e) = &config.policy_error {
+        problems.push(format!("policy: {e}"));
+    }
+    problems.extend(config.warnings.iter().map(|w| format!("policy: {w}")));
     if keychain.canary != "ok" {
         problems.push(format!("the keychain self-test failed ({}): {}", keychain.canary, keychain.detail.clone().unwrap_or_default()));
     }
