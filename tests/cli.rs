@@ -4,13 +4,8 @@
 #[path = "cli_support.rs"]
 mod cli;
 
-use cli::{data_dir, json, latchkey, run, spawn_sign_in, vault_session};
+use cli::{data_dir, demo, json, latchkey, run, spawn_sign_in, vault_session};
 use latchkey_core::vault::FILE;
-
-fn demo() -> (String, String) {
-    let get = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} not set: run through scripts/test"));
-    (get("LATCHKEY_DEMO_EMAIL"), get("LATCHKEY_DEMO_PASSWORD"))
-}
 
 #[test]
 fn sign_in_status_doctor_and_sign_out_through_the_cli() {

@@ -6,7 +6,7 @@
 #[path = "cli_support.rs"]
 mod cli;
 
-use cli::{data_dir, json, latchkey, log_dir, run, vault_session};
+use cli::{data_dir, demo, json, latchkey, log_dir, run, vault_session};
 use latchkey_core::vault::{FILE, KEY_ACCOUNT};
 use latchkey_core::{KeyStore, KeyringStore, Session, VaultLock, APP_ID};
 use serde_json::Value;
@@ -15,18 +15,11 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-fn demo() -> (String, String) {
-    let get = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} not set: run through scripts/test"));
-    (get("LATCHKEY_DEMO_EMAIL"), get("LATCHKEY_DEMO_PASSWORD"))
-}
-
 /// `latchkey sign-in` with the password on standard input; the command may be given extra environment first.
 fn sign_in_with(mut cmd: Command) -> Output {
     let (email, password) = demo();
-    cmd.args(["sign-in", "--email", &email, "--password-stdin"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("latchkey starts");
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    let out = child.wait_with_output().unwrap();
+    cmd.args(["sign-in", "--email", &email, "--password-stdin"]);
+    let out = cli::sign_in_with(cmd, &password);
     assert_eq!(out.status.code(), Some(0), "sign-in: {}", String::from_utf8_lossy(&out.stderr));
     out
 }

@@ -5,41 +5,16 @@
 #[path = "cli_support.rs"]
 mod cli;
 
-use cli::{data_dir, latchkey, spawn_sign_in, vault_session};
-use std::io::{BufRead, BufReader};
+use cli::{data_dir, demo, latchkey, spawn_sign_in, vault_session};
 use std::os::unix::process::ExitStatusExt;
-use std::process::Stdio;
-use std::sync::mpsc;
 use std::time::Duration;
 
-fn demo() -> (String, String) {
-    let get = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} not set: run through scripts/test"));
-    (get("LATCHKEY_DEMO_EMAIL"), get("LATCHKEY_DEMO_PASSWORD"))
-}
-
-/// Runs `latchkey watch --json` until an event of `kinds` (returned) or a bound of `within`.
+/// Runs `latchkey watch --json` until an event of `kinds` (returned) or a bound of `within`; never a sign-out.
 fn watch_until(dir: &std::path::Path, kinds: &[&str], within: Duration) -> serde_json::Value {
-    let mut child = latchkey(dir, &["watch", "--json"]).stdout(Stdio::piped()).spawn().unwrap();
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = std::time::Instant::now() + within;
-    let found = loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        let line = rx.recv_timeout(left).unwrap_or_else(|_| panic!("no {kinds:?} within {within:?}"));
-        let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+    cli::watch_until(latchkey(dir, &["watch", "--json"]), within, |event| {
         assert_ne!(event["event"], "SIGNED_OUT", "signed out: {event}");
-        if kinds.contains(&event["event"].as_str().unwrap()) {
-            break event;
-        }
-    };
-    let _ = child.kill();
-    let _ = child.wait();
-    found
+        kinds.contains(&event["event"].as_str().unwrap())
+    })
 }
 
 #[test]

@@ -41,14 +41,8 @@ fn with_policy(dir: &Path, allowed: bool, args: &[&str]) -> Command {
 }
 
 fn sign_in(dir: &Path, allowed: bool) -> Output {
-    let mut child = with_policy(dir, allowed, &["sign-in", "--email", &env("LATCHKEY_DEMO_EMAIL"), "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{}", env("LATCHKEY_DEMO_PASSWORD")).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let cmd = with_policy(dir, allowed, &["sign-in", "--email", &env("LATCHKEY_DEMO_EMAIL"), "--password-stdin"]);
+    let out = cli::sign_in_with(cmd, &env("LATCHKEY_DEMO_PASSWORD"));
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     out
 }

@@ -12,7 +12,7 @@ mod cli;
 use cli::{data_dir, json, latchkey, run, vault_session};
 use latchkey_core::vault::FILE;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
@@ -129,14 +129,8 @@ fn cmd(dir: &Path, policy: Option<&Value>, vars: &[(&str, &str)], args: &[&str])
 }
 
 fn sign_in(dir: &Path, policy: Option<&Value>, vars: &[(&str, &str)]) -> Output {
-    let mut child = cmd(dir, policy, vars, &["sign-in", "--email", &env("LATCHKEY_DEMO_EMAIL"), "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{}", env("LATCHKEY_DEMO_PASSWORD")).unwrap();
-    child.wait_with_output().unwrap()
+    let sign_in = cmd(dir, policy, vars, &["sign-in", "--email", &env("LATCHKEY_DEMO_EMAIL"), "--password-stdin"]);
+    cli::sign_in_with(sign_in, &env("LATCHKEY_DEMO_PASSWORD"))
 }
 
 /// The `{code, message}` a failed command prints on stderr (its last JSON line).

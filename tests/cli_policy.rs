@@ -5,18 +5,12 @@
 #[path = "cli_support.rs"]
 mod cli;
 
-use cli::{data_dir, json, latchkey, run, vault_session};
+use cli::{data_dir, demo, json, latchkey, run, sign_in_with, vault_session, watch_until};
 use latchkey_core::vault::FILE;
-use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
+use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-fn demo() -> (String, String) {
-    let get = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} not set: run through scripts/test"));
-    (get("LATCHKEY_DEMO_EMAIL"), get("LATCHKEY_DEMO_PASSWORD"))
-}
+use std::time::Duration;
 
 /// Writes `policy` (JSON text) next to the data directory and returns its path.
 fn policy_file(dir: &Path, policy: &str) -> PathBuf {
@@ -32,12 +26,6 @@ fn with_policy(dir: &Path, policy: &Path, args: &[&str]) -> Command {
     cmd
 }
 
-fn sign_in(mut cmd: Command, password: &str) -> Output {
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("latchkey starts");
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    child.wait_with_output().unwrap()
-}
-
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -47,7 +35,7 @@ fn a_managed_method_list_without_password_refuses_password_sign_in_and_stores_no
     let (email, password) = demo();
     let dir = data_dir("policy-methods");
     let policy = policy_file(&dir, r#"{"managed": {"allowed_sign_in_methods": ["magic_link", "email_otp"]}}"#);
-    let out = sign_in(with_policy(&dir, &policy, &["sign-in", "--email", &email, "--password-stdin"]), &password);
+    let out = sign_in_with(with_policy(&dir, &policy, &["sign-in", "--email", &email, "--password-stdin"]), &password);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("does not allow signing in with a password"), "{}", stderr(&out));
     assert!(!dir.join(FILE).exists(), "nothing was saved");
@@ -58,7 +46,7 @@ fn memory_only_persistence_leaves_no_session_behind_after_the_process_ends() {
     let (email, password) = demo();
     let dir = data_dir("policy-memory");
     let policy = policy_file(&dir, r#"{"managed": {"session_persistence": "memory_only"}}"#);
-    let out = sign_in(with_policy(&dir, &policy, &["sign-in", "--email", &email, "--password-stdin"]), &password);
+    let out = sign_in_with(with_policy(&dir, &policy, &["sign-in", "--email", &email, "--password-stdin"]), &password);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(json(&out)["persistence"], "memory_only", "the sign-in says where the session is kept");
     assert!(!dir.join(FILE).exists(), "no vault file");
@@ -68,36 +56,16 @@ fn memory_only_persistence_leaves_no_session_behind_after_the_process_ends() {
     assert_eq!(status["config"]["session_persistence"], "memory_only");
 }
 
-/// Reads `watch --json` lines until one matches, or panics after `limit`.
-fn watch_until(mut watch: std::process::Child, limit: Duration, want: impl Fn(&Value) -> bool) -> Value {
-    let lines = BufReader::new(watch.stdout.take().unwrap()).lines();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || lines.map_while(Result::ok).for_each(|l| drop(tx.send(l))));
-    let deadline = Instant::now() + limit;
-    let found = loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let line = rx.recv_timeout(left).unwrap_or_else(|_| panic!("no matching event within {limit:?}"));
-        let event: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
-        if want(&event) {
-            break event;
-        }
-    };
-    let _ = watch.kill();
-    let _ = watch.wait();
-    found
-}
-
 #[test]
 fn a_managed_session_age_signs_out_at_the_deadline_and_wipes_the_vault() {
     let (email, password) = demo();
     let dir = data_dir("policy-age");
     let policy = policy_file(&dir, r#"{"managed": {"max_session_age": "4s"}}"#);
-    let out = sign_in(with_policy(&dir, &policy, &["sign-in", "--email", &email, "--password-stdin"]), &password);
+    let out = sign_in_with(with_policy(&dir, &policy, &["sign-in", "--email", &email, "--password-stdin"]), &password);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(vault_session(&dir).is_some(), "saved");
 
-    let watch = with_policy(&dir, &policy, &["watch", "--json"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-    let event = watch_until(watch, Duration::from_secs(20), |e| e["event"] == "SIGNED_OUT");
+    let event = watch_until(with_policy(&dir, &policy, &["watch", "--json"]), Duration::from_secs(20), |e| e["event"] == "SIGNED_OUT");
     assert_eq!(event["reason"], "timeout", "{event}");
     assert!(!dir.join(FILE).exists(), "the vault is wiped at the deadline");
 }
@@ -107,7 +75,7 @@ fn an_invalid_policy_refuses_sign_in_and_leaves_a_saved_session_untouched() {
     let (email, password) = demo();
     let dir = data_dir("policy-invalid");
     let good = policy_file(&dir, r#"{"managed": {}}"#);
-    let out = sign_in(with_policy(&dir, &good, &["sign-in", "--email", &email, "--password-stdin"]), &password);
+    let out = sign_in_with(with_policy(&dir, &good, &["sign-in", "--email", &email, "--password-stdin"]), &password);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let before = std::fs::read(dir.join(FILE)).unwrap();
 
@@ -120,7 +88,7 @@ fn an_invalid_policy_refuses_sign_in_and_leaves_a_saved_session_untouched() {
     assert!(problems.contains("policy:") && problems.contains("48h"), "{problems}");
     let status = json(&run(with_policy(&dir, &bad, &["status", "--json"])));
     assert_eq!((status["state"].as_str(), status["reason"].as_str()), (Some("signed_out"), Some("policy")), "{status:#}");
-    let out = sign_in(with_policy(&dir, &bad, &["sign-in", "--email", &email, "--password-stdin"]), &password);
+    let out = sign_in_with(with_policy(&dir, &bad, &["sign-in", "--email", &email, "--password-stdin"]), &password);
     assert_ne!(out.status.code(), Some(0), "no sign-in under an invalid policy");
     assert!(stderr(&out).contains("48h"), "the error names the problem: {}", stderr(&out));
     assert_eq!(std::fs::read(dir.join(FILE)).unwrap(), before, "the saved session is untouched");

@@ -2,9 +2,16 @@
 #![allow(dead_code)]
 
 use latchkey_core::{KeyringStore, Session, SessionStore, SystemClock, Vault, APP_ID};
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The local stack's demo user (`scripts/stack env`).
+pub fn demo() -> (String, String) {
+    let get = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} not set: run through scripts/test"));
+    (get("LATCHKEY_DEMO_EMAIL"), get("LATCHKEY_DEMO_PASSWORD"))
+}
 
 pub fn data_dir(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("latchkey-cli-{test}-{}", std::process::id()));
@@ -35,16 +42,41 @@ pub fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
-/// Starts `latchkey sign-in` with the password on standard input; returns the running child.
-pub fn spawn_sign_in(dir: &Path, email: &str, password: &str) -> std::process::Child {
-    let mut child = latchkey(dir, &["sign-in", "--email", email, "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("latchkey starts");
+/// Starts `cmd` (a `sign-in … --password-stdin`) with `password` on standard input; returns the running child.
+pub fn start_with_password(mut cmd: Command, password: &str) -> Child {
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("latchkey starts");
     writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
     child
+}
+
+/// Runs `cmd` (a `sign-in … --password-stdin`) with `password` on standard input, to the end.
+pub fn sign_in_with(cmd: Command, password: &str) -> Output {
+    start_with_password(cmd, password).wait_with_output().unwrap()
+}
+
+/// Starts `latchkey sign-in` over `dir` with the password on standard input; returns the running child.
+pub fn spawn_sign_in(dir: &Path, email: &str, password: &str) -> Child {
+    start_with_password(latchkey(dir, &["sign-in", "--email", email, "--password-stdin"]), password)
+}
+
+/// Runs `cmd` (a `watch --json`) until an event satisfies `want` (returned) or panics after `within`; then kills it.
+pub fn watch_until(mut cmd: Command, within: Duration, want: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let mut child = cmd.stdout(Stdio::piped()).spawn().expect("latchkey watch starts");
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || lines.map_while(Result::ok).for_each(|l| drop(tx.send(l))));
+    let deadline = Instant::now() + within;
+    let found = loop {
+        let line = rx.recv_timeout(deadline.saturating_duration_since(Instant::now()));
+        let line = line.unwrap_or_else(|_| panic!("no matching event within {within:?}"));
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        if want(&event) {
+            break event;
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    found
 }
 
 /// The session the vault holds, read without the lock (never writes).
