@@ -116,6 +116,14 @@ export async function signIn(d, email, password) {
 /** The app's per-user log directory (its log files and the audit log); scripts/lib/isolated puts it in HOME. */
 export const logDir = () => join(process.env.XDG_STATE_HOME ?? join(process.env.HOME, '.local/state'), 'dev.latchkey.desktop');
 
+/** Asks for a magic link in the window, as a person would, and waits until the screen says it was sent. */
+export async function requestMagicLink(d, email) {
+  await (await waitFor(d, '#method-magic-link')).click();
+  await (await waitFor(d, '#email')).sendKeys(email);
+  await (await waitFor(d, '#send-link')).click();
+  await waitFor(d, '#link-sent');
+}
+
 /** Every file under dir whose bytes contain any of the needles. */
 export function filesContaining(dir, needles) {
   const hits = [];

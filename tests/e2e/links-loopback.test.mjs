@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { By } from 'selenium-webdriver';
-import { startDriver, launch, quit, waitFor, waitText } from './harness.mjs';
+import { startDriver, launch, quit, waitFor, waitText, requestMagicLink } from './harness.mjs';
 import { startProxy } from './proxy.mjs';
 import { newUser, followMagicLink } from './mailbox.mjs';
 
@@ -36,10 +36,7 @@ test('a magic link returning to the loopback listener signs in the window; forge
   const email = await newUser();
   const d = await launch(driver.url);
   try {
-    await (await waitFor(d, '#method-magic-link')).click();
-    await (await waitFor(d, '#email')).sendKeys(email);
-    await (await waitFor(d, '#send-link')).click();
-    await waitFor(d, '#link-sent');
+    await requestMagicLink(d, email);
     const [otp] = proxy.requests('POST', '/auth/v1/otp');
     const redirectTo = new URL(otp.path, 'http://x').searchParams.get('redirect_to');
     assert.match(redirectTo, /^http:\/\/127\.0\.0\.1:\d+\/auth\/callback\?lk_state=[\w-]{43}$/);

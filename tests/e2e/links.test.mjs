@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { Builder, By } from 'selenium-webdriver';
-import { APP, startDriver, launch, quit, waitFor, waitText, screenshot } from './harness.mjs';
+import { APP, startDriver, launch, quit, waitFor, waitText, screenshot, requestMagicLink } from './harness.mjs';
 import { startProxy } from './proxy.mjs';
 import { auth, newUser, followMagicLink } from './mailbox.mjs';
 
@@ -37,10 +37,7 @@ test('a magic link signs in through the running window; a forged one is refused 
   const email = await newUser();
   const d = await launch(driver.url);
   try {
-    await (await waitFor(d, '#method-magic-link')).click();
-    await (await waitFor(d, '#email')).sendKeys(email);
-    await (await waitFor(d, '#send-link')).click();
-    await waitFor(d, '#link-sent');
+    await requestMagicLink(d, email);
     const otp = proxy.requests('POST', '/auth/v1/otp');
     assert.equal(otp.length, 1, 'one POST /otp');
     const redirectTo = new URL(otp[0].path, auth).searchParams.get('redirect_to');
