@@ -113,8 +113,8 @@ pub async fn update_password(core: State<'_, SessionHandle>, password: String) -
 
 /// What the sign-in screen may offer: the server's `/settings` narrowed by admin policy.
 #[tauri::command]
-pub async fn get_sign_in_options(config: State<'_, Config>) -> Result<serde_json::Value, AuthError> {
-    let server = GoTrue::from_config(&config)?.settings().await?;
+pub async fn get_sign_in_options(config: State<'_, Config>, api: State<'_, GoTrue>) -> Result<serde_json::Value, AuthError> {
+    let server = api.settings().await?;
     let allowed = |m: SignInMethod| config.sign_in_allowed(&m);
     let providers: Vec<String> = server.oauth_providers.into_iter().filter(|p| allowed(SignInMethod::OAuth(p.clone()))).collect();
     Ok(serde_json::json!({
@@ -134,7 +134,7 @@ pub fn get_activity(activity: State<'_, crate::activity::Activity>) -> Vec<crate
 
 /// Server clock minus local clock in seconds, from the `Date` header of `/health` (None: unreachable).
 #[tauri::command]
-pub async fn get_clock_skew(config: State<'_, Config>) -> Result<Option<i64>, AuthError> {
-    let report = GoTrue::from_config(&config)?.probe(latchkey_core::Clock::now_unix(&latchkey_core::SystemClock)).await;
+pub async fn get_clock_skew(api: State<'_, GoTrue>) -> Result<Option<i64>, AuthError> {
+    let report = api.probe(latchkey_core::Clock::now_unix(&latchkey_core::SystemClock)).await;
     Ok(report.clock_skew_secs)
 }

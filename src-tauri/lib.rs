@@ -127,6 +127,7 @@ fn builder(config: Config, api: GoTrue) -> tauri::Builder<tauri::Wry> {
             let lock = VaultLock::acquire(&config.data_dir, LOCK_WAIT)
                 .inspect_err(|e| tracing::warn!(code = e.code(), "vault lock unavailable; the session will be kept in memory only"))
                 .ok();
+            app.manage(api.clone()); // one HTTP client (TLS trust, proxy) for the commands that ask the server
             let (handle, task) = core_with(api, &config, lock);
             app.manage(activity::Activity::new(&config));
             forward_events(app.handle().clone(), &handle);
