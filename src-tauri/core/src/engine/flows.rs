@@ -9,6 +9,7 @@ use crate::events::EventKind;
 use crate::flows::SignUp;
 use crate::loopback::{Loopback, OnCallback};
 use crate::pkce::{FlowKind, PkceFlow};
+use crate::policy::SignInMethod;
 use crate::vault::SessionStore;
 use std::sync::Arc;
 use std::time::Duration;
@@ -135,8 +136,9 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
     }
 
+    /// One e-mail carries both a code and a link, so either method being allowed is enough to send it.
     async fn send_email_code(&mut self, email: &str) -> Result<(), AuthError> {
-        self.allowed()?;
+        self.method_allowed(SignInMethod::EmailOtp).or_else(|_| self.method_allowed(SignInMethod::MagicLink))?;
         let create_user = self.settings.allow_sign_up;
         let flow = self.new_flow(FlowKind::MagicLink)?;
         let (redirect, challenge) = (flow.redirect_to(), flow.challenge().to_string());
@@ -144,7 +146,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     }
 
     async fn verify_email_code(&mut self, email: &str, code: &str) -> Result<(), AuthError> {
-        self.allowed()?;
+        self.method_allowed(SignInMethod::EmailOtp)?;
         let grant = self.api.verify_email_code(email, code).await?;
         self.flows.clear();
         self.establish(grant, EventKind::SignedIn).await;
@@ -152,9 +154,10 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     }
 
     fn start_oauth(&mut self, provider: &str) -> Result<String, AuthError> {
-        self.allowed()?;
+        let provider = provider.to_ascii_lowercase(); // GoTrue's provider names are lowercase
+        self.method_allowed(SignInMethod::OAuth(provider.clone()))?;
         let auth_url = self.api.auth_url().to_string();
-        self.new_flow(FlowKind::OAuth)?.authorize_url(&auth_url, provider, None)
+        self.new_flow(FlowKind::OAuth)?.authorize_url(&auth_url, &provider, None)
     }
 
     /// Validates the callback against the pending flow before any exchange (login-CSRF defence). A refusal is
@@ -174,8 +177,11 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             code: "invalid_callback".into(),
             message: "no sign-in is waiting for this link; start again from Latchkey".into(),
         })?;
-        let checked = flow.validate_callback(url, self.clock.now_unix());
         let kind = flow.kind();
+        if kind == FlowKind::MagicLink {
+            self.method_allowed(SignInMethod::MagicLink)?; // the e-mail also held a code; only the code may be allowed
+        }
+        let checked = flow.validate_callback(url, self.clock.now_unix());
         if flow.is_used() {
             self.flows.clear();
         }

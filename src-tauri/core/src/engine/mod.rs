@@ -17,6 +17,7 @@ use crate::vault::SessionStore;
 use secrecy::SecretString;
 use std::future::Future;
 use std::time::Duration;
+use crate::policy::SignInMethod;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 /// The rules the engine enforces; from configuration and managed policy.
@@ -36,8 +37,8 @@ pub struct Settings {
     pub jitter_seed: u64,
     /// A broken managed policy: the vault is left untouched and nobody can sign in until it is fixed.
     pub policy_error: Option<String>,
-    /// Whether policy allows email + password sign-in.
-    pub password_allowed: bool,
+    /// The ways of signing in policy allows; every sign-in path checks it here, whatever the UI offers.
+    pub sign_in_methods: Vec<SignInMethod>,
     /// Whether new accounts may be created (sign-up, and e-mail codes for unknown addresses).
     pub allow_sign_up: bool,
     /// Where e-mailed links and browser sign-ins come back: the `latchkey://` scheme or a loopback listener.
@@ -54,7 +55,7 @@ impl Settings {
             max_session_age: config.max_session_age.min(MAX_SESSION_AGE),
             idle_timeout: config.idle_timeout,
             policy_error: config.policy_error.clone(),
-            password_allowed: config.sign_in_allowed(&crate::policy::SignInMethod::Password),
+            sign_in_methods: config.allowed_sign_in_methods.clone(),
             allow_sign_up: config.allow_sign_up,
             ..Settings::default()
         }
@@ -71,7 +72,7 @@ impl Default for Settings {
             wall_check_interval: Duration::from_secs(60),
             jitter_seed: std::process::id() as u64 ^ crate::clock::SystemClock.now_ms() as u64,
             policy_error: None,
-            password_allowed: true,
+            sign_in_methods: SignInMethod::all(),
             allow_sign_up: true,
             redirect: Redirect::DeepLink,
         }

@@ -5,6 +5,7 @@ use crate::api::{AuthApi, Grant, LogoutScope};
 use crate::clock::Clock;
 use crate::error::AuthError;
 use crate::events::{AuthEvent, EventKind, Retry, Snapshot, Subject};
+use crate::policy::SignInMethod;
 use crate::schedule::{self, Jitter};
 use crate::secret::AccessToken;
 use crate::session::{Persistence, Session, SignOutReason, StateView, User};
@@ -202,10 +203,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
 
     /// A session the vault refuses is kept in memory only, and the UI is told it won't survive a restart.
     async fn sign_in(&mut self, email: &str, password: &SecretString) -> Result<(), AuthError> {
-        self.allowed()?;
-        if !self.settings.password_allowed {
-            return Err(AuthError::Policy("your organization does not allow signing in with a password".into()));
-        }
+        self.method_allowed(SignInMethod::Password)?;
         let grant = self.api.password_grant(email, password.expose_secret()).await?;
         self.establish(grant, EventKind::SignedIn).await;
         Ok(())
@@ -217,6 +215,21 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             Some(problem) => Err(AuthError::Policy(problem.clone())),
             None => Ok(()),
         }
+    }
+
+    /// Refuses a sign-in method the managed policy does not list (and every method while the policy is broken).
+    pub(super) fn method_allowed(&self, method: SignInMethod) -> Result<(), AuthError> {
+        self.allowed()?;
+        if SignInMethod::allowed(&self.settings.sign_in_methods, &method) {
+            return Ok(());
+        }
+        let how = match &method {
+            SignInMethod::Password => "a password".to_string(),
+            SignInMethod::EmailOtp => "an e-mailed code".to_string(),
+            SignInMethod::MagicLink => "an e-mailed link".to_string(),
+            SignInMethod::OAuth(provider) => provider.clone(),
+        };
+        Err(AuthError::Policy(format!("your organization does not allow signing in with {how}")))
     }
 
     /// A new session from any sign-in flow: saved (or kept in memory), replacing and revoking any old one.

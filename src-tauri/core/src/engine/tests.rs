@@ -496,3 +496,5 @@ async fn events_name_their_session_by_user_id_and_hashed_session_id_for_the_audi
     let shown = serde_json::to_string(&out).unwrap();
     assert!(!shown.contains("subject") && !shown.contains("u1"), "the webview shape is unchanged: {shown}");
 }
+
+mod policy;
