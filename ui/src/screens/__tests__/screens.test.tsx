@@ -422,14 +422,19 @@ describe("Signed-in home", () => {
   it("touch is called on activity, at most once a minute", async () => {
     atNow(NOW);
     const core = await home();
+    // vi.waitFor, not testing-library's waitFor: with setInterval faked, the latter re-checks only on DOM changes, and
+    // a touch changes nothing in the DOM. Activity is repeated until the keep-alive listener is attached; repeats
+    // within the minute are the throttling under test.
     fireEvent.keyDown(window, { key: "a" });
-    fireEvent.pointerDown(window);
-    await waitFor(() => expect(core.callsOf("touch")).toHaveLength(1));
+    await vi.waitFor(() => {
+      fireEvent.pointerDown(window);
+      expect(core.callsOf("touch")).toHaveLength(1);
+    });
     vi.setSystemTime((NOW + 30) * 1000);
     fireEvent.pointerDown(window);
     vi.setSystemTime((NOW + 61) * 1000);
     fireEvent.pointerDown(window);
-    await waitFor(() => expect(core.callsOf("touch")).toHaveLength(2));
+    await vi.waitFor(() => expect(core.callsOf("touch")).toHaveLength(2));
   });
 
   it("touch is not called while signed out", async () => {
