@@ -61,3 +61,35 @@ export function LinkButton({
     </button>
   );
 }
+
+/** The account email input every signed-out form uses (`autoComplete="username"`, so password managers pair it). */
+export function EmailField({
+  id,
+  value,
+  onChange,
+  disabled,
+  autoFocus = true,
+}: {
+  id: string;
+  value: string;
+  onChange: (email: string) => void;
+  disabled: boolean;
+  autoFocus?: boolean;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>Email</label>
+      <input
+        id={id}
+        name={id}
+        type="email"
+        autoComplete="username"
+        required
+        autoFocus={autoFocus}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        disabled={disabled}
+      />
+    </div>
+  );
+}

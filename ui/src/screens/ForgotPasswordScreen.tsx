@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { useSession } from "../auth/useSession";
-import { Card, ErrorNotice, LinkButton } from "../components/common";
+import { Card, EmailField, ErrorNotice, LinkButton } from "../components/common";
 
 export function ForgotPasswordScreen({ onBack }: { onBack: () => void }) {
   const { recoverPassword, error, pending, pendingAction } = useSession();
@@ -25,19 +25,7 @@ export function ForgotPasswordScreen({ onBack }: { onBack: () => void }) {
       ) : (
         <form className="form" onSubmit={(e) => void onSubmit(e)}>
           <p className="form-hint">Enter your account's email and we'll send you a link to set a new password.</p>
-          <div className="field">
-            <label htmlFor="forgot-email">Email</label>
-            <input
-              id="forgot-email"
-              type="email"
-              autoComplete="username"
-              required
-              autoFocus
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-              disabled={pending}
-            />
-          </div>
+          <EmailField id="forgot-email" value={email} onChange={setEmail} disabled={pending} />
           <button
             id="send-recovery"
             type="submit"

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 
 import { providerName, signedOutReasonMessage } from "../auth/messages";
 import type { SignInOptions } from "../auth/types";
 import { useSession } from "../auth/useSession";
-import { Card, ErrorNotice, LinkButton } from "../components/common";
+import { Card, EmailField, ErrorNotice, LinkButton } from "../components/common";
 import { PolicyErrorNotice } from "./SettingsScreen";
 
 export type SignInMethod = "password" | "email_code" | "magic_link";
@@ -136,23 +136,8 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
     if (await session.startOAuth(provider)) setOauthWaiting(provider);
   }
 
-  const emailField = (
-    <div className="field">
-      <label htmlFor="email">Email</label>
-      <input
-        id="email"
-        name="email"
-        type="email"
-        autoComplete="username"
-        required
-        // Focus the email on arrival only: after a method switch, focus stays on the tab.
-        autoFocus={chosen === null}
-        value={email}
-        onChange={(e) => setEmail(e.target.value)}
-        disabled={pending}
-      />
-    </div>
-  );
+  // Focus the email on arrival only: after a method switch, focus stays on the tab.
+  const emailField = <EmailField id="email" value={email} onChange={setEmail} disabled={pending} autoFocus={chosen === null} />;
 
   return (
     <Card title="Sign in to Latchkey" titleId="sign-in-title" id="sign-in-screen">

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { useSession } from "../auth/useSession";
-import { Card, ErrorNotice, LinkButton } from "../components/common";
+import { Card, EmailField, ErrorNotice, LinkButton } from "../components/common";
 
 export function SignUpScreen({ onBack }: { onBack: () => void }) {
   const { signUp, error, pending, pendingAction } = useSession();
@@ -34,19 +34,7 @@ export function SignUpScreen({ onBack }: { onBack: () => void }) {
     <Card id="sign-up-screen" title="Create your account" titleId="sign-up-title">
       <ErrorNotice error={error} />
       <form className="form" onSubmit={(e) => void onSubmit(e)}>
-        <div className="field">
-          <label htmlFor="sign-up-email">Email</label>
-          <input
-            id="sign-up-email"
-            type="email"
-            autoComplete="username"
-            required
-            autoFocus
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            disabled={pending}
-          />
-        </div>
+        <EmailField id="sign-up-email" value={email} onChange={setEmail} disabled={pending} />
         <div className="field">
           <label htmlFor="sign-up-password">Password</label>
           <input
