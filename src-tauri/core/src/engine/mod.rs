@@ -31,7 +31,8 @@ pub struct Settings {
     pub expiring_warnings: Vec<Duration>,
     /// How often `GET /user` checks for revocation elsewhere.
     pub user_check_interval: Duration,
-    /// The longest the engine sleeps before re-reading the wall clock (suspend, clock jumps).
+    /// The longest the engine sleeps before re-reading the wall clock: a suspend or a clock jump is noticed this soon
+    /// even where no resume signal arrives (tokio's timers run on monotonic time, which stops during a suspend).
     pub wall_check_interval: Duration,
     /// Seed for refresh and backoff jitter.
     pub jitter_seed: u64,
@@ -69,7 +70,7 @@ impl Default for Settings {
             idle_timeout: None,
             expiring_warnings: vec![Duration::from_secs(600), Duration::from_secs(60)],
             user_check_interval: Duration::from_secs(600),
-            wall_check_interval: Duration::from_secs(60),
+            wall_check_interval: Duration::from_secs(1),
             jitter_seed: std::process::id() as u64 ^ crate::clock::SystemClock.now_ms() as u64,
             policy_error: None,
             sign_in_methods: SignInMethod::all(),

@@ -1,4 +1,4 @@
-//! The wall-clock rules: what is due when the task wakes, and how long it may sleep (never past a deadline, never over a minute).
+//! The wall-clock rules: what is due when the task wakes, and how long it may sleep (never past a deadline, never over the wall-clock check interval).
 
 use super::owner::{Engine, Live};
 use super::Settings;
