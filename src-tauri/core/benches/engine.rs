@@ -26,7 +26,7 @@ impl AuthApi for Scripted {
     async fn refresh_grant(&self, _: &RefreshToken) -> Result<Grant, AuthError> {
         self.refreshes.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(50)).await;
-        Ok(Grant { access_token: AccessToken::new("a2".into()), refresh_token: RefreshToken::new("r2".into()), expires_in: 3600, session_id: None, user: user() })
+        Ok(Grant { access_token: AccessToken::new("a2".into()), refresh_token: RefreshToken::new("r2".into()), expires_in: 3600, session_id: None, user: user(), server_time: None })
     }
     async fn logout(&self, _: &AccessToken, _: LogoutScope) -> Result<(), AuthError> {
         Ok(())

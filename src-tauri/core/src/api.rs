@@ -26,6 +26,8 @@ pub struct Grant {
     pub expires_in: i64,
     pub session_id: Option<String>,
     pub user: User,
+    /// The server's clock when it answered (`Date`), if it said: `exp` is checked against it, not the local clock.
+    pub server_time: Option<i64>,
 }
 
 impl Grant {
@@ -111,7 +113,9 @@ impl GoTrue {
     pub(crate) async fn token(&self, grant_type: &str, body: serde_json::Value) -> Result<Grant, AuthError> {
         let url = format!("{}/token?grant_type={grant_type}", self.auth_url);
         let reply = self.send(self.http.post(&url).json(&body)).await?;
-        parse_grant(&reply.bytes().await.map_err(|e| self.unreachable(e))?)
+        let server_time = server_time(&reply);
+        let grant = parse_grant(&reply.bytes().await.map_err(|e| self.unreachable(e))?)?;
+        Ok(Grant { server_time, ..grant })
     }
 
     /// Sends with the `apikey` header; non-2xx replies become `AuthError::Server`.
@@ -303,6 +307,7 @@ pub fn parse_grant(body: &[u8]) -> Result<Grant, AuthError> {
         expires_in: reply.expires_in,
         session_id: claims.claims.session_id,
         user: User { id: reply.user.id, email: reply.user.email.unwrap_or_default() },
+        server_time: None,
     })
 }
 

@@ -24,9 +24,11 @@ impl Verified {
         Verified { api, verifier }
     }
 
-    /// A grant whose token does not verify is refused: nothing is stored.
+    /// A grant whose token does not verify is refused: nothing is stored. `exp` is checked against the server's clock
+    /// at the reply, so a local clock that is wrong (or a laptop that just woke) cannot refuse a fresh token.
     async fn checked(&self, grant: Grant) -> Result<Grant, AuthError> {
-        match self.verifier.verify(&grant.access_token, SystemClock.now_unix()).await {
+        let now = grant.server_time.unwrap_or_else(|| SystemClock.now_unix());
+        match self.verifier.verify(&grant.access_token, now).await {
             Ok(_) => Ok(grant),
             Err(e) => Err(AuthError::MalformedResponse(format!("the server's access token did not verify: {e}"))),
         }

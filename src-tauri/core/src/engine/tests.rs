@@ -64,6 +64,7 @@ impl FakeApi {
             expires_in: self.lifetime.load(Ordering::SeqCst),
             session_id: Some("sid".into()),
             user: user(),
+            server_time: None,
         }
     }
 }
