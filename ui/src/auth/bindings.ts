@@ -9,6 +9,10 @@ import {
   type AuthSnapshot,
   type SignOutScope,
 } from "./types";
+import { installIpcRecorder } from "./ipcRecorder";
+
+// The e2e leak scan's recorder (ipcRecorder.ts): a build-time constant, so release builds drop it entirely.
+if (import.meta.env.VITE_LATCHKEY_IPC_RECORDER === "1") installIpcRecorder(window);
 
 export type { UnlistenFn };
 
