@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Builder, By, until } from 'selenium-webdriver';
+import { recordIpc, recordOutput } from './leaks.mjs';
+import { startProxy } from './proxy.mjs';
 
 export const APP = process.env.LATCHKEY_APP_BIN;
 if (!APP) throw new Error('LATCHKEY_APP_BIN is not set: run through scripts/test');
@@ -22,7 +24,7 @@ const RUN_MARKER = `LATCHKEY_E2E_RUN=${process.pid}-${Date.now()}`;
 process.env.LATCHKEY_E2E_RUN = RUN_MARKER.split('=')[1];
 
 /** PIDs of processes that carry this run's marker in their environment. */
-function markedPids() {
+export function markedPids() {
   return readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid).filter((pid) => {
     try {
       return readFileSync(`/proc/${pid}/environ`).includes(RUN_MARKER);
@@ -34,6 +36,10 @@ function markedPids() {
 
 /** Spawns tauri-driver and resolves once *this* process answers /status. */
 export async function startDriver() {
+  // Unless the file brings its own, the app talks to the stack through a recording proxy, so the leak scan
+  // (zz-leaks.test.mjs) learns every token the app obtains in this run.
+  const proxy = process.env.LATCHKEY_PROXY ? null : await startProxy();
+  if (proxy) process.env.LATCHKEY_PROXY = proxy.url; // inherited by the app that tauri-driver launches
   const [port, nativePort] = [await freePort(), await freePort()];
   const child = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = [];
@@ -64,6 +70,11 @@ export async function startDriver() {
       }
       child.stdout.destroy();
       child.stderr.destroy();
+      recordOutput(Buffer.concat(output)); // for the leak scan
+      if (proxy) {
+        await proxy.down();
+        delete process.env.LATCHKEY_PROXY;
+      }
     },
   };
 }
@@ -71,6 +82,7 @@ export async function startDriver() {
 /** Ends a WebDriver session and makes sure the app it launched is gone (by PID), so the next launch is a
  * fresh process: single-instance would otherwise hand it over to the old one. Returns how many were left. */
 export async function quit(d) {
+  await drainAllWindows(d);
   await d.quit();
   const apps = () => markedPids().filter((pid) => {
     try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(APP); } catch { return false; }
@@ -89,10 +101,58 @@ export async function quit(d) {
 }
 
 export async function launch(driverUrl) {
-  return new Builder()
+  const d = await new Builder()
     .usingServer(driverUrl)
     .withCapabilities({ browserName: 'wry', 'tauri:options': { application: APP } })
     .build();
+  return recordingIpc(d);
+}
+
+/** Takes what the page's IPC recorder (ui/src/auth/ipcRecorder.ts, in the app scripts/build makes) holds. */
+const DRAIN_IPC = `const records = window.__latchkeyIpcRecords;
+  if (!records) return null;
+  const dropped = window.__latchkeyIpcDropped || 0;
+  window.__latchkeyIpcDropped = 0;
+  return { records: records.splice(0), dropped, page: (window.__TAURI_INTERNALS__.metadata?.currentWebview?.label ?? '?') + ' ' + location.hash };`;
+
+/** Moves the current window's IPC records to the run's file for the leak scan. Never fails a test. */
+export async function drainIpc(d) {
+  if (d.drainingIpc) return;
+  d.drainingIpc = true;
+  try {
+    const got = await d.executeScript(DRAIN_IPC);
+    if (got) recordIpc(got.dropped ? [...got.records, { kind: 'dropped', count: got.dropped }] : got.records, got.page);
+  } catch { /* no window (closed, mid-navigation, session over): nothing to take */ } finally {
+    d.drainingIpc = false;
+  }
+}
+
+async function drainAllWindows(d) {
+  try {
+    const current = await d.getWindowHandle();
+    for (const handle of await d.getAllWindowHandles()) {
+      await d.switchTo().window(handle);
+      await drainIpc(d);
+    }
+    await d.switchTo().window(current);
+  } catch { /* the session or its windows are already gone */ }
+}
+
+/** Commands after which a page's records could be lost (it reloads, navigates or closes): drain before each. */
+const DRAIN_BEFORE = new Set(['refresh', 'get', 'executeScript', 'executeAsyncScript', 'switchToWindow', 'close', 'quit']);
+
+/** Drains the current window before every command that could end its page, and at least every 250 ms otherwise. */
+function recordingIpc(d) {
+  const execute = d.execute.bind(d);
+  let last = 0;
+  d.execute = async (command) => {
+    if (!d.drainingIpc && (DRAIN_BEFORE.has(command.getName()) || Date.now() - last > 250)) {
+      last = Date.now();
+      await drainIpc(d);
+    }
+    return execute(command);
+  };
+  return d;
 }
 
 export async function waitFor(d, css, timeout = 20000) {

@@ -6,6 +6,20 @@
 // access token's `iss` is its auth URL, so a proxy with a URL of its own would (rightly) fail every sign-in. Requests
 // in origin form (a plain path) are forwarded to the stack too.
 import { createServer, request } from 'node:http';
+import { gunzipSync, inflateSync, brotliDecompressSync } from 'node:zlib';
+import { recordTokens } from './leaks.mjs';
+
+const DECODE = { gzip: gunzipSync, deflate: inflateSync, br: brotliDecompressSync };
+
+/** Every token in a JSON answer goes to the run's token list, for the leak scan (leaks.mjs). */
+function keepTokens(answer, chunks, source) {
+  if (!/json/.test(answer.headers['content-type'] ?? '')) return;
+  try {
+    const raw = Buffer.concat(chunks);
+    const decode = DECODE[answer.headers['content-encoding']];
+    recordTokens(JSON.parse(decode ? decode(raw) : raw), source);
+  } catch { /* not JSON after all: no token to learn */ }
+}
 
 export async function startProxy(target = process.env.LATCHKEY_SUPABASE_URL) {
   if (!target) throw new Error('LATCHKEY_SUPABASE_URL is not set: eval "$(scripts/stack env)" first');
@@ -23,6 +37,7 @@ export async function startProxy(target = process.env.LATCHKEY_SUPABASE_URL) {
       let json = null;
       try { json = body.length ? JSON.parse(body) : null; } catch { /* not JSON: method and path are enough */ }
       const asked = new URL(req.url, upstream); // absolute form from a proxy client, else a path on the stack
+      if (json) recordTokens(json, `${req.method} ${asked.pathname} (sent)`);
       const path = asked.pathname + asked.search;
       if (asked.host !== upstream.host) {
         res.writeHead(403, { 'content-type': 'text/plain' });
@@ -34,6 +49,9 @@ export async function startProxy(target = process.env.LATCHKEY_SUPABASE_URL) {
       const out = request({ host: upstream.hostname, port: upstream.port, method: req.method, path, headers }, (answer) => {
         entry.status = answer.statusCode;
         res.writeHead(answer.statusCode, answer.headers);
+        const body = [];
+        answer.on('data', (c) => body.push(c));
+        answer.on('end', () => keepTokens(answer, body, `${req.method} ${asked.pathname}`));
         answer.pipe(res);
       });
       out.on('error', (e) => {
