@@ -13,6 +13,15 @@ pub fn demo() -> (String, String) {
     (get("LATCHKEY_DEMO_EMAIL"), get("LATCHKEY_DEMO_PASSWORD"))
 }
 
+/// GoTrue's own address, host:port (scripts/stack: LATCHKEY_STACK_GOTRUE_PORT, default the stack port + 1).
+pub fn gotrue_addr() -> String {
+    let port = std::env::var("LATCHKEY_STACK_GOTRUE_PORT").unwrap_or_else(|_| {
+        let url = std::env::var("LATCHKEY_SUPABASE_URL").expect("LATCHKEY_SUPABASE_URL set: run through scripts/test");
+        (url.rsplit(':').next().unwrap().trim_end_matches('/').parse::<u16>().unwrap() + 1).to_string()
+    });
+    format!("127.0.0.1:{port}")
+}
+
 pub fn data_dir(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("latchkey-cli-{test}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
