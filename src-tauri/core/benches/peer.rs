@@ -1,0 +1,52 @@
+//! Latchkey's side of "1000 concurrent token requests at expiry" in `scripts/bench-peer`, against a real GoTrue.
+//! The POST /token calls are counted by the bench's proxy (tests/peer/proxy.mjs), not here. Prints one JSON line.
+//! Settings (environment): PEER_URL (GoTrue's root URL, through the proxy), PEER_ANON, PEER_EMAIL, PEER_PASSWORD.
+
+use latchkey_core::api::GoTrue;
+use latchkey_core::net::Network;
+use latchkey_core::vault::MemoryStore;
+use latchkey_core::{Clock, Settings, SystemClock};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The system clock plus a step: moving it past `exp` is what a suspend or a missed timer looks like to the engine.
+#[derive(Clone, Default)]
+struct SteppedClock(Arc<AtomicI64>);
+
+impl Clock for SteppedClock {
+    fn now_ms(&self) -> i64 {
+        SystemClock.now_ms() + self.0.load(Ordering::SeqCst)
+    }
+}
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run this through scripts/bench-peer"))
+}
+
+#[tokio::main]
+async fn main() {
+    let api = GoTrue::new(&env("PEER_URL"), &env("PEER_ANON"), &Network::default()).expect("HTTP client");
+    let clock = SteppedClock::default();
+    // No wall-clock recheck during the run: the step below is seen by the callers first, as in tests/core_refresh.rs.
+    let settings = Settings { wall_check_interval: Duration::from_secs(3600), ..Settings::default() };
+    let (handle, task) = latchkey_core::start(api, MemoryStore::default(), clock.clone(), settings);
+    tokio::spawn(task);
+    handle.initialized().await;
+    handle.sign_in_with_password(env("PEER_EMAIL"), env("PEER_PASSWORD")).await.expect("sign-in");
+    let lifetime = std::env::var("PEER_JWT_EXP").ok().and_then(|s| s.parse::<i64>().ok()).unwrap_or(3600);
+    clock.0.store((lifetime + 1) * 1000, Ordering::SeqCst); // past expiry, as the engine sees it
+    let (t, start_ms) = (Instant::now(), SystemClock.now_ms());
+    let calls: Vec<_> = (0..1000).map(|_| { let h = handle.clone(); tokio::spawn(async move { h.access_token().await }) }).collect();
+    let (mut tokens, mut errors) = (HashSet::new(), 0);
+    for call in calls {
+        match call.await.expect("caller task") {
+            Ok(token) => { tokens.insert(token.expose().to_string()); }
+            Err(_) => errors += 1,
+        }
+    }
+    let (ms, end_ms) = (t.elapsed().as_secs_f64() * 1000.0, SystemClock.now_ms());
+    let line = serde_json::json!({ "calls": 1000, "distinct_tokens": tokens.len(), "errors": errors, "ms": ms, "start_ms": start_ms, "end_ms": end_ms });
+    println!("{line}");
+}
