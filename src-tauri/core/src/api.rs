@@ -272,6 +272,10 @@ pub fn server_time(reply: &reqwest::Response) -> Option<i64> {
     t.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs() as i64)
 }
 
+/// The longest token lifetime a reply may claim (ten years): beyond it `expires_in` is not a lifetime, and the
+/// session's expiry (`now + expires_in`, then milliseconds) would overflow.
+pub const MAX_EXPIRES_IN_SECS: i64 = 10 * 365 * 86_400;
+
 #[derive(Deserialize)]
 struct TokenReply {
     access_token: String,
@@ -296,8 +300,8 @@ struct Claims {
 pub fn parse_grant(body: &[u8]) -> Result<Grant, AuthError> {
     let reply: TokenReply = serde_json::from_slice(body)
         .map_err(|e| AuthError::MalformedResponse(format!("token reply: {}", describe_json_error(&e))))?;
-    if reply.access_token.is_empty() || reply.refresh_token.is_empty() || reply.expires_in <= 0 {
-        return Err(AuthError::MalformedResponse("token reply: empty token or non-positive expires_in".into()));
+    if reply.access_token.is_empty() || reply.refresh_token.is_empty() || !(1..=MAX_EXPIRES_IN_SECS).contains(&reply.expires_in) {
+        return Err(AuthError::MalformedResponse("token reply: empty token, or expires_in not between 1 s and ten years".into()));
     }
     let claims = jsonwebtoken::dangerous::insecure_decode::<Claims>(&reply.access_token)
         .map_err(|_| AuthError::MalformedResponse("access token is not a JWT".into()))?;
@@ -364,6 +368,18 @@ mod tests {
             let e = parse_grant(body).unwrap_err();
             assert_eq!(e.code(), "malformed_response", "{body:?}");
         }
+    }
+
+    /// Found by fuzzing (tests/fuzz, token_response): `expires_in` near i64::MAX overflowed `now + expires_in`.
+    #[test]
+    fn an_absurd_expires_in_is_a_named_error_not_an_overflow() {
+        for expires_in in [i64::MAX, MAX_EXPIRES_IN_SECS + 1] {
+            let body = format!(r#"{{"access_token":"{JWT}","refresh_token":"r","expires_in":{expires_in},"user":{{"id":"u"}}}}"#);
+            assert_eq!(parse_grant(body.as_bytes()).unwrap_err().code(), "malformed_response", "{expires_in}");
+        }
+        let body = format!(r#"{{"access_token":"{JWT}","refresh_token":"r","expires_in":{MAX_EXPIRES_IN_SECS},"user":{{"id":"u"}}}}"#);
+        let g = parse_grant(body.as_bytes()).unwrap();
+        assert_eq!(g.into_session(i64::from(u32::MAX), 0).access_expires_at, i64::from(u32::MAX) + MAX_EXPIRES_IN_SECS);
     }
 
     #[test]
