@@ -69,7 +69,9 @@ pub fn classify(e: &AuthError) -> Failure {
 /// The delay before retry number `attempt` (1-based) after `failure`.
 pub fn retry_delay_ms(failure: &Failure, attempt: u32, u: f64) -> i64 {
     match failure {
-        Failure::RateLimited { retry_after_ms } => backoff_ms(attempt, RATE_LIMIT_CAP_MS, u).max(retry_after_ms.unwrap_or(0)),
+        // The server named its wait: keep to it, plus up to 10 % so a crowd of clients does not return in step.
+        Failure::RateLimited { retry_after_ms: Some(ms) } => ms + (*ms as f64 * 0.1 * u) as i64,
+        Failure::RateLimited { retry_after_ms: None } => backoff_ms(attempt, RATE_LIMIT_CAP_MS, u),
         Failure::Unknown => backoff_ms(attempt, UNKNOWN_4XX_CAP_MS, u),
         _ => backoff_ms(attempt, BACKOFF_CAP_MS, u),
     }
@@ -118,9 +120,11 @@ mod tests {
     }
 
     #[test]
-    fn rate_limits_wait_at_least_as_long_as_the_server_asked() {
+    fn rate_limits_wait_as_long_as_the_server_asked_plus_at_most_a_tenth() {
         let f = Failure::RateLimited { retry_after_ms: Some(30_000) };
-        assert_eq!(retry_delay_ms(&f, 1, 0.5), 30_000);
+        assert_eq!(retry_delay_ms(&f, 1, 0.0), 30_000);
+        assert_eq!(retry_delay_ms(&f, 9, 0.5), 31_500, "no exponential growth past what the server asked");
+        assert_eq!(retry_delay_ms(&f, 9, 0.999), 32_997);
         assert_eq!(retry_delay_ms(&Failure::RateLimited { retry_after_ms: None }, 1, 0.5), 1_000);
     }
 
