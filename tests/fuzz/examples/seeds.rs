@@ -58,8 +58,8 @@ fn claims() -> Vec<u8> {
     .into_bytes()
 }
 
-fn grant(access_token: String) -> Vec<u8> {
-    json!({"access_token": access_token, "token_type": "bearer", "expires_in": 3600, "expires_at": NOW + 3600,
+fn grant(access_token: String, expires_in: i64) -> Vec<u8> {
+    json!({"access_token": access_token, "token_type": "bearer", "expires_in": expires_in, "expires_at": NOW + 3600,
         "refresh_token": "fuzzrefresh1", "user": {"id": "fuzz-user", "aud": "authenticated", "email": "fuzz@latchkey.local"}})
     .to_string()
     .into_bytes()
@@ -70,8 +70,10 @@ fn tokens() -> Seeds {
     let hs256 = br#"{"alg":"HS256","typ":"JWT"}"#;
     let joined = |parts: &[&[u8]]| parts.join(&b'\n');
     vec![
-        ("grant-es256", 0, grant(sign_es256(es256, &claims()))),
-        ("grant-hs256", 0, grant(unsigned_jwt(hs256, &claims(), b"not-a-real-signature"))),
+        ("grant-es256", 0, grant(sign_es256(es256, &claims()), 3600)),
+        ("grant-hs256", 0, grant(unsigned_jwt(hs256, &claims(), b"not-a-real-signature"), 3600)),
+        // Overflowed `now + expires_in` before parse_grant bounded it (docs/reliability.md, "Fuzzing").
+        ("grant-expires-in-overflow", 0, grant(unsigned_jwt(hs256, &claims(), b"sig"), i64::MAX - 807)),
         ("jwt-parts", 1, joined(&[hs256, &claims(), b"sig"])),
         ("jwt-signed", 2, joined(&[es256, &claims()])),
         ("error-2024", 3, br#"{"code":400,"error_code":"invalid_credentials","msg":"Invalid login credentials"}"#.to_vec()),
