@@ -260,12 +260,12 @@ async function outage() {
 
 // ---- the run ----
 
-const engine = readOr(need('PEER_ENGINE_OUT'), '');
+const engine = readOr(need('PEER_ENGINE_OUT'), '') + readOr(need('PEER_RESTORE_OUT'), '');
 const num = (re) => Number(re.exec(engine)?.[1]?.replace(/,/g, '') ?? NaN);
 const results = {
   short_jwt_exp: stacks.short.exp,
   machine: { cores: Number(spawnSync('nproc', { encoding: 'utf8' }).stdout), load_before: readFileSync('/proc/loadavg', 'utf8').trim(), node: process.version, authjs: JSON.parse(readFileSync(join(HERE, 'node_modules/@supabase/auth-js/package.json'), 'utf8')).version },
-  engine: { restore_ms: num(/restore -> INITIAL_SESSION\s+median\s+([\d.]+)/), es256_per_s: num(/ES256 verifications\s+([\d.]+)/), simulated_wakeups: num(/wakeups per idle minute\s+([\d.]+)/) },
+  engine: { vault_restore_ms: num(/full restore\s+median\s+([\d.]+)/), restore_ms: num(/restore -> INITIAL_SESSION\s+median\s+([\d.]+)/), es256_per_s: num(/ES256 verifications\s+([\d.]+)/), simulated_wakeups: num(/wakeups per idle minute\s+([\d.]+)/) },
   deb: process.env.PEER_DEB ? { path: process.env.PEER_DEB, bytes: Number(spawnSync('stat', ['-c', '%s', process.env.PEER_DEB], { encoding: 'utf8' }).stdout), mtime: spawnSync('date', ['-u', '-r', process.env.PEER_DEB, '+%Y-%m-%d %H:%M UTC'], { encoding: 'utf8' }).stdout.trim(), built: process.env.PEER_DEB_BUILT === '1' } : null,
 };
 log('1. restore with the server unreachable');
