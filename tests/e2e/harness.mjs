@@ -108,7 +108,7 @@ export async function launch(driverUrl) {
   return recordingIpc(d);
 }
 
-/** Takes what the page's IPC recorder (ui/src/auth/ipcRecorder.ts, in the app scripts/build makes) holds. */
+/** Takes what the page's IPC recorder (ui/src/auth/ipcRecorder.ts, in the app `LATCHKEY_IPC_RECORDER=1 scripts/build` makes) holds. */
 const DRAIN_IPC = `const records = window.__latchkeyIpcRecords;
   if (!records) return null;
   const dropped = window.__latchkeyIpcDropped || 0;

@@ -145,7 +145,7 @@ test('no token this run obtained is in any file, IPC payload, event, webview sto
   const allowed = (r) => r.kind === 'response' && r.cmd === 'get_access_token' && r.ok;
   const responses = ipc.filter((r) => r.kind === 'response');
   const events = ipc.filter((r) => r.kind === 'event');
-  assert.ok(responses.length > 0 && events.length > 0, `IPC was recorded (${responses.length} replies, ${events.length} events): run with the app scripts/build makes`);
+  assert.ok(responses.length > 0 && events.length > 0, `IPC was recorded (${responses.length} replies, ${events.length} events): run with the app LATCHKEY_IPC_RECORDER=1 scripts/build makes`);
   assert.ok(ipc.some((r) => allowed(r) && hitsIn(r.json, needles).length > 0), 'the recorder saw the one allowed access-token reply');
   hits.ipc = ipc.flatMap((r) => hitsIn(r.json, allowed(r) ? refreshNeedles : needles)
     .map((n) => ({ where: `${r.page} ${r.kind} ${r.cmd ?? r.event}`, needle: n.kind })));
