@@ -11,6 +11,9 @@ use crate::vault::SessionStore;
 
 /// Env var for the crash-safety test: abort between the server's rotation and the vault save. Debug builds only.
 const CRASH_AFTER_ROTATION_ENV: &str = "LATCHKEY_TEST_CRASH_AFTER_ROTATION";
+/// Env var for the crash loop: pause this many ms between the server's rotation and the vault save. Debug builds only.
+#[cfg(debug_assertions)]
+const PAUSE_AFTER_ROTATION_ENV: &str = "LATCHKEY_TEST_PAUSE_AFTER_ROTATION_MS";
 
 impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     pub(super) async fn on_net(&mut self, answer: Net) {
@@ -34,6 +37,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 let mut session = grant.into_session(now.div_euclid(1000), live.session.signed_in_at);
                 session.last_refresh_at = Some(now.div_euclid(1000));
                 crash_point_after_rotation();
+                pause_after_rotation().await;
                 let persistence = self.persist(&session).await;
                 let u = self.jitter.draw();
                 let Some(live) = self.live.as_mut() else { return };
@@ -97,3 +101,17 @@ fn crash_point_after_rotation() {
         std::process::abort();
     }
 }
+
+/// Test hook for the crash loop: says on stderr that the rotated session is not saved yet, then waits, so a
+/// SIGKILL lands exactly between rotation and save; says when the wait is over. Nothing in release builds.
+#[cfg(debug_assertions)]
+async fn pause_after_rotation() {
+    if let Some(ms) = std::env::var(PAUSE_AFTER_ROTATION_ENV).ok().and_then(|v| v.parse::<u64>().ok()) {
+        eprintln!("latchkey: test pause: between rotation and save ({ms} ms)");
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        eprintln!("latchkey: test pause over: between rotation and save");
+    }
+}
+
+#[cfg(not(debug_assertions))]
+async fn pause_after_rotation() {}

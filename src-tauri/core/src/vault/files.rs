@@ -28,10 +28,15 @@ pub fn read(path: &Path) -> Result<Option<Vec<u8>>, AuthError> {
 }
 
 /// Temp file in the same directory, fsync, rename over the target, fsync the directory:
-/// a crash at any point leaves the old file or the new one, never a torn one.
+/// a crash at any point leaves the old file or the new one, never a torn one. The temp file's name is fixed
+/// (only the lock holder writes), so one left by a killed process is overwritten by the next write, not piled up.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AuthError> {
-    let tmp = sibling(path, &format!("tmp-{}", std::process::id()));
-    let result = write_synced(&tmp, bytes).and_then(|_| fs::rename(&tmp, path)).and_then(|_| sync_dir(path));
+    let tmp = sibling(path, "tmp");
+    let result = write_synced(&tmp, bytes)
+        .inspect(|_| test_pause(path, "before-rename"))
+        .and_then(|_| fs::rename(&tmp, path))
+        .inspect(|_| test_pause(path, "after-rename"))
+        .and_then(|_| sync_dir(path));
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
@@ -44,9 +49,32 @@ fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
     #[cfg(unix)]
     options.mode(0o600);
     let mut file = options.open(path)?;
-    file.write_all(bytes)?;
+    let (head, tail) = bytes.split_at(bytes.len() / 2);
+    file.write_all(head)?;
+    test_pause(path, "mid-write");
+    file.write_all(tail)?;
     file.sync_all()
 }
+
+/// Env var for the crash loop: pause this many ms at each point of a `session.vault` write. Debug builds only.
+#[cfg(debug_assertions)]
+const PAUSE_IN_WRITE_ENV: &str = "LATCHKEY_TEST_PAUSE_IN_VAULT_WRITE_MS";
+
+/// Test hook for the crash loop: names the point of the vault write on stderr, waits, and says when the wait is
+/// over, so a SIGKILL lands there (`mid-write`: half the temp file written; `before-rename`: temp file synced; `after-rename`: directory
+/// not yet synced). Only for the session file; nothing in release builds.
+#[cfg(debug_assertions)]
+fn test_pause(path: &Path, point: &str) {
+    let is_vault = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(super::FILE));
+    if let Some(ms) = std::env::var(PAUSE_IN_WRITE_ENV).ok().and_then(|v| v.parse::<u64>().ok()).filter(|_| is_vault) {
+        eprintln!("latchkey: test pause: vault write {point} ({ms} ms)");
+        std::thread::sleep(Duration::from_millis(ms));
+        eprintln!("latchkey: test pause over: vault write {point}");
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn test_pause(_: &Path, _: &str) {}
 
 fn sync_dir(path: &Path) -> io::Result<()> {
     #[cfg(unix)]
@@ -157,7 +185,7 @@ mod tests {
         let dir = temp_dir("failed");
         let path = dir.join("v");
         write_atomic(&path, b"old").unwrap();
-        fs::create_dir(sibling(&path, &format!("tmp-{}", std::process::id()))).unwrap(); // the temp file cannot be created
+        fs::create_dir(sibling(&path, "tmp")).unwrap(); // the temp file cannot be created
         assert_eq!(write_atomic(&path, b"new").unwrap_err().code(), "storage_io");
         assert_eq!(read(&path).unwrap().unwrap(), b"old");
     }

@@ -150,7 +150,7 @@ fn the_v1_keychain_record_migrates_into_the_sealed_vault_once() {
 fn when_the_file_step_fails_the_previous_session_survives() {
     let (dir, keys) = saved("failsecond");
     let v = vault(&dir, &keys);
-    std::fs::create_dir(dir.join(format!("{FILE}.tmp-{}", std::process::id()))).unwrap(); // the second step will fail
+    std::fs::create_dir(dir.join(format!("{FILE}.tmp"))).unwrap(); // the second step will fail
     assert_eq!(v.save(&sample(9000)).unwrap_err().code(), "storage_io");
     drop(v);
     assert_eq!(vault(&dir, &keys).load().unwrap().unwrap().signed_in_at, 1000, "the old session is intact");
@@ -162,7 +162,7 @@ fn a_first_save_whose_file_step_fails_leaves_only_the_reusable_key() {
     let keys = Arc::new(MemoryKeys::default());
     let v = vault(&dir, &keys);
     files::ensure_dir(&dir).unwrap();
-    std::fs::create_dir(dir.join(format!("{FILE}.tmp-{}", std::process::id()))).unwrap();
+    std::fs::create_dir(dir.join(format!("{FILE}.tmp"))).unwrap();
     assert_eq!(v.save(&sample(1)).unwrap_err().code(), "storage_io");
     assert!(keys.has(KEY_ACCOUNT) && !dir.join(FILE).exists());
 }
