@@ -7,8 +7,8 @@ use crate::session::SignOutReason;
 pub const REFRESH_AT_FRACTION: f64 = 0.5;
 /// Jitter spreads refreshes over ±this fraction of the lifetime, so a fleet never refreshes in step.
 pub const JITTER_FRACTION: f64 = 0.1;
-/// First retry delay and caps, in milliseconds. Network failures are retried at most every 5 s, so a
-/// client is back within 5 s of the server's return (12 attempts a minute at most while it is down).
+/// First retry delay and caps, in milliseconds. Network failures are retried at most 5 s apart, so a
+/// client is back within 5 s of the server's return; at the cap, 2.5–5 s apart (about 16 a minute).
 pub const BACKOFF_BASE_MS: i64 = 1_000;
 pub const BACKOFF_CAP_MS: i64 = 5_000;
 /// After a 429 without Retry-After, back off further than for a plain network failure.
@@ -27,10 +27,12 @@ pub fn refresh_at(received_ms: i64, lifetime_ms: i64, u: f64) -> i64 {
     received_ms + (lifetime_ms.max(0) as f64 * fraction) as i64
 }
 
-/// Exponential backoff with full jitter: uniform in [0, min(cap, base·2^attempt)], floored at `MIN_RETRY_MS`.
+/// Exponential backoff with equal jitter: uniform in [c/2, c] for c = min(cap, base·2^attempt), floored at
+/// `MIN_RETRY_MS`. Half of each wait is jitter (a fleet never retries in step); the other half keeps a long
+/// outage from costing more than one attempt per half-cap.
 pub fn backoff_ms(attempt: u32, cap_ms: i64, u: f64) -> i64 {
     let ceiling = BACKOFF_BASE_MS.saturating_mul(1i64 << attempt.min(30)).min(cap_ms);
-    ((ceiling as f64 * u) as i64).max(MIN_RETRY_MS)
+    ((ceiling as f64 * (1.0 + u) / 2.0) as i64).max(MIN_RETRY_MS)
 }
 
 /// What a failed refresh means.
@@ -112,11 +114,13 @@ mod tests {
 
     #[test]
     fn backoff_grows_is_capped_and_never_tight() {
-        assert_eq!(backoff_ms(1, BACKOFF_CAP_MS, 0.999), 1_998);
-        assert_eq!(backoff_ms(3, UNKNOWN_4XX_CAP_MS, 0.5), 4_000);
-        assert_eq!(backoff_ms(3, BACKOFF_CAP_MS, 0.5), 2_500, "network retries are capped at 5 s");
-        assert_eq!(backoff_ms(40, BACKOFF_CAP_MS, 0.999), (BACKOFF_CAP_MS as f64 * 0.999) as i64);
-        assert_eq!(backoff_ms(5, BACKOFF_CAP_MS, 0.0), MIN_RETRY_MS);
+        assert_eq!(backoff_ms(1, BACKOFF_CAP_MS, 0.999), 1_999);
+        assert_eq!(backoff_ms(1, BACKOFF_CAP_MS, 0.0), 1_000);
+        assert_eq!(backoff_ms(3, UNKNOWN_4XX_CAP_MS, 0.5), 6_000);
+        assert_eq!(backoff_ms(3, BACKOFF_CAP_MS, 0.5), 3_750, "network retries are capped at 5 s");
+        assert_eq!(backoff_ms(40, BACKOFF_CAP_MS, 0.999), 4_997);
+        assert_eq!(backoff_ms(40, BACKOFF_CAP_MS, 0.0), BACKOFF_CAP_MS / 2, "at the cap, never closer than half of it");
+        assert_eq!(backoff_ms(0, 600, 0.0), MIN_RETRY_MS);
     }
 
     #[test]
@@ -125,7 +129,7 @@ mod tests {
         assert_eq!(retry_delay_ms(&f, 1, 0.0), 30_000);
         assert_eq!(retry_delay_ms(&f, 9, 0.5), 31_500, "no exponential growth past what the server asked");
         assert_eq!(retry_delay_ms(&f, 9, 0.999), 32_997);
-        assert_eq!(retry_delay_ms(&Failure::RateLimited { retry_after_ms: None }, 1, 0.5), 1_000);
+        assert_eq!(retry_delay_ms(&Failure::RateLimited { retry_after_ms: None }, 1, 0.5), 1_500);
     }
 
     #[test]
