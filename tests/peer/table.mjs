@@ -32,7 +32,9 @@ export function table(r) {
   add('4. refresh attempts during the outage (POST /token reaching the proxy)', fmt(o.latchkey.attempts), fmt(o.authjs.attempts), ratio(o.latchkey.attempts, o.authjs.attempts));
   add('4. server back → fresh token', o.latchkey.back_s === null ? 'none in 120 s' : `${fmt(o.latchkey.back_s, 1)} s`, o.authjs.back_s === null ? 'none in 120 s' : `${fmt(o.authjs.back_s, 1)} s`, o.latchkey.back_s && o.authjs.back_s !== null ? ratio(o.latchkey.back_s, o.authjs.back_s) : '');
   add('5. memory of the session layer: RSS (PSS)', `${mib(i.latchkey.rss_kib)} (${mib(i.latchkey.pss_kib)})`, `${mib(i.authjs.rss_kib)} (${mib(i.authjs.pss_kib)}); bare Node ${mib(i.node.rss_kib)}`, ratio(i.latchkey.rss_kib, i.authjs.rss_kib));
-  add('5. JS heap used by auth-js (heapUsed with the client − bare Node, after GC)', '—', `${fmt((i.authjs.heap.heapUsed - i.node.heap.heapUsed) / 1024 / 1024, 1)} MiB`);
+  const theirHeap = (i.authjs.heap.heapUsed - i.node.heap.heapUsed) / 1024 / 1024;
+  const ourHeap = c.latchkey.heap_bytes / 1024 / 1024;
+  add('5. heap of the session layer, signed in (ours: bytes live after sign-in and a refresh, counting allocator; auth-js: heapUsed with the client − bare Node, after GC)', `${fmt(ourHeap, 2)} MiB`, `${fmt(theirHeap, 2)} MiB`, ratio(ourHeap, theirHeap));
   const w = r.window;
   const sum = (k) => w.processes.reduce((s, p) => s + (p[k] ?? 0), 0);
   add(`whole app idle, signed in: RSS (PSS) over ${w.processes.length} processes`, `${mib(sum('rss_kib'))} (${mib(sum('pss_kib'))})`, '', '');

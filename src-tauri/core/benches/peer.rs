@@ -1,13 +1,15 @@
 //! Latchkey's side of "1000 concurrent token requests at expiry" in `scripts/bench-peer`, against a real GoTrue.
 //! The POST /token calls are counted by the bench's proxy (tests/peer/proxy.mjs), not here. Prints one JSON line.
 //! Settings (environment): PEER_URL (GoTrue's root URL, through the proxy), PEER_ANON, PEER_EMAIL, PEER_PASSWORD.
+//! Also the session layer's heap: bytes live after sign-in and the refresh, minus those live before the API was built.
 
 use latchkey_core::api::GoTrue;
 use latchkey_core::net::Network;
 use latchkey_core::vault::MemoryStore;
 use latchkey_core::{Clock, Settings, SystemClock};
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,12 +23,32 @@ impl Clock for SteppedClock {
     }
 }
 
+/// The system allocator, counting the bytes currently allocated.
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run this through scripts/bench-peer"))
 }
 
 #[tokio::main]
 async fn main() {
+    let before = LIVE.load(Ordering::SeqCst);
     let api = GoTrue::new(&env("PEER_URL"), &env("PEER_ANON"), &Network::default()).expect("HTTP client");
     let clock = SteppedClock::default();
     // No wall-clock recheck during the run: the step below is seen by the callers first, as in tests/core_refresh.rs.
@@ -47,6 +69,9 @@ async fn main() {
         }
     }
     let (ms, end_ms) = (t.elapsed().as_secs_f64() * 1000.0, SystemClock.now_ms());
-    let line = serde_json::json!({ "calls": 1000, "distinct_tokens": tokens.len(), "errors": errors, "ms": ms, "start_ms": start_ms, "end_ms": end_ms });
+    let distinct_tokens = tokens.len();
+    drop(tokens);
+    let heap_bytes = LIVE.load(Ordering::SeqCst) - before;
+    let line = serde_json::json!({ "calls": 1000, "distinct_tokens": distinct_tokens, "errors": errors, "ms": ms, "start_ms": start_ms, "end_ms": end_ms, "heap_bytes": heap_bytes });
     println!("{line}");
 }
