@@ -305,7 +305,9 @@ impl Looper {
             t.parent_refreshes, t.parent_returned_active, t.killed_before_initial, t.lost, started.elapsed().as_secs_f64()
         );
         assert_eq!(latchkey(&self.dir, &["sign-out"]).output().unwrap().status.code(), Some(0));
-        let _ = std::fs::remove_dir_all(self.dir.with_extension("snapshot"));
+        for dir in [self.dir.with_extension("snapshot"), cli::log_dir(&self.dir), self.dir.clone()] {
+            let _ = std::fs::remove_dir_all(dir);
+        }
         self.tally
     }
 }
