@@ -25,6 +25,18 @@ pub struct Session {
     pub last_refresh_at: Option<i64>,
 }
 
+/// The latest time a saved session may name (unix seconds, the year 5138): beyond it a record is damaged, and the
+/// engine's millisecond arithmetic could overflow.
+pub const LATEST_PLAUSIBLE_TIME: i64 = 100_000_000_000;
+
+impl Session {
+    /// Whether every time in it is one a real session can have: none negative, none past `LATEST_PLAUSIBLE_TIME`.
+    pub fn times_are_plausible(&self) -> bool {
+        let times = [Some(self.access_expires_at), Some(self.signed_in_at), self.last_refresh_at];
+        times.into_iter().flatten().all(|t| (0..=LATEST_PLAUSIBLE_TIME).contains(&t))
+    }
+}
+
 /// Why the user is signed out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -36,7 +36,7 @@ pub fn parse_v1(text: &str) -> Result<Session, AuthError> {
     if r.v != 1 {
         return Err(AuthError::StorageCorrupt { kind: Corruption::UnknownSchema, detail: format!("keychain record version {}", r.v) });
     }
-    Ok(Session {
+    let session = Session {
         access_token: AccessToken::new(r.access_token.clone()),
         refresh_token: RefreshToken::new(r.refresh_token.clone()),
         access_expires_at: r.access_expires_at,
@@ -44,7 +44,11 @@ pub fn parse_v1(text: &str) -> Result<Session, AuthError> {
         user: r.user.clone(),
         signed_in_at: r.signed_in_at,
         last_refresh_at: None,
-    })
+    };
+    if !session.times_are_plausible() {
+        return Err(AuthError::StorageCorrupt { kind: Corruption::Truncated, detail: "the v1 keychain record names impossible times".into() });
+    }
+    Ok(session)
 }
 
 #[cfg(test)]
@@ -58,5 +62,13 @@ mod tests {
         let err = parse_v1(r#"{"v":1,"refresh_token":"leaky-secret""#).unwrap_err();
         assert_eq!(err.code(), "storage_corrupt");
         assert!(!err.to_string().contains("leaky"), "{err}");
+    }
+
+    #[test]
+    fn a_v1_record_with_impossible_times_is_damaged_not_an_overflow_later() {
+        let far = r#"{"v":1,"refresh_token":"r","access_token":"a","access_expires_at":9223372036854775000,"session_id":null,"user":{"id":"u","email":"e"},"signed_in_at":3}"#;
+        assert_eq!(parse_v1(far).unwrap_err().code(), "storage_corrupt");
+        let negative = r#"{"v":1,"refresh_token":"r","access_token":"a","access_expires_at":5,"session_id":null,"user":{"id":"u","email":"e"},"signed_in_at":-1}"#;
+        assert_eq!(parse_v1(negative).unwrap_err().code(), "storage_corrupt");
     }
 }

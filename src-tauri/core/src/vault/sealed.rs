@@ -133,7 +133,7 @@ pub fn open(bytes: &[u8], key: &VaultKey) -> Result<Session, AuthError> {
         .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad(envelope.schema, &envelope.user_id)), &mut buf)
         .map_err(|_| corrupt(Corruption::Tampered, "the integrity check failed: the file was altered, or the key does not match"))?;
     let p: Payload = serde_json::from_slice(plain).map_err(|_| corrupt(Corruption::Truncated, "the sealed session is incomplete"))?;
-    Ok(Session {
+    let session = Session {
         access_token: AccessToken::new(p.access_token.clone()),
         refresh_token: RefreshToken::new(p.refresh_token.clone()),
         access_expires_at: p.access_expires_at,
@@ -141,7 +141,11 @@ pub fn open(bytes: &[u8], key: &VaultKey) -> Result<Session, AuthError> {
         user: p.user.clone(),
         signed_in_at: p.signed_in_at,
         last_refresh_at: p.last_refresh_at,
-    })
+    };
+    if !session.times_are_plausible() {
+        return Err(corrupt(Corruption::Truncated, "the sealed session names impossible times"));
+    }
+    Ok(session)
 }
 
 #[cfg(test)]
@@ -191,6 +195,13 @@ mod tests {
         assert_eq!(kind(open(&serde_json::to_vec(&env).unwrap(), &key)), Corruption::Tampered, "user binding");
         env["schema"] = 9.into();
         assert_eq!(kind(open(&serde_json::to_vec(&env).unwrap(), &key)), Corruption::UnknownSchema);
+    }
+
+    #[test]
+    fn a_sealed_session_with_impossible_times_is_damaged() {
+        let key = VaultKey::generate().unwrap();
+        let far = Session { access_expires_at: i64::MAX / 2, ..session() };
+        assert_eq!(kind(open(&seal(&far, &key).unwrap(), &key)), Corruption::Truncated);
     }
 
     #[test]
