@@ -127,6 +127,15 @@ export async function drainIpc(d) {
   }
 }
 
+/** Before a window is closed from outside WebDriver (a window manager's close): drains every window, then holds
+ * further drains until `resume()`, so no drain script is sent to a page that is going away (WebKitWebDriver can
+ * wait long on one, and every later command waits behind it). */
+export async function holdIpcDrains(d) {
+  await drainAllWindows(d);
+  d.drainingIpc = true;
+  return { resume: () => { d.drainingIpc = false; } };
+}
+
 async function drainAllWindows(d) {
   try {
     const current = await d.getWindowHandle();

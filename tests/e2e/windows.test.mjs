@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { APP, startDriver, launch, quit, waitFor, waitText, signIn, filesContaining, screenshot } from './harness.mjs';
+import { APP, startDriver, launch, quit, waitFor, waitText, signIn, filesContaining, screenshot, holdIpcDrains } from './harness.mjs';
 
 const email = process.env.LATCHKEY_DEMO_EMAIL;
 const password = process.env.LATCHKEY_DEMO_PASSWORD;
@@ -117,8 +117,10 @@ test('a second window stays in sync, and gets only the read-only commands', asyn
 
     // Closing the activity window (as a window manager's close button does) leaves the main window as it was.
     const closeWindow = (title) => execFileSync('python3', [CLOSE_WINDOW, title], { encoding: 'utf8' }).trim();
+    const held = await holdIpcDrains(d);
     assert.equal(closeWindow('Latchkey — Activity'), '1', 'one window is titled Latchkey — Activity');
     await until('the activity window to close', async () => (await d.getAllWindowHandles()).length === 1);
+    held.resume();
     await d.switchTo().window(main);
     await waitText(d, '#signed-in-user', email);
     await openActivityWindow(d);
@@ -127,6 +129,7 @@ test('a second window stays in sync, and gets only the read-only commands', asyn
     await (await waitFor(d, '#tab-session')).click();
     await (await waitFor(d, '#sign-out')).click();
     await waitFor(d, '#email');
+    await holdIpcDrains(d); // the app ends with this close: nothing to resume
     assert.equal(closeWindow('Latchkey'), '1', 'one window is titled Latchkey');
     await until('the app to end with its windows', async () => {
       try { await d.getAllWindowHandles(); return false; } catch (e) { return /session deleted|crash|no such window|invalid session/i.test(e.message); }
