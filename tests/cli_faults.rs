@@ -7,13 +7,12 @@ mod cli;
 #[path = "support/fault_proxy.rs"]
 mod fault_proxy;
 
-use cli::{data_dir, demo, gotrue_addr, latchkey, sign_in_with};
+use cli::{data_dir, demo, gotrue_addr, latchkey, parse_event, sign_in_with, stdout_lines};
 use fault_proxy::{FaultProxy, Mode};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 /// The proxy (on its own runtime) and a data directory signed in through it.
@@ -65,7 +64,7 @@ impl Rig {
 /// `latchkey watch --json`: its events as they come, every one of them kept; a sign-out fails the test at once.
 struct Watch {
     child: Child,
-    events: Receiver<Value>,
+    events: Receiver<String>,
     stderr: PathBuf,
     pub seen: Vec<Value>,
 }
@@ -74,9 +73,7 @@ impl Watch {
     fn start(mut cmd: Command, dir: &Path) -> Watch {
         let stderr = dir.with_extension("watch-stderr");
         let mut child = cmd.stdout(Stdio::piped()).stderr(std::fs::File::create(&stderr).unwrap()).spawn().unwrap();
-        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let (tx, events) = channel();
-        std::thread::spawn(move || lines.map_while(Result::ok).for_each(|l| drop(tx.send(serde_json::from_str(&l).unwrap()))));
+        let events = stdout_lines(&mut child);
         Watch { child, events, stderr, seen: vec![] }
     }
 
@@ -85,7 +82,8 @@ impl Watch {
         let deadline = Instant::now() + within;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let event = self.events.recv_timeout(left).unwrap_or_else(|_| panic!("no matching event within {within:?}; saw {:?}", self.seen.last()));
+            let line = self.events.recv_timeout(left).unwrap_or_else(|_| panic!("no matching event within {within:?}; saw {:?}", self.seen.last()));
+            let event = parse_event(&line);
             self.seen.push(event.clone());
             assert_ne!(event["event"], "SIGNED_OUT", "signed out: {event}");
             if want(&event) {
@@ -105,7 +103,8 @@ impl Watch {
 
     /// Takes in everything that has arrived so far (the sign-out check included).
     fn drain(&mut self) {
-        while let Ok(event) = self.events.try_recv() {
+        while let Ok(line) = self.events.try_recv() {
+            let event = parse_event(&line);
             assert_ne!(event["event"], "SIGNED_OUT", "signed out: {event}");
             self.seen.push(event);
         }

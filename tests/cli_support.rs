@@ -68,17 +68,27 @@ pub fn spawn_sign_in(dir: &Path, email: &str, password: &str) -> Child {
     start_with_password(latchkey(dir, &["sign-in", "--email", email, "--password-stdin"]), password)
 }
 
+/// The lines `child` (spawned with a piped stdout) prints, as they come, read on a thread of their own.
+pub fn stdout_lines(child: &mut Child) -> std::sync::mpsc::Receiver<String> {
+    let lines = BufReader::new(child.stdout.take().expect("stdout is piped")).lines();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || lines.map_while(Result::ok).for_each(|l| drop(tx.send(l))));
+    rx
+}
+
+/// One line of `watch --json`: an event object, or the test fails naming the line.
+pub fn parse_event(line: &str) -> serde_json::Value {
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+}
+
 /// Runs `cmd` (a `watch --json`) until an event satisfies `want` (returned) or panics after `within`; then kills it.
 pub fn watch_until(mut cmd: Command, within: Duration, want: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
     let mut child = cmd.stdout(Stdio::piped()).spawn().expect("latchkey watch starts");
-    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || lines.map_while(Result::ok).for_each(|l| drop(tx.send(l))));
+    let rx = stdout_lines(&mut child);
     let deadline = Instant::now() + within;
     let found = loop {
         let line = rx.recv_timeout(deadline.saturating_duration_since(Instant::now()));
-        let line = line.unwrap_or_else(|_| panic!("no matching event within {within:?}"));
-        let event: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        let event = parse_event(&line.unwrap_or_else(|_| panic!("no matching event within {within:?}")));
         if want(&event) {
             break event;
         }

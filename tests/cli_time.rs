@@ -5,12 +5,11 @@
 #[path = "cli_support.rs"]
 mod cli;
 
-use cli::{data_dir, demo, latchkey, spawn_sign_in, vault_session};
+use cli::{data_dir, demo, latchkey, parse_event, spawn_sign_in, stdout_lines, vault_session};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
@@ -18,7 +17,7 @@ const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
 /// `latchkey watch --json` whose wall clock is the real one plus the offset in `offset_file`, read on every call.
 struct FakedWatch {
     child: Child,
-    events: Receiver<Value>,
+    events: Receiver<String>,
     offset_file: PathBuf,
 }
 
@@ -33,9 +32,7 @@ impl FakedWatch {
             .env("FAKETIME_NO_CACHE", "1")
             .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
         let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
-        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let (tx, events) = channel();
-        std::thread::spawn(move || lines.map_while(Result::ok).for_each(|l| drop(tx.send(serde_json::from_str(&l).unwrap()))));
+        let events = stdout_lines(&mut child);
         FakedWatch { child, events, offset_file }
     }
 
@@ -50,7 +47,7 @@ impl FakedWatch {
         let deadline = Instant::now() + within;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let event = self.events.recv_timeout(left).unwrap_or_else(|_| panic!("no {kind} within {within:?}"));
+            let event = parse_event(&self.events.recv_timeout(left).unwrap_or_else(|_| panic!("no {kind} within {within:?}")));
             assert!(!forbidden.contains(&event["event"].as_str().unwrap()), "unexpected: {event}");
             if event["event"] == kind {
                 return event;
