@@ -168,7 +168,8 @@ fn reset_yes_wipes_vault_keychain_and_settings_ends_the_server_session_and_keeps
     }
     assert!(!keychain_key_present(), "the vault key is gone from the keychain");
     let lookup = Command::new("secret-tool").args(["lookup", "service", APP_ID, "username", KEY_ACCOUNT]).output().unwrap();
-    assert!(!lookup.status.success() && lookup.stdout.is_empty(), "secret-tool still finds the key");
+    // Exit 1 with both streams empty is secret-tool's "looked, no such item"; anything else is "could not look".
+    assert_eq!((lookup.status.code(), lookup.stdout.is_empty(), lookup.stderr.is_empty()), (Some(1), true, true), "{lookup:?}");
     assert_eq!(json(&run(latchkey(&dir, &["status", "--json"])))["state"], "signed_out");
 
     let lines = export(&dir, &[]);

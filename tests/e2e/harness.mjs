@@ -115,14 +115,21 @@ const DRAIN_IPC = `const records = window.__latchkeyIpcRecords;
   window.__latchkeyIpcDropped = 0;
   return { records: records.splice(0), dropped, page: (window.__TAURI_INTERNALS__.metadata?.currentWebview?.label ?? '?') + ' ' + location.hash };`;
 
-/** Moves the current window's IPC records to the run's file for the leak scan. Never fails a test. */
+/** What WebDriver answers when the window or the session is already gone: its page and records went with it. */
+const WINDOW_GONE = /no such window|target window already closed|invalid session id|session deleted|session not created/i;
+
+/** Moves the current window's IPC records to the run's file for the leak scan. Never fails a test here: a drain
+ * that fails for any reason but a window that is already gone is recorded as `drain_failed`, and the leak scan
+ * (zz-leaks.test.mjs) fails on it, since those records were never scanned. */
 export async function drainIpc(d) {
   if (d.drainingIpc) return;
   d.drainingIpc = true;
   try {
     const got = await d.executeScript(DRAIN_IPC);
     if (got) recordIpc(got.dropped ? [...got.records, { kind: 'dropped', count: got.dropped }] : got.records, got.page);
-  } catch { /* no window (closed, mid-navigation, session over): nothing to take */ } finally {
+  } catch (e) {
+    if (!WINDOW_GONE.test(e.message)) recordIpc([{ kind: 'drain_failed', error: e.message.split('\n')[0] }], '?');
+  } finally {
     d.drainingIpc = false;
   }
 }

@@ -7,11 +7,16 @@ import { join } from 'node:path';
 export const SERVICE = 'dev.latchkey.desktop';
 export const dataDir = () => join(process.env.XDG_DATA_HOME ?? join(process.env.HOME, '.local/share'), SERVICE);
 
-export function keychainKey() {
+/** The vault key as a second Secret Service client (secret-tool) finds it: null only when it looked and found
+ * nothing. When it could not look (no bus, no daemon, a locked keyring) it throws, so "the entry is gone" can't
+ * pass on an error. `env` lets a test point it at a broken bus. */
+export function keychainKey(env = process.env) {
   try {
-    return execFileSync('secret-tool', ['lookup', 'service', SERVICE, 'username', 'vault-key'], { encoding: 'utf8' }).trim();
-  } catch {
-    return null;
+    return execFileSync('secret-tool', ['lookup', 'service', SERVICE, 'username', 'vault-key'], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (e) {
+    // secret-tool's "no such item": exit 1 with nothing on either stream.
+    if (e.status === 1 && !e.stdout && !e.stderr) return null;
+    throw new Error(`secret-tool could not look up the vault key (exit ${e.status}): ${e.stderr || e.message}`);
   }
 }
 

@@ -132,8 +132,12 @@ test('a second window stays in sync, and gets only the read-only commands', asyn
     await holdIpcDrains(d); // the app ends with this close: nothing to resume
     assert.equal(closeWindow('Latchkey'), '1', 'one window is titled Latchkey');
     await until('the app to end with its windows', async () => {
-      try { await d.getAllWindowHandles(); return false; } catch (e) { return /session deleted|crash|no such window|invalid session/i.test(e.message); }
+      try { await d.getAllWindowHandles(); return false; } catch (e) {
+        assert.doesNotMatch(e.message, /crash/i, 'the app crashed instead of ending with its windows');
+        return /session deleted|no such window|invalid session/i.test(e.message);
+      }
     });
+    assert.doesNotMatch(driver.logs().toString(), /panicked at|SIGSEGV|SIGABRT|core dumped/, 'the app ended without a crash');
     assert.equal(await quit(d), 0, 'no app process was left to kill');
   } finally {
     await quit(d).catch(() => {});

@@ -128,10 +128,15 @@ if [ -f "$desktop" ]; then
     fail "installed desktop entry lacks MimeType=x-scheme-handler/latchkey; ($(grep '^MimeType=' "$desktop"))"
   grep -q '^Exec=.* %u$' "$desktop" && pass "desktop entry passes the link: $(grep '^Exec=' "$desktop")" ||
     fail "desktop entry Exec has no %u: $(grep '^Exec=' "$desktop")"
-  if command -v desktop-file-validate >/dev/null; then
+  # scripts/setup installs both tools (desktop-file-utils, xdg-utils); a missing one fails, it is never skipped.
+  if ! command -v desktop-file-validate >/dev/null; then
+    fail "desktop-file-validate is not installed (package desktop-file-utils), so the entry could not be checked"
+  else
     out="$(desktop-file-validate "$desktop" 2>&1)" && pass "desktop-file-validate: valid" || fail "desktop-file-validate: $out"
   fi
-  if command -v xdg-mime >/dev/null; then
+  if ! command -v xdg-mime >/dev/null; then
+    fail "xdg-mime is not installed (package xdg-utils), so the handler could not be checked"
+  else
     # A clean user profile, so only what the package installed answers (not a dev run's own registration).
     mkdir -p "$work/home"
     handler="$(env -u XDG_CURRENT_DESKTOP -u XDG_DATA_HOME -u XDG_CONFIG_HOME -u XDG_DATA_DIRS HOME="$work/home" \
@@ -150,12 +155,24 @@ if [ -x "$BIN" ]; then
   else
     fail "latchkey --version: $v"
   fi
-  headless timeout 120 "$BIN" doctor --json >"$work/doctor.json" 2>"$work/doctor.err"
+  # With no D-Bus session the keychain can't be reached: doctor must say so, name it, and exit 1.
+  headless env -u DBUS_SESSION_BUS_ADDRESS timeout 120 "$BIN" doctor --json >"$work/doctor.json" 2>"$work/doctor.err"
   rc=$?
-  if json_get "$work/doctor.json" 'typeof j === "object" && j !== null' >/dev/null 2>&1; then
-    pass "latchkey doctor --json printed a JSON report (exit $rc)"
+  got="$(json_get "$work/doctor.json" '[j.ok, j.version, j.keychain.canary, j.problems.some((p) => p.includes("keychain")), j.vault.file]' 2>&1)"
+  want="[false,\"$(dpkg-deb -f "$deb" Version)\",\"keychain_unavailable\",true,\"$work/data/session.vault\"]"
+  if [ "$rc" = 1 ] && [ "$got" = "$want" ]; then
+    pass "latchkey doctor --json without a keychain: exit 1, names the keychain problem"
   else
-    fail "latchkey doctor --json (exit $rc): $(head -c 400 "$work/doctor.json" "$work/doctor.err" | tr '\n' ' ')"
+    fail "latchkey doctor --json without a keychain (exit $rc, want 1): $got, want $want $(head -c 300 "$work/doctor.err" | tr '\n' ' ')"
+  fi
+  # In a private D-Bus session with gnome-keyring, its keychain self-test passes.
+  scripts/lib/isolated -- bash -c "$(declare -f headless); work='$work'; headless timeout 120 '$BIN' doctor --json" \
+    >"$work/doctor-ok.json" 2>"$work/doctor-ok.err"
+  got="$(json_get "$work/doctor-ok.json" '[j.keychain.backend, j.keychain.canary]' 2>&1)"
+  if [ "$got" = '["secret_service","ok"]' ]; then
+    pass "latchkey doctor --json with gnome-keyring: keychain self-test ok"
+  else
+    fail "latchkey doctor --json with gnome-keyring: keychain $got $(head -c 300 "$work/doctor-ok.err" | tr '\n' ' ')"
   fi
 else
   fail "$BIN is not installed"

@@ -87,10 +87,23 @@ pub fn require_secret_service() {
     );
 }
 
-/// What `secret-tool` (a separate Secret Service client) finds for an entry.
+/// What `secret-tool` (a separate Secret Service client) finds for an entry: `None` only when it looked and
+/// found nothing. When it could not look (no bus, no daemon, a locked keyring) it panics, so an absence check
+/// never passes on an error.
 pub fn secret_tool_lookup(service: &str, account: &str) -> Option<String> {
-    let out = Command::new("secret-tool").args(["lookup", "service", service, "username", account]).output().expect("secret-tool runs");
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    secret_tool_lookup_with(Command::new("secret-tool"), service, account)
+}
+
+/// [`secret_tool_lookup`] with a prepared command (a test points it at a broken bus).
+pub fn secret_tool_lookup_with(mut command: Command, service: &str, account: &str) -> Option<String> {
+    let out = command.args(["lookup", "service", service, "username", account]).output().expect("secret-tool runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    match out.status.code() {
+        Some(0) => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
+        // secret-tool's answer for "no such item": exit 1, nothing on either stream.
+        Some(1) if out.stdout.is_empty() && stderr.trim().is_empty() => None,
+        code => panic!("secret-tool could not look up {service}/{account} (exit {code:?}): {stderr}"),
+    }
 }
 
 /// Every file under `dir` containing any of `needles`.
