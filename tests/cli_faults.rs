@@ -143,11 +143,17 @@ fn a_ten_minute_outage_signs_nobody_out_and_a_fresh_token_comes_within_5_s_of_th
     watch.next("INITIAL_SESSION", secs(10));
     // The server goes silent, then its host resets connections, then nothing listens at all.
     let started = Instant::now();
+    let retries = |seen: &[Value]| seen.iter().filter(|e| e["event"] == "REFRESH_RETRYING").count();
+    let mut per_phase = Vec::new(); // the engine's failed attempts (one REFRESH_RETRYING each) in each phase
     for mode in [Mode::BlackHole, Mode::Reset, Mode::Refuse] {
+        let before = retries(&watch.seen);
         rig.proxy.set(mode);
         std::thread::sleep(outage / 3); // the outage itself, not a wait for something
         watch.drain();
+        per_phase.push((retries(&watch.seen) - before) as f64 * 60.0 / (outage / 3).as_secs_f64());
     }
+    println!("outage retries a minute (REFRESH_RETRYING events): black hole {:.1}, resets {:.1}, refused {:.1}", per_phase[0], per_phase[1], per_phase[2]);
+    assert!(per_phase.iter().all(|&r| r <= 30.0), "backoff keeps every phase's retry rate bounded: {per_phase:.1?} a minute");
     let down = started.elapsed();
     assert!(watch.seen.iter().any(|e| e["state"]["status"] == "expired"), "the 6 s token ran out during the outage");
     assert!(watch.seen.iter().all(|e| kept(&e["state"])), "kept the session throughout");

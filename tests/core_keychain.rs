@@ -184,7 +184,7 @@ fn the_self_test_writes_reads_and_deletes_a_canary() {
 fn an_absence_check_fails_when_the_keychain_cannot_be_reached() {
     let mut unreachable = std::process::Command::new("secret-tool");
     unreachable.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/latchkey-test-bus");
-    let looked = std::panic::catch_unwind(|| support::secret_tool_lookup_with(unreachable, "dev.latchkey.test.none", "vault-key"));
+    let looked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| support::secret_tool_lookup_with(unreachable, "dev.latchkey.test.none", "vault-key")));
     assert!(looked.is_err(), "'could not look' was reported as 'not there': {looked:?}");
     assert_eq!(support::secret_tool_lookup(&support::service("never-written"), "vault-key"), None, "a real absence is None");
 }
