@@ -4,11 +4,12 @@
 
 # The Secret Service: a private D-Bus session with gnome-keyring must store and find an item.
 check_keychain() {
-  local got
+  local got log=$LOGS/keychain-probe.log
   got=$(timeout 30 scripts/lib/isolated -- bash -c \
     'printf probe | secret-tool store --label=latchkey-probe service latchkey.probe username probe &&
-     secret-tool lookup service latchkey.probe username probe' 2>&1 | grep -v '^dbus-daemon')
-  [ "$got" = probe ] || part_missing keychain "gnome-keyring in a private D-Bus session did not store and find an item: ${got:-no output}"
+     secret-tool lookup service latchkey.probe username probe' 2>"$log")
+  [ "$got" = probe ] ||
+    part_missing keychain "gnome-keyring in a private D-Bus session did not store and find an item (found '${got}'; log: $log)"
 }
 
 # A private Xvfb display must come up and answer.
