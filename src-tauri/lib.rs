@@ -74,6 +74,7 @@ pub fn run() {
     app.run(|app, event| {
         if let RunEvent::Exit = event {
             app.state::<CoreTask>().0.abort();
+            eprintln!("latchkey: exiting (the last window closed, or quit)"); // a crash never says this
         }
     });
 }

@@ -116,7 +116,7 @@ const DRAIN_IPC = `const records = window.__latchkeyIpcRecords;
   return { records: records.splice(0), dropped, page: (window.__TAURI_INTERNALS__.metadata?.currentWebview?.label ?? '?') + ' ' + location.hash };`;
 
 /** What WebDriver answers when the window or the session is already gone: its page and records went with it. */
-const WINDOW_GONE = /no such window|target window already closed|invalid session id|session deleted|session not created/i;
+const WINDOW_GONE = /NoSuchWindowError|NoSuchSessionError|no such window|target window already closed|invalid session id|session deleted/i;
 
 /** Moves the current window's IPC records to the run's file for the leak scan. Never fails a test here: a drain
  * that fails for any reason but a window that is already gone is recorded as `drain_failed`, and the leak scan
@@ -128,7 +128,8 @@ export async function drainIpc(d) {
     const got = await d.executeScript(DRAIN_IPC);
     if (got) recordIpc(got.dropped ? [...got.records, { kind: 'dropped', count: got.dropped }] : got.records, got.page);
   } catch (e) {
-    if (!WINDOW_GONE.test(e.message)) recordIpc([{ kind: 'drain_failed', error: e.message.split('\n')[0] }], '?');
+    const what = `${e.name}: ${e.message.split('\n')[0]}`;
+    if (!WINDOW_GONE.test(what)) recordIpc([{ kind: 'drain_failed', error: what }], '?');
   } finally {
     d.drainingIpc = false;
   }
