@@ -72,16 +72,7 @@ mod tests {
     use latchkey_core::{EventKind, SignOutReason, StateView};
 
     fn config(name: &str, policy: &str) -> Config {
-        let dir = std::env::temp_dir().join(format!("latchkey-activity-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("policy.json"), policy).unwrap();
-        let env = [
-            ("LATCHKEY_DATA_DIR", dir.join("data").display().to_string()),
-            ("LATCHKEY_LOG_DIR", dir.join("logs").display().to_string()),
-            ("LATCHKEY_POLICY_PATH", dir.join("policy.json").display().to_string()),
-        ];
-        Config::from_parts(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()), true, latchkey_core::policy::load).unwrap()
+        latchkey_core::testing::config(&format!("activity-{name}"), Some(policy), None, &[]).unwrap()
     }
 
     fn event(seq: u64, kind: EventKind, reason: Option<SignOutReason>) -> AuthEvent {

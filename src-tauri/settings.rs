@@ -58,19 +58,7 @@ mod tests {
 
     /// A config whose managed policy (written to a temp file) sets `managed`.
     fn config_with(managed: Value) -> Config {
-        let dir = std::env::temp_dir().join(format!("latchkey-settings-{}-{}", std::process::id(), rand_suffix()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("policy.json");
-        std::fs::write(&file, json!({ "managed": managed }).to_string()).unwrap();
-        let env = |k: &str| match k {
-            "LATCHKEY_DATA_DIR" => Some(dir.display().to_string()),
-            _ => None,
-        };
-        Config::from_parts(env, false, |_| policy::load(Some(&file))).unwrap()
-    }
-
-    fn rand_suffix() -> u128 {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+        latchkey_core::testing::config("settings", Some(&json!({ "managed": managed }).to_string()), None, &[]).unwrap()
     }
 
     #[test]

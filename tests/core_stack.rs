@@ -8,7 +8,8 @@ use latchkey_core::vault::{FILE, KEY_ACCOUNT};
 use latchkey_core::api::LogoutScope;
 use latchkey_core::{EventKind, SessionHandle, SessionStore, Settings, StateView, SystemClock};
 use std::io::{Read, Write};
-use support::{env, Counting};
+use latchkey_core::testing::Observed;
+use support::env;
 
 fn gotrue() -> GoTrue {
     GoTrue::new(&format!("{}/auth/v1", env("LATCHKEY_SUPABASE_URL")), &env("LATCHKEY_SUPABASE_ANON_KEY"), &latchkey_core::net::Network::default()).unwrap()
@@ -43,7 +44,7 @@ async fn password_sign_in_is_sealed_in_the_vault_and_restored_by_a_fresh_core() 
     assert!(leaks.is_empty(), "tokens in clear under the data dir: {leaks:?}");
 
     // The restart: a new core over the same vault, counting every request.
-    let api = Counting::new(gotrue());
+    let api = Observed::new(gotrue());
     let (second, task) = latchkey_core::start(api.clone(), support::vault("restart", &dir), SystemClock, Settings::default());
     api.engine.set(second.watch()).unwrap();
     let mut events = second.subscribe();

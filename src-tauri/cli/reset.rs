@@ -186,17 +186,13 @@ mod tests {
 
     /// The data directory `dir`, with the logs inside it (as on Windows).
     fn config_over(dir: &Path) -> Config {
-        let env = [
-            ("LATCHKEY_DATA_DIR", dir.display().to_string()),
-            ("LATCHKEY_LOG_DIR", dir.join("logs").display().to_string()),
-            ("LATCHKEY_POLICY_PATH", dir.join("no-policy.json").display().to_string()),
-        ];
-        Config::from_parts(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()), true, latchkey_core::policy::load).unwrap()
+        let data = dir.display().to_string();
+        latchkey_core::testing::config_in(dir, None, None, &[("LATCHKEY_DATA_DIR", &data)]).unwrap()
     }
 
     #[test]
     fn a_test_data_directory_loses_only_the_session_files_but_the_apps_own_loses_all_but_the_lock_and_logs() {
-        let base = std::env::temp_dir().join(format!("latchkey-reset-{}", std::process::id()));
+        let base = latchkey_core::testing::temp_dir("reset");
         for dir in [base.join("test-dir"), base.join(APP_ID)] {
             std::fs::create_dir_all(dir.join("WebKitStorage")).unwrap();
             std::fs::create_dir_all(dir.join("logs")).unwrap();

@@ -17,6 +17,8 @@ pub mod policy;
 pub mod schedule;
 pub mod secret;
 pub mod session;
+#[cfg(any(test, feature = "test-util"))]
+pub mod testing;
 pub mod vault;
 pub mod verified;
 

@@ -97,25 +97,10 @@ pub enum StateView {
 }
 
 #[cfg(test)]
-pub(crate) fn sample(now: i64) -> Session {
-    Session {
-        access_token: AccessToken::new("access-secret".into()),
-        refresh_token: RefreshToken::new("refresh-secret".into()),
-        access_expires_at: now + 3600,
-        session_id: Some("sid".into()),
-        user: User { id: "u1".into(), email: "a@b.c".into() },
-        signed_in_at: now,
-        last_refresh_at: None,
-    }
-}
-
-#[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn no_session_bearing_type_formats_a_token() {
-        let s = sample(1000);
+        let s = crate::testing::session(1000);
         let shown = format!("{s:?} {s:#?} {}", crate::AuthError::NotSignedIn);
         assert!(!shown.contains("access-secret") && !shown.contains("refresh-secret"), "{shown}");
     }

@@ -1,20 +1,12 @@
 use super::*;
-use std::collections::HashMap;
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("latchkey-config-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::testing::temp_dir(&format!("config-{name}"))
 }
 
-/// Loads with `vars` as the whole environment; the policy path points at a file that does not exist
-/// unless the caller sets LATCHKEY_POLICY_PATH, so the machine's own policy never leaks into tests.
+/// Loads with `vars` as the whole environment and no policy, so the machine's own never leaks into tests.
 fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-    let mut map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    map.entry(policy::POLICY_PATH_ENV.into())
-        .or_insert_with(|| std::env::temp_dir().join("latchkey-no-such-policy.json").display().to_string());
-    Config::from_parts(|k| map.get(k).cloned(), true, policy::load)
+    crate::testing::config_in(&temp_dir("load"), None, None, vars)
 }
 
 #[test]

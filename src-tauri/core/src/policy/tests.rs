@@ -2,36 +2,19 @@
 //! published schema and docs match the code.
 
 use super::*;
-use crate::config::{Config, ConfigError, Source, SETTINGS_FILE};
+use crate::config::{Config, ConfigError, Source};
 use serde_json::json;
 use std::collections::HashMap;
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("latchkey-policy-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::testing::temp_dir(&format!("policy-{name}"))
 }
 
 const PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 
-/// Writes `policy` (if any) and `settings` (if any) into a fresh directory and loads the configuration with
-/// `vars` as the whole environment, honouring the policy override as a debug build does.
+/// The configuration with `policy` (if any), the user's `settings` (if any) and `vars` as the whole environment.
 fn setup(name: &str, policy: Option<&str>, settings: Option<&str>, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-    let dir = temp_dir(name);
-    let policy_path = dir.join("policy.json");
-    if let Some(p) = policy {
-        std::fs::write(&policy_path, p).unwrap();
-    }
-    let data = dir.join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    if let Some(s) = settings {
-        std::fs::write(data.join(SETTINGS_FILE), s).unwrap();
-    }
-    let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    env.insert("LATCHKEY_DATA_DIR".into(), data.display().to_string());
-    env.insert(POLICY_PATH_ENV.into(), policy_path.display().to_string());
-    Config::from_parts(|k| env.get(k).cloned(), true, load)
+    crate::testing::config(&format!("policy-{name}"), policy, settings, vars)
 }
 
 fn err_of(policy: &str) -> String {

@@ -153,7 +153,7 @@ mod tests {
     use super::*;
 
     fn session() -> Session {
-        crate::session::sample(1_700_000_000)
+        crate::testing::session(1_700_000_000)
     }
 
     fn kind(r: Result<Session, AuthError>) -> Corruption {
