@@ -42,7 +42,7 @@ pub fn parse_scope(scope: Option<&str>) -> Result<LogoutScope, AuthError> {
         "local" => Ok(LogoutScope::Local),
         "global" => Ok(LogoutScope::Global),
         "others" => Ok(LogoutScope::Others),
-        other => Err(AuthError::Server { status: 0, code: "invalid_scope".into(), message: format!("unknown sign-out scope {other:?}: use local, global or others") }),
+        other => Err(AuthError::InvalidScope(other.to_string())),
     }
 }
 
@@ -94,11 +94,7 @@ pub async fn verify_email_code(core: State<'_, SessionHandle>, email: String, co
 #[tauri::command]
 pub async fn start_oauth(app: tauri::AppHandle, core: State<'_, SessionHandle>, provider: String) -> Result<(), AuthError> {
     let url = core.flow(|reply| Flow::StartOAuth { provider, reply }).await?;
-    tauri_plugin_opener::OpenerExt::opener(&app).open_url(url, None::<&str>).map_err(|e| AuthError::Server {
-        status: 0,
-        code: "browser_unavailable".into(),
-        message: format!("could not open the system browser: {e}"),
-    })
+    tauri_plugin_opener::OpenerExt::opener(&app).open_url(url, None::<&str>).map_err(|e| AuthError::BrowserUnavailable(e.to_string()))
 }
 
 #[tauri::command]

@@ -3,6 +3,7 @@
 
 use latchkey_core::config::SETTINGS_FILE;
 use latchkey_core::policy::{self, Strictness};
+use latchkey_core::error::Refusal;
 use latchkey_core::{AuthError, Config};
 use serde_json::{json, Map, Value};
 use tauri::State;
@@ -15,7 +16,7 @@ pub const USER_EDITABLE: &[&str] = &["max_session_age", "idle_timeout", "session
 /// change, and whether that differs from what is running now.
 #[tauri::command]
 pub fn get_settings(running: State<'_, Config>) -> Result<Value, AuthError> {
-    let next = Config::load().map_err(|e| AuthError::Policy(e.to_string()))?;
+    let next = Config::load().map_err(|e| AuthError::Policy(Refusal::Broken(e.to_string())))?;
     let mut report = policy::policy_report(&next);
     let editable: Vec<&str> = USER_EDITABLE.iter().copied().filter(|k| !next.is_locked(k)).collect();
     report["editable"] = json!(editable);
@@ -42,10 +43,10 @@ pub fn set_setting(app: tauri::AppHandle, running: State<'_, Config>, key: Strin
 /// Why `key` may not be set to `value` by the user, if it may not.
 pub fn check(config: &Config, key: &str, value: Option<&str>) -> Result<(), AuthError> {
     if config.is_locked(key) {
-        return Err(AuthError::Policy(format!("`{key}` is managed by your organization and cannot be changed here")));
+        return Err(AuthError::Policy(Refusal::Locked(key.into())));
     }
     if !USER_EDITABLE.contains(&key) {
-        return Err(AuthError::Policy(format!("`{key}` cannot be changed from the settings screen")));
+        return Err(AuthError::Policy(Refusal::NotEditable(key.into())));
     }
     let Some(value) = value else { return Ok(()) };
     let one = Map::from_iter([(key.to_string(), Value::String(value.to_string()))]);

@@ -81,7 +81,7 @@ pub trait AuthApi: Send + Sync + 'static {
 }
 
 fn unsupported() -> AuthError {
-    AuthError::Server { status: 0, code: "unsupported".into(), message: "this sign-in method is not available".into() }
+    AuthError::Unsupported
 }
 
 /// GoTrue over HTTPS (or loopback HTTP), at `<project>/auth/v1`.

@@ -3,7 +3,7 @@
 use super::owner::{Engine, Net};
 use crate::api::{AuthApi, Grant};
 use crate::clock::Clock;
-use crate::error::AuthError;
+use crate::error::{AuthError, ErrorCode};
 use crate::events::{EventKind, Retry};
 use crate::schedule::{self, Failure};
 use crate::session::{SignOutReason, User};
@@ -85,7 +85,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         match result {
             Ok(user) if user != live.session.user => self.user_changed(user).await,
             Ok(_) => {}
-            Err(e) if matches!(e.code(), "session_not_found" | "user_not_found" | "user_banned") => {
+            Err(e) if matches!(e.known_code(), Some(ErrorCode::SessionNotFound | ErrorCode::UserNotFound | ErrorCode::UserBanned)) => {
                 tracing::info!(code = e.code(), "the session was ended elsewhere");
                 self.end(SignOutReason::Revoked, EventKind::SignedOut).await;
             }

@@ -4,7 +4,7 @@ use super::owner::{Engine, Net};
 use super::Reply;
 use crate::api::AuthApi;
 use crate::clock::Clock;
-use crate::error::AuthError;
+use crate::error::{AuthError, CallbackRefusal, Refusal};
 use crate::events::EventKind;
 use crate::flows::SignUp;
 use crate::loopback::{Loopback, OnCallback};
@@ -123,7 +123,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     async fn sign_up(&mut self, email: &str, password: &str) -> Result<bool, AuthError> {
         self.allowed()?;
         if !self.settings.allow_sign_up {
-            return Err(AuthError::Policy("your organization does not allow creating accounts here".into()));
+            return Err(AuthError::Policy(Refusal::SignUp));
         }
         let redirect = self.new_flow(FlowKind::SignUp)?.redirect_to();
         match self.api.sign_up(email, password, &redirect).await? {
@@ -172,10 +172,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     }
 
     async fn exchange_callback(&mut self, url: &str) -> Result<(), AuthError> {
-        let (flow, _) = self.flows.pending.as_ref().ok_or_else(|| AuthError::Server {
-            status: 0,
-            code: "invalid_callback".into(),
-            message: "no sign-in is waiting for this link; start again from Latchkey".into(),
+        let (flow, _) = self.flows.pending.as_ref().ok_or_else(|| {
+            AuthError::callback(CallbackRefusal::Invalid, "no sign-in is waiting for this link; start again from Latchkey")
         })?;
         let kind = flow.kind();
         if kind == FlowKind::MagicLink {

@@ -3,7 +3,7 @@
 use super::{Reply, Request, Settings};
 use crate::api::{AuthApi, Grant, LogoutScope};
 use crate::clock::Clock;
-use crate::error::AuthError;
+use crate::error::{AuthError, Refusal};
 use crate::events::{AuthEvent, EventKind, Retry, Snapshot, Subject};
 use crate::policy::SignInMethod;
 use crate::schedule::{self, Jitter};
@@ -212,7 +212,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     /// Refuses every sign-in while the managed policy is broken.
     pub(super) fn allowed(&self) -> Result<(), AuthError> {
         match &self.settings.policy_error {
-            Some(problem) => Err(AuthError::Policy(problem.clone())),
+            Some(problem) => Err(AuthError::Policy(Refusal::Broken(problem.clone()))),
             None => Ok(()),
         }
     }
@@ -223,13 +223,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         if SignInMethod::allowed(&self.settings.sign_in_methods, &method) {
             return Ok(());
         }
-        let how = match &method {
-            SignInMethod::Password => "a password".to_string(),
-            SignInMethod::EmailOtp => "an e-mailed code".to_string(),
-            SignInMethod::MagicLink => "an e-mailed link".to_string(),
-            SignInMethod::OAuth(provider) => provider.clone(),
-        };
-        Err(AuthError::Policy(format!("your organization does not allow signing in with {how}")))
+        Err(AuthError::Policy(Refusal::Method(method)))
     }
 
     /// A new session from any sign-in flow: saved (or kept in memory), replacing and revoking any old one.

@@ -195,11 +195,7 @@ impl<S: KeySource> JwtVerifier<S> {
         }
         // The server accepts a token only while now < exp, with no leeway.
         if now >= claims.exp {
-            return Err(AuthError::Server {
-                status: 0,
-                code: "jwt_expired".into(),
-                message: "the access token has expired".into(),
-            });
+            return Err(AuthError::InvalidToken { expired: true, message: "the access token has expired".into() });
         }
         Ok(claims)
     }
@@ -259,7 +255,7 @@ fn find<'a>(keys: &'a [Jwk], kid: &str) -> Option<&'a Jwk> {
 
 /// `invalid_jwt`: the token parsed but must not be trusted.
 fn invalid(message: impl Into<String>) -> AuthError {
-    AuthError::Server { status: 0, code: "invalid_jwt".into(), message: message.into() }
+    AuthError::InvalidToken { expired: false, message: message.into() }
 }
 
 fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {

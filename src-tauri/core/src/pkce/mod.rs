@@ -1,6 +1,6 @@
 //! A PKCE verifier and its `state` never leave Rust, and an auth code is handed out only for a callback on the expected URL, with the matching state, within the TTL, once.
 
-use crate::error::AuthError;
+use crate::error::{AuthError, CallbackRefusal};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ring::rand::{SecureRandom, SystemRandom};
@@ -161,7 +161,7 @@ impl PkceFlow {
             }
             let message = description.or(error.clone()).unwrap_or_else(|| "the sign-in was refused".into());
             let code = code.or(error).filter(|c| !c.is_empty()).unwrap_or_else(|| "callback_error".into());
-            Some(AuthError::Server { status: 0, code, message })
+            Some(AuthError::RefusedInBrowser { code, message })
         };
         if let Some(err) = error_of(&query).or_else(|| error_of(&fragment)) {
             if state_ok {
@@ -170,25 +170,13 @@ impl PkceFlow {
             return Err(err);
         }
         if !state_ok {
-            return Err(AuthError::Server {
-                status: 0,
-                code: "invalid_state".into(),
-                message: "the sign-in callback does not belong to the sign-in Latchkey started".into(),
-            });
+            return Err(AuthError::callback(CallbackRefusal::WrongState, "the sign-in callback does not belong to the sign-in Latchkey started"));
         }
         let Some(verifier) = self.take_verifier() else {
-            return Err(AuthError::Server {
-                status: 0,
-                code: "flow_already_used".into(),
-                message: "this sign-in link was already used; start the sign-in again".into(),
-            });
+            return Err(AuthError::callback(CallbackRefusal::AlreadyUsed, "this sign-in link was already used; start the sign-in again"));
         };
         if now >= self.expires_at {
-            return Err(AuthError::Server {
-                status: 0,
-                code: "flow_expired".into(),
-                message: "the sign-in took too long and has expired; start it again".into(),
-            });
+            return Err(AuthError::callback(CallbackRefusal::Expired, "the sign-in took too long and has expired; start it again"));
         }
         match get(&query, "code").filter(|c| !c.is_empty()) {
             Some(code) => Ok(AuthCode { kind: self.kind, code: SecretString::from(code), verifier }),
@@ -225,5 +213,5 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// `invalid_callback`: the URL is not a callback Latchkey can accept.
 fn callback_error(message: impl Into<String>) -> AuthError {
-    AuthError::Server { status: 0, code: "invalid_callback".into(), message: message.into() }
+    AuthError::callback(CallbackRefusal::Invalid, message)
 }
