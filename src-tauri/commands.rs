@@ -21,7 +21,7 @@ pub async fn sign_in_with_password(core: State<'_, SessionHandle>, email: String
 /// `scope`: `local` (this device, the default), `global` (everywhere) or `others` (other devices).
 #[tauri::command]
 pub async fn sign_out(core: State<'_, SessionHandle>, scope: Option<String>) -> Result<(), AuthError> {
-    core.sign_out(parse_scope(scope.as_deref())?).await
+    core.sign_out(LogoutScope::parse(scope.as_deref())?).await
 }
 
 /// The one way an access token leaves Rust, granted to the main window only (capabilities/main.json).
@@ -35,15 +35,6 @@ pub async fn get_access_token(core: State<'_, SessionHandle>) -> Result<String, 
 pub async fn touch(core: State<'_, SessionHandle>) -> Result<(), AuthError> {
     core.touch().await;
     Ok(())
-}
-
-pub fn parse_scope(scope: Option<&str>) -> Result<LogoutScope, AuthError> {
-    match scope.unwrap_or("local") {
-        "local" => Ok(LogoutScope::Local),
-        "global" => Ok(LogoutScope::Global),
-        "others" => Ok(LogoutScope::Others),
-        other => Err(AuthError::InvalidScope(other.to_string())),
-    }
 }
 
 /// The keychain self-test of this launch: run once (at start), then answered from memory.
@@ -131,6 +122,6 @@ pub fn get_activity(activity: State<'_, crate::activity::Activity>) -> Vec<crate
 /// Server clock minus local clock in seconds, from the `Date` header of `/health` (None: unreachable).
 #[tauri::command]
 pub async fn get_clock_skew(api: State<'_, GoTrue>) -> Result<Option<i64>, AuthError> {
-    let report = api.probe(latchkey_core::Clock::now_unix(&latchkey_core::SystemClock)).await;
+    let report = latchkey_core::api::probe(&api, latchkey_core::Clock::now_unix(&latchkey_core::SystemClock)).await;
     Ok(report.clock_skew_secs)
 }

@@ -17,7 +17,7 @@ use events::forward_events;
 
 use latchkey_core::policy::SessionPersistence;
 use latchkey_core::vault::MemoryStore;
-use latchkey_core::{AuthError, Config, GoTrue, KeyringStore, SessionHandle, SessionStore, Settings, SystemClock, Vault, VaultLock, APP_ID};
+use latchkey_core::{AuthError, Config, GoTrue, KeyringStore, SessionHandle, SessionStore, EngineRules, SystemClock, Vault, VaultLock, APP_ID};
 use std::future::Future;
 use std::time::Duration;
 use tauri::{Manager, RunEvent};
@@ -34,7 +34,12 @@ pub fn vault(config: &Config, lock: Option<VaultLock>) -> Vault<KeyringStore, Sy
 /// The production core: GoTrue over HTTP(S) with every token verified, the vault (or memory, if policy says so), the
 /// system clock. Fails (`network_setup`) only if the trust store, an extra CA or the proxy cannot be used.
 pub fn build_core(config: &Config, lock: Option<VaultLock>) -> Result<(SessionHandle, impl Future<Output = ()> + Send + 'static), AuthError> {
-    Ok(core_with(GoTrue::from_config(config)?, config, lock))
+    Ok(core_with(gotrue(config)?, config, lock))
+}
+
+/// GoTrue at the configured project, with the configured trust and proxy.
+pub fn gotrue(config: &Config) -> Result<GoTrue, AuthError> {
+    GoTrue::new(&config.auth_url, &config.anon_key, &config.network())
 }
 
 /// `build_core` with the HTTP API already built.
@@ -44,7 +49,7 @@ pub fn core_with(api: GoTrue, config: &Config, lock: Option<VaultLock>) -> (Sess
         SessionPersistence::Keychain => Box::new(vault(config, lock)),
         SessionPersistence::MemoryOnly => Box::new(MemoryStore::by_policy()),
     };
-    latchkey_core::start(api, store, SystemClock, Settings::from_config(config))
+    latchkey_core::start(api, store, SystemClock, EngineRules::from_config(config))
 }
 
 struct CoreTask(tauri::async_runtime::JoinHandle<()>);
@@ -60,7 +65,7 @@ pub fn run() {
     init_logging(&config, logging::Sink::StderrAndFile);
     tracing::info!(auth_url = %config.auth_url, source = ?config.project_source, "starting");
     // Like a bad configuration: a CA file or proxy that cannot be used stops the app with a message.
-    let api = match GoTrue::from_config(&config) {
+    let api = match gotrue(&config) {
         Ok(api) => api,
         Err(e) => {
             eprintln!("latchkey: {e}");

@@ -17,7 +17,7 @@ pub const USER_EDITABLE: &[&str] = &["max_session_age", "idle_timeout", "session
 #[tauri::command]
 pub fn get_settings(running: State<'_, Config>) -> Result<Value, AuthError> {
     let next = Config::load().map_err(|e| AuthError::Policy(Refusal::Broken(e.to_string())))?;
-    let mut report = policy::policy_report(&next);
+    let mut report = latchkey_core::config::policy_report(&next);
     let editable: Vec<&str> = USER_EDITABLE.iter().copied().filter(|k| !next.is_locked(k)).collect();
     report["editable"] = json!(editable);
     report["restartRequired"] = json!(next.values != running.values);

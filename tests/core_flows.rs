@@ -1,7 +1,6 @@
 //! The e-mail, PKCE, recovery, user and JWT-verification flows against the real local Supabase Auth stack (no fakes).
 
-use latchkey_core::api::{AuthApi, GoTrue, Grant, LogoutScope};
-use latchkey_core::flows::{OtpKind, SignUp};
+use latchkey_core::api::{AuthApi, GoTrue, Grant, LogoutScope, OtpKind, SignUp};
 use latchkey_core::jwt::{JwtVerifier, VerifiedBy, VerifyOptions};
 use latchkey_core::pkce::{FlowKind, PkceFlow};
 use latchkey_core::secret::AccessToken;
@@ -71,7 +70,7 @@ async fn signed_up(test: &str) -> (String, Grant) {
     }
 }
 
-fn verifier() -> JwtVerifier {
+fn verifier() -> JwtVerifier<GoTrue> {
     JwtVerifier::new(gotrue(), VerifyOptions { audience: "authenticated".into(), issuer: Some(auth_url()) })
 }
 
@@ -208,7 +207,7 @@ async fn settings_show_email_enabled() {
 /// `recorded` sees the `redirect_to` of each e-mailed link (the link in the e-mail, which the stack cannot send) and
 /// how many code exchanges were attempted.
 fn loopback_core(recorded: &Observed<GoTrue>) -> latchkey_core::SessionHandle {
-    let settings = latchkey_core::Settings { redirect: latchkey_core::engine::Redirect::Loopback, ..Default::default() };
+    let settings = latchkey_core::EngineRules { redirect: latchkey_core::engine::Redirect::Loopback, ..Default::default() };
     let store = latchkey_core::vault::MemoryStore::default();
     let (core, task) = latchkey_core::start(recorded.clone(), store, latchkey_core::SystemClock, settings);
     tokio::spawn(task);

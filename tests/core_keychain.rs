@@ -7,7 +7,7 @@ use latchkey_core::secret::{AccessToken, RefreshToken};
 use latchkey_core::testing::FakeApi;
 use latchkey_core::session::User;
 use latchkey_core::vault::{sealed::VaultKey, FILE, KEY_ACCOUNT};
-use latchkey_core::{keychain, AuthError, Corruption, EventKind, KeyStore, Session, SessionStore, Settings, StateView, SystemClock};
+use latchkey_core::{keychain, AuthError, Corruption, EventKind, KeyStore, Session, SessionStore, EngineRules, StateView, SystemClock};
 use secrecy::SecretString;
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -58,7 +58,7 @@ async fn a_fresh_core_restores_the_saved_session_without_network() {
     let signed_in_at = latchkey_core::Clock::now_unix(&SystemClock) - 60; // inside the 24 h deadline
     support::vault("restore", &dir).save(&session(signed_in_at)).unwrap();
     let api = FakeApi::new(3600);
-    let (handle, task) = latchkey_core::start(api.clone(), support::vault("restore", &dir), SystemClock, Settings::default());
+    let (handle, task) = latchkey_core::start(api.clone(), support::vault("restore", &dir), SystemClock, EngineRules::default());
     let mut events = handle.subscribe();
     tokio::spawn(task);
     let first = events.recv().await.unwrap();

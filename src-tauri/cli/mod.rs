@@ -133,10 +133,10 @@ pub fn run(parsed: Result<Cli, clap::Error>) -> i32 {
 /// A policy error is exit 1: the app refuses to run a session under a broken policy.
 fn policy(config: &Config, as_json: bool) -> i32 {
     if as_json {
-        let report = latchkey_core::policy::policy_report(config);
+        let report = latchkey_core::config::policy_report(config);
         println!("{}", serde_json::to_string_pretty(&report).expect("report serializes"));
     } else {
-        print!("{}", latchkey_core::policy::policy_report_text(config));
+        print!("{}", latchkey_core::config::policy_report_text(config));
     }
     if config.policy_error.is_some() { exit::FAILED } else { exit::OK }
 }

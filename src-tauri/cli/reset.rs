@@ -8,7 +8,7 @@ use latchkey_core::audit::{AuditLog, Line};
 use latchkey_core::config::SETTINGS_FILE;
 use latchkey_core::events::Subject;
 use latchkey_core::vault::FILE as VAULT_FILE;
-use latchkey_core::{AuthApi, AuthError, Clock, Config, GoTrue, Session, SessionStore, SystemClock, VaultLock, APP_ID};
+use latchkey_core::{AuthApi, AuthError, Clock, Config, Session, SessionStore, SystemClock, VaultLock, APP_ID};
 use serde::Serialize;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -147,7 +147,7 @@ fn local_traces(config: &Config) -> Vec<PathBuf> {
 /// engine's rule). Best effort: the local wipe is done whatever the answer.
 async fn end_on_server(config: &Config, session: &Session) -> String {
     let attempt = async {
-        let api = GoTrue::from_config(config)?;
+        let api = crate::gotrue(config)?;
         let token = if session.access_expires_at - SystemClock.now_unix() > 5 {
             session.access_token.clone()
         } else {

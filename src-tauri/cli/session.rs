@@ -101,7 +101,7 @@ pub async fn sign_in(config: &Config, email: String) -> i32 {
 }
 
 pub async fn sign_out(config: &Config, scope: Option<String>) -> i32 {
-    let scope = match crate::commands::parse_scope(scope.as_deref()) {
+    let scope = match latchkey_core::api::LogoutScope::parse(scope.as_deref()) {
         Ok(scope) => scope,
         Err(e) => return fail(&e),
     };

@@ -5,7 +5,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use latchkey_core::secret::{AccessToken, RefreshToken};
 use latchkey_core::testing::{user, FakeApi, TestClock};
 use latchkey_core::vault::MemoryStore;
-use latchkey_core::{AuthError, Clock, Session, SessionStore, Settings, SystemClock};
+use latchkey_core::{AuthError, Clock, Session, SessionStore, EngineRules, SystemClock};
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use std::sync::atomic::Ordering;
@@ -42,7 +42,7 @@ fn restore_to_initial_session(rt: &tokio::runtime::Runtime) -> (f64, f64) {
         .map(|_| {
             rt.block_on(async {
                 let t = Instant::now();
-                let (handle, task) = latchkey_core::start(scripted(), store(3600), SystemClock, Settings::default());
+                let (handle, task) = latchkey_core::start(scripted(), store(3600), SystemClock, EngineRules::default());
                 tokio::spawn(task);
                 handle.initialized().await;
                 t.elapsed().as_secs_f64() * 1000.0
@@ -56,7 +56,7 @@ fn restore_to_initial_session(rt: &tokio::runtime::Runtime) -> (f64, f64) {
 fn coalescing(rt: &tokio::runtime::Runtime) -> (usize, usize) {
     rt.block_on(async {
         let api = scripted();
-        let (handle, task) = latchkey_core::start(api.clone(), store(-1), SystemClock, Settings::default());
+        let (handle, task) = latchkey_core::start(api.clone(), store(-1), SystemClock, EngineRules::default());
         tokio::spawn(task);
         let calls: Vec<_> = (0..1000).map(|_| { let h = handle.clone(); tokio::spawn(async move { h.access_token().await }) }).collect();
         let ok = futures_ok(calls).await;
@@ -101,7 +101,7 @@ fn wakeups_per_idle_minute(minutes: u64) -> f64 {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap();
     rt.block_on(async {
         let clock = TestClock::system();
-        let settings = Settings { user_check_interval: Duration::from_secs(24 * 3600), ..Settings::default() };
+        let settings = EngineRules { user_check_interval: Duration::from_secs(24 * 3600), ..EngineRules::default() };
         let (handle, task) = latchkey_core::start(scripted(), store(24 * 3600), clock.clone(), settings);
         tokio::spawn(task);
         handle.initialized().await;

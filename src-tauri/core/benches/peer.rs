@@ -7,7 +7,7 @@ use latchkey_core::api::GoTrue;
 use latchkey_core::net::Network;
 use latchkey_core::vault::MemoryStore;
 use latchkey_core::testing::TestClock;
-use latchkey_core::{Clock, Settings, SystemClock};
+use latchkey_core::{Clock, EngineRules, SystemClock};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -43,7 +43,7 @@ async fn main() {
     // Jumping it past `exp` is what a suspend or a missed timer looks like to the engine.
     let clock = TestClock::system();
     // No wall-clock recheck during the run: the step below is seen by the callers first, as in tests/core_refresh.rs.
-    let settings = Settings { wall_check_interval: Duration::from_secs(3600), ..Settings::default() };
+    let settings = EngineRules { wall_check_interval: Duration::from_secs(3600), ..EngineRules::default() };
     let (handle, task) = latchkey_core::start(api, MemoryStore::default(), clock.clone(), settings);
     tokio::spawn(task);
     handle.initialized().await;

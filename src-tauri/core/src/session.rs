@@ -101,7 +101,7 @@ mod tests {
     #[test]
     fn no_session_bearing_type_formats_a_token() {
         let s = crate::testing::session(1000);
-        let shown = format!("{s:?} {s:#?} {}", crate::AuthError::NotSignedIn);
+        let shown = format!("{s:?} {s:#?} {}", crate::error::AuthError::NotSignedIn);
         assert!(!shown.contains("access-secret") && !shown.contains("refresh-secret"), "{shown}");
     }
 }

@@ -111,3 +111,24 @@ fn status_json_keeps_its_shape_and_never_has_the_anon_key() {
     let shown = format!("{} {}", serde_json::to_value(&c).unwrap(), json!(c.values));
     assert!(!shown.contains("pr0xy-pw") && shown.contains("http://alice:***@proxy.corp:3128/"), "{shown}");
 }
+
+#[test]
+fn the_report_lists_every_key_with_source_and_lock() {
+    let c = crate::testing::config("config-report", Some(r#"{"managed": {"max_session_age": "8h"}}"#), None, &[("LATCHKEY_IDLE_TIMEOUT", "30m")]).unwrap();
+    let r = policy_report(&c);
+    assert!(r["file"].as_str().unwrap().ends_with("policy.json"));
+    assert_eq!(r["present"], true);
+    assert_eq!(r["error"], Value::Null);
+    assert_eq!(r["values"]["max_session_age"], json!({"value": "8h", "source": "managed", "locked": true}));
+    assert_eq!(r["values"]["idle_timeout"], json!({"value": "30m", "source": "environment", "locked": false}));
+    assert_eq!(r["values"]["session_persistence"], json!({"value": "keychain", "source": "default", "locked": false}));
+    assert_eq!(r["values"]["anon_key"]["value"], "local-…");
+    let keys: Vec<&str> = r["values"].as_object().unwrap().keys().map(String::as_str).collect();
+    let mut expected = policy::KEYS.to_vec();
+    expected.sort();
+    let mut keys_sorted = keys.clone();
+    keys_sorted.sort();
+    assert_eq!(keys_sorted, expected);
+    let text = policy_report_text(&c);
+    assert!(text.contains("max_session_age") && text.contains("managed by your organization"), "{text}");
+}

@@ -2,11 +2,10 @@
 
 use super::owner::{Engine, Net};
 use super::Reply;
-use crate::api::AuthApi;
+use crate::api::{AuthApi, SignUp};
 use crate::clock::Clock;
 use crate::error::{AuthError, CallbackRefusal, Refusal};
 use crate::events::EventKind;
-use crate::flows::SignUp;
 use crate::loopback::{Loopback, OnCallback};
 use crate::pkce::{FlowKind, PkceFlow};
 use crate::policy::SignInMethod;

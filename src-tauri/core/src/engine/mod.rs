@@ -8,7 +8,7 @@ mod timing;
 pub use flows::{Flow, Redirect};
 
 use crate::api::{AuthApi, LogoutScope};
-use crate::clock::Clock;
+use crate::clock::{Clock, SystemClock};
 use crate::error::AuthError;
 use crate::events::{AuthEvent, Snapshot};
 use crate::secret::AccessToken;
@@ -22,7 +22,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 /// The rules the engine enforces; from configuration and managed policy.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub struct EngineRules {
     /// The absolute session timeout, from `signed_in_at`. Never more than 24 h.
     pub max_session_age: Duration,
     /// Sign out after this long without `touch`; `None` is off.
@@ -49,29 +49,29 @@ pub struct Settings {
 /// The default and the ceiling of `max_session_age`.
 pub const MAX_SESSION_AGE: Duration = Duration::from_secs(24 * 3600);
 
-impl Settings {
+impl EngineRules {
     /// The engine's rules from the effective configuration (managed policy included).
-    pub fn from_config(config: &crate::Config) -> Self {
-        Settings {
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        EngineRules {
             max_session_age: config.max_session_age.min(MAX_SESSION_AGE),
             idle_timeout: config.idle_timeout,
             policy_error: config.policy_error.clone(),
             sign_in_methods: config.allowed_sign_in_methods.clone(),
             allow_sign_up: config.allow_sign_up,
-            ..Settings::default()
+            ..EngineRules::default()
         }
     }
 }
 
-impl Default for Settings {
+impl Default for EngineRules {
     fn default() -> Self {
-        Settings {
+        EngineRules {
             max_session_age: MAX_SESSION_AGE,
             idle_timeout: None,
             expiring_warnings: vec![Duration::from_secs(600), Duration::from_secs(60)],
             user_check_interval: Duration::from_secs(600),
             wall_check_interval: Duration::from_secs(1),
-            jitter_seed: std::process::id() as u64 ^ crate::clock::SystemClock.now_ms() as u64,
+            jitter_seed: std::process::id() as u64 ^ SystemClock.now_ms() as u64,
             policy_error: None,
             sign_in_methods: SignInMethod::all(),
             allow_sign_up: true,
@@ -172,7 +172,7 @@ pub fn start<A: AuthApi, S: SessionStore, C: Clock>(
     api: A,
     store: S,
     clock: C,
-    settings: Settings,
+    settings: EngineRules,
 ) -> (SessionHandle, impl Future<Output = ()> + Send) {
     let (requests, rx) = mpsc::channel(1024);
     let (events, _) = broadcast::channel(256);

@@ -1,7 +1,7 @@
 //! The session task's state and rules: refresh ahead of expiry, never sign out on an ambiguous failure, end the session at its deadline.
 
-use super::{Reply, Request, Settings};
-use crate::api::{AuthApi, Grant, LogoutScope};
+use super::{Reply, Request, EngineRules};
+use crate::api::{end_session, AuthApi, Grant, LogoutScope};
 use crate::clock::Clock;
 use crate::error::{AuthError, Refusal};
 use crate::events::{AuthEvent, EventKind, Retry, Snapshot, Subject};
@@ -60,7 +60,7 @@ pub(super) struct Engine<A, S, C> {
     pub(super) api: Arc<A>,
     pub(super) store: Arc<S>,
     pub(super) clock: C,
-    pub(super) settings: Settings,
+    pub(super) settings: EngineRules,
     pub(super) live: Option<Live>,
     /// The one pending PKCE flow (magic link, OAuth, recovery); its verifier never leaves this task.
     pub(super) flows: super::flows::Flows,
@@ -77,7 +77,7 @@ pub(super) struct Engine<A, S, C> {
 }
 
 impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
-    pub(super) fn new(api: A, store: S, clock: C, settings: Settings, current: watch::Sender<Snapshot>, events: broadcast::Sender<AuthEvent>, flow_errors: broadcast::Sender<AuthError>) -> Self {
+    pub(super) fn new(api: A, store: S, clock: C, settings: EngineRules, current: watch::Sender<Snapshot>, events: broadcast::Sender<AuthEvent>, flow_errors: broadcast::Sender<AuthError>) -> Self {
         let (net_tx, net_rx) = mpsc::channel(16);
         let last_wall_ms = clock.now_ms();
         Engine {
@@ -247,7 +247,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         self.fail_waiters(AuthError::NotSignedIn);
         let cleared = self.stored(|s| s.clear()).await;
         self.publish_ended(EventKind::SignedOut, SignOutReason::User, Subject::of(&live.session));
-        let result = revoke_now(self.api.clone(), live.session, scope, self.clock.now_ms()).await;
+        let result = end_session(&*self.api, &live.session, scope, self.clock.now_ms()).await;
         if let Err(e) = result {
             tracing::warn!(code = e.code(), error = %e, "server sign-out failed; the local session is cleared anyway");
         }
@@ -387,7 +387,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     pub(super) fn revoke(&self, session: Session, scope: LogoutScope) {
         let (api, now) = (self.api.clone(), self.clock.now_ms());
         tokio::spawn(async move {
-            if let Err(e) = revoke_now(api, session, scope, now).await {
+            if let Err(e) = end_session(&*api, &session, scope, now).await {
                 tracing::debug!(code = e.code(), "best-effort server sign-out failed");
             }
         });
@@ -401,15 +401,5 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             Ok(Err(_)) => Err(AuthError::KeychainUnavailable("the keychain call crashed".into())),
             Err(_) => Err(AuthError::KeychainLocked(format!("no answer from the keychain within {} s", STORE_TIMEOUT.as_secs()))),
         }
-    }
-}
-
-/// `/logout` with the access token, refreshing first if it is no longer accepted (the server allows no leeway).
-async fn revoke_now<A: AuthApi>(api: Arc<A>, session: Session, scope: LogoutScope, now_ms: i64) -> Result<(), AuthError> {
-    if session.access_expires_at * 1000 - now_ms > 5_000 {
-        api.logout(&session.access_token, scope).await
-    } else {
-        let grant = api.refresh_grant(&session.refresh_token).await?;
-        api.logout(&grant.access_token, scope).await
     }
 }

@@ -1,7 +1,7 @@
 //! The wall-clock rules: what is due when the task wakes, and how long it may sleep (never past a deadline, never over the wall-clock check interval).
 
 use super::owner::{Engine, Live};
-use super::Settings;
+use super::EngineRules;
 use crate::api::AuthApi;
 use crate::clock::Clock;
 use crate::events::{AuthEvent, EventKind};
@@ -103,7 +103,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     }
 }
 
-pub(super) fn view_of(live: Option<&Live>, settings: &Settings, now: i64) -> StateView {
+pub(super) fn view_of(live: Option<&Live>, settings: &EngineRules, now: i64) -> StateView {
     let Some(live) = live else { return StateView::SignedOut { reason: None } };
     let s = &live.session;
     let deadline_at = s.signed_in_at + settings.max_session_age.as_secs() as i64;

@@ -81,13 +81,13 @@ fn certificate_refusals_are_found_in_the_chain_and_say_what_to_do() {
 
 #[test]
 fn the_report_names_where_the_proxy_comes_from() {
-    let mut config = crate::testing::config("net-report", None, None, &[]).unwrap();
+    let mut network = Network::default();
     let env = |vars: &'static [(&'static str, &'static str)]| move |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
-    let r = report(&config, env(&[("https_proxy", "http://u:pw@env-proxy:8080")]));
+    let r = report(&network, "default", env(&[("https_proxy", "http://u:pw@env-proxy:8080")]));
     assert_eq!((r.proxy.as_deref(), r.proxy_from.as_str()), (Some("http://u:***@env-proxy:8080/"), "environment variable https_proxy"));
-    assert_eq!(report(&config, env(&[])).proxy_from, "none");
-    config.proxy = Some("http://policy-proxy:3128".into());
-    let r = report(&config, env(&[("HTTPS_PROXY", "http://ignored:1")]));
+    assert_eq!(report(&network, "default", env(&[])).proxy_from, "none");
+    network.proxy = Some("http://policy-proxy:3128".into());
+    let r = report(&network, "managed", env(&[("HTTPS_PROXY", "http://ignored:1")]));
     assert_eq!(r.proxy.as_deref(), Some("http://policy-proxy:3128"));
-    assert!(r.proxy_from.starts_with("setting"), "{}", r.proxy_from);
+    assert_eq!(r.proxy_from, "setting (managed)");
 }

@@ -1,9 +1,8 @@
 //! GoTrue doubles: a scripted one that counts every call, and a wrapper that records what a real one is asked.
 
-use crate::api::{AuthApi, Grant, LogoutScope};
+use crate::api::{AuthApi, Grant, LogoutScope, SignUp};
 use crate::error::AuthError;
 use crate::events::Snapshot;
-use crate::flows::SignUp;
 use crate::pkce::AuthCode;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::session::User;

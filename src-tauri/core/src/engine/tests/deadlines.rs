@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 #[tokio::test(start_paused = true)]
 async fn the_absolute_deadline_warns_then_signs_out_and_revokes() {
-    let s = Settings { max_session_age: std::time::Duration::from_secs(300), expiring_warnings: vec![std::time::Duration::from_secs(120), std::time::Duration::from_secs(30)], ..settings() };
+    let s = EngineRules { max_session_age: std::time::Duration::from_secs(300), expiring_warnings: vec![std::time::Duration::from_secs(120), std::time::Duration::from_secs(30)], ..settings() };
     let mut rig = signed_in(HOUR, s).await;
     let warn = rig.next(&[EventKind::SessionExpiring]).await;
     assert_eq!((warn.remaining, rig.now_s() - T0 / 1000), (Some(120), 180));
@@ -54,7 +54,7 @@ async fn a_wall_clock_jump_past_expiry_refreshes_at_once() {
 async fn a_resume_checks_for_revocation_at_once_but_still_obeys_retry_after() {
     let api = FakeApi::new(HOUR);
     api.user_script.lock().unwrap().extend([Ok(user()), Err(server_status(403, "session_not_found", "gone"))]);
-    let daily = Settings { user_check_interval: std::time::Duration::from_secs(24 * 3600), ..settings() };
+    let daily = EngineRules { user_check_interval: std::time::Duration::from_secs(24 * 3600), ..settings() };
     let mut rig = rig_with(api, Arc::new(TestStore::default()), daily).await;
     rig.handle.sign_in_with_password("a@b.c".into(), "good".into()).await.unwrap();
     rig.api.then_refresh(Err(AuthError::RateLimited { retry_after_secs: Some(3_000), message: "later".into() }));
@@ -70,7 +70,7 @@ async fn a_resume_checks_for_revocation_at_once_but_still_obeys_retry_after() {
 
 #[tokio::test(start_paused = true)]
 async fn the_idle_timeout_is_pushed_back_by_touch() {
-    let s = Settings { idle_timeout: Some(std::time::Duration::from_secs(300)), ..settings() };
+    let s = EngineRules { idle_timeout: Some(std::time::Duration::from_secs(300)), ..settings() };
     let mut rig = signed_in(HOUR, s).await;
     tokio::time::sleep(std::time::Duration::from_secs(200)).await;
     rig.handle.touch().await;

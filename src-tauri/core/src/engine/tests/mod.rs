@@ -53,7 +53,7 @@ impl Rig {
     }
 }
 
-async fn rig_with(api: FakeApi, store: Arc<TestStore>, settings: Settings) -> Rig {
+async fn rig_with(api: FakeApi, store: Arc<TestStore>, settings: EngineRules) -> Rig {
     let clock = TestClock::at(T0);
     let (handle, task) = start(api.clone(), store.clone(), clock.clone(), settings);
     let events = handle.subscribe();
@@ -62,12 +62,12 @@ async fn rig_with(api: FakeApi, store: Arc<TestStore>, settings: Settings) -> Ri
     Rig { api, store, clock, handle, events }
 }
 
-fn settings() -> Settings {
-    Settings { jitter_seed: 7, ..Settings::default() }
+fn settings() -> EngineRules {
+    EngineRules { jitter_seed: 7, ..EngineRules::default() }
 }
 
 /// Signed in with a token that lives `lifetime` seconds.
-async fn signed_in(lifetime: i64, settings: Settings) -> Rig {
+async fn signed_in(lifetime: i64, settings: EngineRules) -> Rig {
     let mut rig = rig_with(FakeApi::new(lifetime), Arc::new(TestStore::default()), settings).await;
     rig.handle.sign_in_with_password("a@b.c".into(), "good".into()).await.unwrap();
     rig.next(&[EventKind::SignedIn]).await;
