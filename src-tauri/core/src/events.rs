@@ -48,6 +48,13 @@ pub struct AuthEvent {
     pub subject: Option<Subject>,
 }
 
+impl AuthEvent {
+    /// An event of `event` in `state`, about nobody yet; `seq` is set when it is published.
+    pub fn new(event: EventKind, state: StateView) -> Self {
+        AuthEvent { seq: 0, event, state, reason: None, remaining: None, retry: None, subject: None }
+    }
+}
+
 /// The session an event is about, as the audit log may record it: no token, and the session id only hashed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Subject {

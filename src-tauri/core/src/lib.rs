@@ -17,6 +17,7 @@ pub mod policy;
 pub mod schedule;
 pub mod secret;
 pub mod session;
+mod test_hooks;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 pub mod vault;

@@ -15,7 +15,9 @@ use tokio::sync::{watch, Notify};
 /// and every refresh and logout is counted. Token `n` is `at-n` / `rt-n`: the sign-in's is 0, refresh n's is n.
 #[derive(Clone, Default)]
 pub struct FakeApi {
+    /// Refreshes asked for, and those that ran to the end (not cancelled).
     pub refreshes: Arc<AtomicUsize>,
+    pub refreshes_done: Arc<AtomicUsize>,
     pub logouts: Arc<Mutex<Vec<LogoutScope>>>,
     pub refresh_script: Arc<Mutex<VecDeque<Result<(), AuthError>>>>,
     pub user_script: Arc<Mutex<VecDeque<Result<User, AuthError>>>>,
@@ -64,6 +66,7 @@ impl AuthApi for FakeApi {
             tokio::time::sleep(std::time::Duration::from_millis(delay as u64)).await;
         }
         let scripted = self.refresh_script.lock().unwrap().pop_front();
+        self.refreshes_done.fetch_add(1, Ordering::SeqCst);
         scripted.unwrap_or(Ok(())).map(|_| self.grant(n))
     }
     async fn logout(&self, _: &AccessToken, scope: LogoutScope) -> Result<(), AuthError> {

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::session::Freshness;
+use crate::testing::{TestClock, TestStore};
 use std::sync::atomic::Ordering;
 
 #[tokio::test(start_paused = true)]
@@ -121,4 +122,20 @@ async fn an_unknown_4xx_keeps_the_session_and_reports_it() {
     let e = rig.next(&[EventKind::RefreshRetrying, EventKind::SignedOut]).await;
     assert_eq!((e.event, e.retry.unwrap().cause.as_str()), (EventKind::RefreshRetrying, "validation_failed"));
     assert_eq!(rig.handle.access_token().await.unwrap().expose(), "at-0");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refresh_in_flight_is_cancelled_when_the_engine_stops() {
+    let api = FakeApi::new(HOUR);
+    api.refresh_delay_ms.store(10 * HOUR * 1000, Ordering::SeqCst); // still in flight when the engine stops
+    let (handle, task) = start(api.clone(), Arc::new(TestStore::default()), TestClock::at(T0), settings());
+    let engine = tokio::spawn(task);
+    handle.sign_in_with_password("a@b.c".into(), "good".into()).await.unwrap();
+    let mut events = handle.subscribe();
+    tokio::time::sleep(std::time::Duration::from_secs(HOUR as u64 * 6 / 10)).await; // past the refresh at half-life
+    assert_eq!(api.refreshes.load(Ordering::SeqCst), 1, "the refresh is in flight");
+    drop((handle, events.try_recv()));
+    engine.await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(11 * HOUR as u64)).await;
+    assert_eq!(api.refreshes_done.load(Ordering::SeqCst), 0, "the refresh ended with the engine");
 }
