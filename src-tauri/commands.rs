@@ -2,15 +2,24 @@
 
 use latchkey_core::api::LogoutScope;
 use latchkey_core::engine::Flow;
-use latchkey_core::policy::SignInMethod;
-use latchkey_core::{keychain, AuthError, Config, GoTrue, KeyringStore, SessionHandle, Snapshot, APP_ID};
+use latchkey_core::{keychain, AuthError, Config, GoTrue, SessionHandle, Snapshot};
+use latchkey_host::keychain::KeychainCheck;
+use latchkey_host::sign_in_options::{sign_in_options, SignInOptions};
+use latchkey_host::Activity;
+use std::sync::Arc;
 use tauri::State;
 
-/// The UI calls this once its listeners are in place; from the main window, that releases held sign-in links.
+/// The current snapshot; the UI pulls it after subscribing to the events.
 #[tauri::command]
-pub fn get_auth_state(window: tauri::Window, core: State<'_, SessionHandle>) -> Snapshot {
-    crate::links::window_listening(&window);
+pub fn get_auth_state(core: State<'_, SessionHandle>) -> Snapshot {
     core.snapshot()
+}
+
+/// The UI's listeners are in place: from the main window, sign-in links held since launch go to the core now
+/// (their outcome, a refusal included, would otherwise be sent before anyone listens).
+#[tauri::command]
+pub fn window_ready(window: tauri::Window) {
+    crate::links::window_ready(&window);
 }
 
 #[tauri::command]
@@ -37,25 +46,9 @@ pub async fn touch(core: State<'_, SessionHandle>) -> Result<(), AuthError> {
     Ok(())
 }
 
-/// The keychain self-test of this launch: run once (at start), then answered from memory.
-#[derive(Default)]
-pub struct KeychainReport(tokio::sync::OnceCell<keychain::BackendReport>);
-
-impl KeychainReport {
-    pub async fn get(&self) -> Result<keychain::BackendReport, AuthError> {
-        self.0
-            .get_or_try_init(|| async {
-                let store = KeyringStore::new(APP_ID);
-                tauri::async_runtime::spawn_blocking(move || keychain::self_test(&store)).await.map_err(|_| AuthError::Stopped)
-            })
-            .await
-            .cloned()
-    }
-}
-
 #[tauri::command]
-pub async fn get_keychain_backend(report: State<'_, KeychainReport>) -> Result<keychain::BackendReport, AuthError> {
-    report.get().await
+pub async fn get_keychain_backend(check: State<'_, KeychainCheck>) -> Result<keychain::BackendReport, AuthError> {
+    check.report().await
 }
 
 /// Answers whether a confirmation e-mail was sent (`false`: signed in now).
@@ -100,22 +93,13 @@ pub async fn update_password(core: State<'_, SessionHandle>, password: String) -
 
 /// What the sign-in screen may offer: the server's `/settings` narrowed by admin policy.
 #[tauri::command]
-pub async fn get_sign_in_options(config: State<'_, Config>, api: State<'_, GoTrue>) -> Result<serde_json::Value, AuthError> {
-    let server = api.settings().await?;
-    let allowed = |m: SignInMethod| config.sign_in_allowed(&m);
-    let providers: Vec<String> = server.oauth_providers.into_iter().filter(|p| allowed(SignInMethod::OAuth(p.clone()))).collect();
-    Ok(serde_json::json!({
-        "password": server.email_enabled && allowed(SignInMethod::Password),
-        "emailCode": server.email_enabled && allowed(SignInMethod::EmailOtp),
-        "magicLink": server.email_enabled && allowed(SignInMethod::MagicLink),
-        "oauthProviders": providers,
-        "allowSignUp": config.allow_sign_up && !server.signup_disabled,
-    }))
+pub async fn get_sign_in_options(config: State<'_, Config>, api: State<'_, GoTrue>) -> Result<SignInOptions, AuthError> {
+    sign_in_options(&config, &api).await
 }
 
 /// The recent auth events (never a token), newest first.
 #[tauri::command]
-pub fn get_activity(activity: State<'_, crate::activity::Activity>) -> Vec<crate::activity::Entry> {
+pub fn get_activity(activity: State<'_, Arc<Activity>>) -> Vec<latchkey_host::activity::Entry> {
     activity.recent()
 }
 

@@ -114,7 +114,7 @@ pub fn run(parsed: Result<Cli, clap::Error>) -> i32 {
             return exit::USAGE;
         }
     };
-    crate::init_logging(&config, crate::logging::Sink::Stderr);
+    latchkey_host::init_logging(&config, latchkey_host::Sink::Stderr);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
     runtime.block_on(async {
         match cli.command {
