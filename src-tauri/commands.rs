@@ -4,7 +4,7 @@ use latchkey_core::api::LogoutScope;
 use latchkey_core::engine::Flow;
 use latchkey_core::{keychain, AuthError, Config, GoTrue, SessionHandle, Snapshot};
 use latchkey_host::keychain::KeychainCheck;
-use latchkey_host::sign_in_options::{sign_in_options, SignInOptions};
+use latchkey_host::sign_in_options::{sign_in_options, SignInOptions, SignUpResult};
 use latchkey_host::Activity;
 use std::sync::Arc;
 use tauri::State;
@@ -53,16 +53,11 @@ pub async fn get_keychain_backend(check: State<'_, KeychainCheck>) -> Result<key
 
 /// Answers whether a confirmation e-mail was sent (`false`: signed in now).
 #[tauri::command]
-pub async fn sign_up(core: State<'_, SessionHandle>, email: String, password: String) -> Result<SignUpReply, AuthError> {
+pub async fn sign_up(core: State<'_, SessionHandle>, email: String, password: String) -> Result<SignUpResult, AuthError> {
     let confirmation_sent = core.flow(|reply| Flow::SignUp { email, password, reply }).await?;
-    Ok(SignUpReply { confirmation_sent })
+    Ok(SignUpResult { confirmation_sent })
 }
 
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignUpReply {
-    confirmation_sent: bool,
-}
 
 #[tauri::command]
 pub async fn send_email_code(core: State<'_, SessionHandle>, email: String) -> Result<(), AuthError> {

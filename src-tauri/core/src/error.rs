@@ -24,7 +24,7 @@ pub enum Corruption {
 
 /// Every code Latchkey sends in `{ code, message }`, and the GoTrue codes the app and the engine act on. The server
 /// may send others: `AuthError::code` passes them through as strings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum ErrorCode {

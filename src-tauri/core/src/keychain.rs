@@ -63,7 +63,7 @@ fn map_keyring_error(e: keyring::Error) -> AuthError {
 }
 
 /// What `doctor` and the app report about the keychain.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct BackendReport {
     pub backend: &'static str,
     /// The process serving the keychain, where it can be read (e.g. `gnome-keyring-d`).

@@ -2,9 +2,10 @@
 
 use crate::secret::{AccessToken, RefreshToken};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// The signed-in user, as shown to the UI.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct User {
     pub id: String,
     pub email: String,
@@ -38,7 +39,7 @@ impl Session {
 }
 
 /// Why the user is signed out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 pub enum SignOutReason {
     User,
@@ -51,7 +52,7 @@ pub enum SignOutReason {
 }
 
 /// Where the live session is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 pub enum Persistence {
     /// Sealed in the vault, keyed from the OS keychain: survives a restart.
@@ -64,7 +65,7 @@ pub enum Persistence {
 }
 
 /// How current a signed-in session's access token is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 pub enum Freshness {
     Fresh,
@@ -75,7 +76,7 @@ pub enum Freshness {
 }
 
 /// What the UI and the CLI see: never a token. Times are Unix seconds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum StateView {
     Initializing,

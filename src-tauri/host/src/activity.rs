@@ -13,7 +13,7 @@ use tokio::sync::broadcast;
 const KEEP: usize = 200;
 
 /// One row of the view (the shape `get_activity` returns; docs/ipc.md).
-#[derive(Clone, Serialize)]
+#[derive(Clone, Serialize, ts_rs::TS)]
 pub struct Entry {
     /// Unix seconds.
     pub at: i64,

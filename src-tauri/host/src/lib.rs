@@ -8,6 +8,8 @@ pub mod keychain;
 pub mod logging;
 pub mod settings;
 pub mod sign_in_options;
+#[cfg(test)]
+mod typescript;
 
 pub use crate::core::{build, build_with, gotrue, lock_vault, vault, LOCK_WAIT};
 pub use activity::{Activity, Trail};

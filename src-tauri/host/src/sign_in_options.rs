@@ -1,4 +1,4 @@
-//! What the sign-in screen may offer: the server's `/settings` narrowed by admin policy.
+//! What the sign-in screen may offer (the server's `/settings` narrowed by admin policy), and what a sign-up says.
 
 use latchkey_core::api::GoTrue;
 use latchkey_core::policy::SignInMethod;
@@ -6,7 +6,7 @@ use latchkey_core::{AuthError, Config};
 use serde::Serialize;
 
 /// The answer of `get_sign_in_options` (docs/ipc.md).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SignInOptions {
     pub password: bool,
@@ -14,6 +14,13 @@ pub struct SignInOptions {
     pub magic_link: bool,
     pub oauth_providers: Vec<String>,
     pub allow_sign_up: bool,
+}
+
+/// The answer of `sign_up`: `false` means signed in now (SIGNED_IN follows).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignUpResult {
+    pub confirmation_sent: bool,
 }
 
 /// Asks the server which methods it has on, and keeps those the policy allows.

@@ -8,7 +8,8 @@ use crate::session::{Session, User};
 use std::future::Future;
 
 /// Which sessions `/logout` ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
 pub enum LogoutScope {
     Local,
     Global,

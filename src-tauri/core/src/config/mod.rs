@@ -43,7 +43,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
 ];
 
 /// Where an effective value came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// The `managed` tier of the policy: locked.
