@@ -384,9 +384,7 @@ describe("authReducer", () => {
     expect(end.view).toEqual(signedOutUser);
     expect(end.lastEvent).toBe("SIGNED_OUT");
   });
-});
 
-describe("what the reducer cannot apply", () => {
   it("an unknown event is logged and counted, and the next one adds to the count", () => {
     const spy = vi.spyOn(console, "error").mockImplementation(() => {});
     const once = authReducer(at(1, signedIn), ev(2, "MFA_CHALLENGE", signedIn));
