@@ -79,17 +79,52 @@ impl ErrorCode {
     }
 }
 
-/// Why Latchkey refused a sign-in callback before any exchange.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why Latchkey refused a sign-in callback before any exchange (or could not start a flow to receive one).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallbackRefusal {
-    /// Not a callback Latchkey can accept: another address, tokens instead of a code, no code, no flow waiting.
-    Invalid,
+    /// No sign-in is waiting for a callback.
+    NoFlow,
+    NotAUrl,
+    /// It came to another scheme, host, port or path than the flow's.
+    WrongAddress,
+    /// It carried tokens (the implicit flow) instead of a PKCE code.
+    CarriesTokens,
+    NoCode,
     /// Its state is not the pending flow's (login CSRF).
     WrongState,
     /// The flow's code was already exchanged.
     AlreadyUsed,
     /// The flow outlived its time.
     Expired,
+    /// An address a flow starts from (`what`: the callback URL, the auth URL) cannot be used.
+    BadAddress { what: &'static str, detail: String },
+}
+
+impl CallbackRefusal {
+    fn code(&self) -> ErrorCode {
+        match self {
+            CallbackRefusal::WrongState => ErrorCode::InvalidState,
+            CallbackRefusal::AlreadyUsed => ErrorCode::FlowAlreadyUsed,
+            CallbackRefusal::Expired => ErrorCode::FlowExpired,
+            _ => ErrorCode::InvalidCallback,
+        }
+    }
+}
+
+impl std::fmt::Display for CallbackRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallbackRefusal::NoFlow => write!(f, "no sign-in is waiting for this link; start again from Latchkey"),
+            CallbackRefusal::NotAUrl => write!(f, "the sign-in callback is not a valid URL"),
+            CallbackRefusal::WrongAddress => write!(f, "the sign-in callback came to an unexpected address"),
+            CallbackRefusal::CarriesTokens => write!(f, "the sign-in callback carried tokens (implicit flow); Latchkey accepts only PKCE codes"),
+            CallbackRefusal::NoCode => write!(f, "the sign-in callback carried no authorization code"),
+            CallbackRefusal::WrongState => write!(f, "the sign-in callback does not belong to the sign-in Latchkey started"),
+            CallbackRefusal::AlreadyUsed => write!(f, "this sign-in link was already used; start the sign-in again"),
+            CallbackRefusal::Expired => write!(f, "the sign-in took too long and has expired; start it again"),
+            CallbackRefusal::BadAddress { what, detail } => write!(f, "the {what} is not valid: {detail}"),
+        }
+    }
 }
 
 /// What a managed policy (or the configuration) refuses; the sentence is said by `Display`, not by who refused.
@@ -157,8 +192,8 @@ pub enum AuthError {
     #[error("the sign-in server sent a reply Latchkey couldn't read: {0}")]
     MalformedResponse(String),
     /// A sign-in callback Latchkey refused before any exchange.
-    #[error("{message}")]
-    Callback { refusal: CallbackRefusal, message: String },
+    #[error("{0}")]
+    Callback(CallbackRefusal),
     /// An access token that must not be trusted, or (`expired`) one the server no longer accepts.
     #[error("{message}")]
     InvalidToken { expired: bool, message: String },
@@ -240,10 +275,7 @@ impl AuthError {
             AuthError::ProxyUnreachable { .. } => C::ProxyUnreachable,
             AuthError::NetworkSetup(_) => C::NetworkSetup,
             AuthError::MalformedResponse(_) => C::MalformedResponse,
-            AuthError::Callback { refusal: CallbackRefusal::Invalid, .. } => C::InvalidCallback,
-            AuthError::Callback { refusal: CallbackRefusal::WrongState, .. } => C::InvalidState,
-            AuthError::Callback { refusal: CallbackRefusal::AlreadyUsed, .. } => C::FlowAlreadyUsed,
-            AuthError::Callback { refusal: CallbackRefusal::Expired, .. } => C::FlowExpired,
+            AuthError::Callback(refusal) => refusal.code(),
             AuthError::InvalidToken { expired: false, .. } => C::InvalidJwt,
             AuthError::InvalidToken { expired: true, .. } => C::JwtExpired,
             AuthError::Unsupported => C::Unsupported,
@@ -264,10 +296,6 @@ impl AuthError {
         })
     }
 
-    /// A callback refusal with its message.
-    pub fn callback(refusal: CallbackRefusal, message: impl Into<String>) -> Self {
-        AuthError::Callback { refusal, message: message.into() }
-    }
 }
 
 /// Serializes as `{ "code": …, "message": … }`, the shape the UI receives.
@@ -310,7 +338,8 @@ mod tests {
         assert_eq!(e.known_code(), Some(ErrorCode::SessionNotFound));
         let odd = AuthError::Server { status: 422, code: "something_new".into(), message: "new".into() };
         assert_eq!((odd.code(), odd.known_code()), ("something_new", None));
-        assert_eq!(AuthError::callback(CallbackRefusal::WrongState, "x").code(), "invalid_state");
+        assert_eq!(AuthError::Callback(CallbackRefusal::WrongState).code(), "invalid_state");
+        assert_eq!(AuthError::Callback(CallbackRefusal::NoCode).code(), "invalid_callback");
         assert_eq!(AuthError::InvalidToken { expired: true, message: "m".into() }.code(), "jwt_expired");
     }
 

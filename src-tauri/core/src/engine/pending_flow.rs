@@ -92,9 +92,7 @@ impl PendingFlow {
     }
 
     async fn take_code<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, url: &str, now: i64) -> Result<(Grant, EventKind), AuthError> {
-        let (flow, _) = self.pending.as_ref().ok_or_else(|| {
-            AuthError::callback(CallbackRefusal::Invalid, "no sign-in is waiting for this link; start again from Latchkey")
-        })?;
+        let (flow, _) = self.pending.as_ref().ok_or(AuthError::Callback(CallbackRefusal::NoFlow))?;
         let kind = flow.kind();
         if kind == FlowKind::MagicLink {
             rules.permit(SignInMethod::MagicLink)?; // the e-mail also held a code; only the code may be allowed
