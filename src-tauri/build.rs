@@ -2,6 +2,7 @@
 
 const COMMANDS: &[&str] = &[
     "get_auth_state",
+    "window_ready",
     "sign_in_with_password",
     "sign_out",
     "get_access_token",

@@ -2,15 +2,24 @@
 
 use latchkey_core::api::LogoutScope;
 use latchkey_core::engine::Flow;
-use latchkey_core::policy::SignInMethod;
-use latchkey_core::{keychain, AuthError, Config, GoTrue, KeyringStore, SessionHandle, Snapshot, APP_ID};
+use latchkey_core::{keychain, AuthError, Config, GoTrue, SessionHandle, Snapshot};
+use latchkey_host::keychain::KeychainCheck;
+use latchkey_host::sign_in_options::{sign_in_options, SignInOptions, SignUpResult};
+use latchkey_host::Activity;
+use std::sync::Arc;
 use tauri::State;
 
-/// The UI calls this once its listeners are in place; from the main window, that releases held sign-in links.
+/// The current snapshot; the UI pulls it after subscribing to the events.
 #[tauri::command]
-pub fn get_auth_state(window: tauri::Window, core: State<'_, SessionHandle>) -> Snapshot {
-    crate::links::window_listening(&window);
+pub fn get_auth_state(core: State<'_, SessionHandle>) -> Snapshot {
     core.snapshot()
+}
+
+/// The UI's listeners are in place: from the main window, sign-in links held since launch go to the core now
+/// (their outcome, a refusal included, would otherwise be sent before anyone listens).
+#[tauri::command]
+pub fn window_ready(window: tauri::Window) {
+    crate::links::window_ready(&window);
 }
 
 #[tauri::command]
@@ -21,7 +30,7 @@ pub async fn sign_in_with_password(core: State<'_, SessionHandle>, email: String
 /// `scope`: `local` (this device, the default), `global` (everywhere) or `others` (other devices).
 #[tauri::command]
 pub async fn sign_out(core: State<'_, SessionHandle>, scope: Option<String>) -> Result<(), AuthError> {
-    core.sign_out(parse_scope(scope.as_deref())?).await
+    core.sign_out(LogoutScope::parse(scope.as_deref())?).await
 }
 
 /// The one way an access token leaves Rust, granted to the main window only (capabilities/main.json).
@@ -37,48 +46,18 @@ pub async fn touch(core: State<'_, SessionHandle>) -> Result<(), AuthError> {
     Ok(())
 }
 
-pub fn parse_scope(scope: Option<&str>) -> Result<LogoutScope, AuthError> {
-    match scope.unwrap_or("local") {
-        "local" => Ok(LogoutScope::Local),
-        "global" => Ok(LogoutScope::Global),
-        "others" => Ok(LogoutScope::Others),
-        other => Err(AuthError::Server { status: 0, code: "invalid_scope".into(), message: format!("unknown sign-out scope {other:?}: use local, global or others") }),
-    }
-}
-
-/// The keychain self-test of this launch: run once (at start), then answered from memory.
-#[derive(Default)]
-pub struct KeychainReport(tokio::sync::OnceCell<keychain::BackendReport>);
-
-impl KeychainReport {
-    pub async fn get(&self) -> Result<keychain::BackendReport, AuthError> {
-        self.0
-            .get_or_try_init(|| async {
-                let store = KeyringStore::new(APP_ID);
-                tauri::async_runtime::spawn_blocking(move || keychain::self_test(&store)).await.map_err(|_| AuthError::Stopped)
-            })
-            .await
-            .cloned()
-    }
-}
-
 #[tauri::command]
-pub async fn get_keychain_backend(report: State<'_, KeychainReport>) -> Result<keychain::BackendReport, AuthError> {
-    report.get().await
+pub async fn get_keychain_backend(check: State<'_, KeychainCheck>) -> Result<keychain::BackendReport, AuthError> {
+    check.report().await
 }
 
 /// Answers whether a confirmation e-mail was sent (`false`: signed in now).
 #[tauri::command]
-pub async fn sign_up(core: State<'_, SessionHandle>, email: String, password: String) -> Result<SignUpReply, AuthError> {
+pub async fn sign_up(core: State<'_, SessionHandle>, email: String, password: String) -> Result<SignUpResult, AuthError> {
     let confirmation_sent = core.flow(|reply| Flow::SignUp { email, password, reply }).await?;
-    Ok(SignUpReply { confirmation_sent })
+    Ok(SignUpResult { confirmation_sent })
 }
 
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignUpReply {
-    confirmation_sent: bool,
-}
 
 #[tauri::command]
 pub async fn send_email_code(core: State<'_, SessionHandle>, email: String) -> Result<(), AuthError> {
@@ -94,11 +73,7 @@ pub async fn verify_email_code(core: State<'_, SessionHandle>, email: String, co
 #[tauri::command]
 pub async fn start_oauth(app: tauri::AppHandle, core: State<'_, SessionHandle>, provider: String) -> Result<(), AuthError> {
     let url = core.flow(|reply| Flow::StartOAuth { provider, reply }).await?;
-    tauri_plugin_opener::OpenerExt::opener(&app).open_url(url, None::<&str>).map_err(|e| AuthError::Server {
-        status: 0,
-        code: "browser_unavailable".into(),
-        message: format!("could not open the system browser: {e}"),
-    })
+    tauri_plugin_opener::OpenerExt::opener(&app).open_url(url, None::<&str>).map_err(|e| AuthError::BrowserUnavailable(e.to_string()))
 }
 
 #[tauri::command]
@@ -113,28 +88,19 @@ pub async fn update_password(core: State<'_, SessionHandle>, password: String) -
 
 /// What the sign-in screen may offer: the server's `/settings` narrowed by admin policy.
 #[tauri::command]
-pub async fn get_sign_in_options(config: State<'_, Config>, api: State<'_, GoTrue>) -> Result<serde_json::Value, AuthError> {
-    let server = api.settings().await?;
-    let allowed = |m: SignInMethod| config.sign_in_allowed(&m);
-    let providers: Vec<String> = server.oauth_providers.into_iter().filter(|p| allowed(SignInMethod::OAuth(p.clone()))).collect();
-    Ok(serde_json::json!({
-        "password": server.email_enabled && allowed(SignInMethod::Password),
-        "emailCode": server.email_enabled && allowed(SignInMethod::EmailOtp),
-        "magicLink": server.email_enabled && allowed(SignInMethod::MagicLink),
-        "oauthProviders": providers,
-        "allowSignUp": config.allow_sign_up && !server.signup_disabled,
-    }))
+pub async fn get_sign_in_options(config: State<'_, Config>, api: State<'_, GoTrue>) -> Result<SignInOptions, AuthError> {
+    sign_in_options(&config, &api).await
 }
 
 /// The recent auth events (never a token), newest first.
 #[tauri::command]
-pub fn get_activity(activity: State<'_, crate::activity::Activity>) -> Vec<crate::activity::Entry> {
+pub fn get_activity(activity: State<'_, Arc<Activity>>) -> Vec<latchkey_host::activity::Entry> {
     activity.recent()
 }
 
 /// Server clock minus local clock in seconds, from the `Date` header of `/health` (None: unreachable).
 #[tauri::command]
 pub async fn get_clock_skew(api: State<'_, GoTrue>) -> Result<Option<i64>, AuthError> {
-    let report = api.probe(latchkey_core::Clock::now_unix(&latchkey_core::SystemClock)).await;
+    let report = latchkey_core::api::probe(&api, latchkey_core::Clock::now_unix(&latchkey_core::SystemClock)).await;
     Ok(report.clock_skew_secs)
 }

@@ -1,22 +1,20 @@
-//! `latchkey://` sign-in links reach the core exactly once each (the launch URL, then every URL a second launch forwards), not before the main window listens for their outcome, and every refused callback, by link or loopback, is reported to it.
+//! `latchkey://` sign-in links reach the core exactly once each (the launch URL, then every URL a second launch
+//! forwards), and not before the main window says it is ready (listening for their outcome).
 
 use latchkey_core::engine::{Flow, Redirect};
 use latchkey_core::SessionHandle;
 use std::sync::Mutex;
-use tauri::{Emitter, Manager};
+use tauri::Manager;
 use tauri_plugin_deep_link::DeepLinkExt;
 
-/// The event a refused sign-in callback is reported on, as `{ code, message }`.
-pub const FLOW_ERROR_EVENT: &str = "auth://flow-error";
 /// `auto` (default), `deep-link` or `loopback`: where e-mailed links and browser sign-ins come back (docs/security.md).
 pub const REDIRECT_ENV: &str = "LATCHKEY_SIGN_IN_REDIRECT";
 
-/// Wires links to the core: reports refusals, registers the scheme where needed, picks the redirect, and hands over
-/// the URL this process was launched with and every one forwarded later.
+/// Wires links to the core: registers the scheme where needed, picks the redirect, and holds the URL this process
+/// was launched with and every one forwarded later until the main window is ready.
 /// Call in setup, after the core's handle is managed.
 pub fn init(app: &tauri::AppHandle) {
     let core = app.state::<SessionHandle>().inner().clone();
-    forward_flow_errors(app.clone(), &core);
     let choice = std::env::var(REDIRECT_ENV).ok();
     let handle = app.clone();
     // Registration runs xdg-mime (tens of ms): off the setup path.
@@ -46,9 +44,8 @@ fn deliver(app: &tauri::AppHandle, urls: Vec<String>) {
     }
 }
 
-/// Called when a window pulls the snapshot, which the UI does once its listeners are in place: from the main
-/// window, that releases the links held since launch.
-pub fn window_listening(window: &tauri::Window) {
+/// The main window listens for the outcome of sign-in links now: the links held since launch go to the core.
+pub fn window_ready(window: &tauri::Window) {
     if window.label() != "main" {
         return;
     }
@@ -109,22 +106,6 @@ fn handle_links(app: &tauri::AppHandle, urls: impl Iterator<Item = String>) {
             }
         });
     }
-}
-
-/// Every callback the core refuses (a link, or a loopback redirect) is shown in the main window.
-fn forward_flow_errors(app: tauri::AppHandle, core: &SessionHandle) {
-    let mut refusals = core.flow_errors();
-    tauri::async_runtime::spawn(async move {
-        loop {
-            match refusals.recv().await {
-                Ok(e) => {
-                    let _ = app.emit_to("main", FLOW_ERROR_EVENT, &e);
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-            }
-        }
-    });
 }
 
 #[cfg(test)]

@@ -1,25 +1,17 @@
-//! The settings screen: it shows every effective value with its source, and a user can change only the keys no
-//! policy locks, only to values the schema accepts, saved in the user's settings file for the next launch.
+//! The settings screen's commands: the report of every effective value, and saving one user setting (checked by
+//! the host layer) in the user's settings file for the next launch.
 
 use latchkey_core::config::SETTINGS_FILE;
-use latchkey_core::policy::{self, Strictness};
 use latchkey_core::{AuthError, Config};
-use serde_json::{json, Map, Value};
+use latchkey_host::settings;
+use serde_json::{json, Value};
 use tauri::State;
 use tauri_plugin_store::StoreExt;
 
-/// The keys the settings screen lets a user change (unless a managed policy locks them).
-pub const USER_EDITABLE: &[&str] = &["max_session_age", "idle_timeout", "session_persistence", "proxy"];
-
-/// The policy report (`latchkey policy --json`) of what the next launch will use, which keys this user may
-/// change, and whether that differs from what is running now.
+/// What the next launch will use, which keys this user may change, and this app's version.
 #[tauri::command]
 pub fn get_settings(running: State<'_, Config>) -> Result<Value, AuthError> {
-    let next = Config::load().map_err(|e| AuthError::Policy(e.to_string()))?;
-    let mut report = policy::policy_report(&next);
-    let editable: Vec<&str> = USER_EDITABLE.iter().copied().filter(|k| !next.is_locked(k)).collect();
-    report["editable"] = json!(editable);
-    report["restartRequired"] = json!(next.values != running.values);
+    let mut report = settings::report(&running)?;
     report["version"] = json!(env!("CARGO_PKG_VERSION"));
     Ok(report)
 }
@@ -28,7 +20,7 @@ pub fn get_settings(running: State<'_, Config>) -> Result<Value, AuthError> {
 /// for values the schema rejects; the settings file is not touched then.
 #[tauri::command]
 pub fn set_setting(app: tauri::AppHandle, running: State<'_, Config>, key: String, value: Option<String>) -> Result<(), AuthError> {
-    check(&running, &key, value.as_deref())?;
+    settings::check(&running, &key, value.as_deref())?;
     let store = app.store(running.data_dir.join(SETTINGS_FILE)).map_err(|e| AuthError::StorageIo(e.to_string()))?;
     match value {
         Some(v) => store.set(key, v),
@@ -37,68 +29,4 @@ pub fn set_setting(app: tauri::AppHandle, running: State<'_, Config>, key: Strin
         }
     }
     store.save().map_err(|e| AuthError::StorageIo(e.to_string()))
-}
-
-/// Why `key` may not be set to `value` by the user, if it may not.
-pub fn check(config: &Config, key: &str, value: Option<&str>) -> Result<(), AuthError> {
-    if config.is_locked(key) {
-        return Err(AuthError::Policy(format!("`{key}` is managed by your organization and cannot be changed here")));
-    }
-    if !USER_EDITABLE.contains(&key) {
-        return Err(AuthError::Policy(format!("`{key}` cannot be changed from the settings screen")));
-    }
-    let Some(value) = value else { return Ok(()) };
-    let one = Map::from_iter([(key.to_string(), Value::String(value.to_string()))]);
-    policy::parse_settings(&one, Strictness::UserFile).map(drop).map_err(AuthError::InvalidSetting)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A config whose managed policy (written to a temp file) sets `managed`.
-    fn config_with(managed: Value) -> Config {
-        let dir = std::env::temp_dir().join(format!("latchkey-settings-{}-{}", std::process::id(), rand_suffix()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("policy.json");
-        std::fs::write(&file, json!({ "managed": managed }).to_string()).unwrap();
-        let env = |k: &str| match k {
-            "LATCHKEY_DATA_DIR" => Some(dir.display().to_string()),
-            _ => None,
-        };
-        Config::from_parts(env, false, |_| policy::load(Some(&file))).unwrap()
-    }
-
-    fn rand_suffix() -> u128 {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
-    }
-
-    #[test]
-    fn a_key_locked_by_managed_policy_is_refused_with_the_policy_code() {
-        let config = config_with(json!({ "idle_timeout": "15m" }));
-        let err = check(&config, "idle_timeout", Some("1h")).unwrap_err();
-        assert_eq!(err.code(), "policy");
-        assert!(err.to_string().contains("managed by your organization"), "{err}");
-        check(&config, "max_session_age", Some("8h")).expect("an unlocked key is editable");
-    }
-
-    #[test]
-    fn values_the_schema_rejects_are_refused_with_the_rule() {
-        let config = config_with(json!({}));
-        let err = check(&config, "max_session_age", Some("48h")).unwrap_err();
-        assert_eq!(err.code(), "invalid_setting");
-        assert!(err.to_string().contains("max_session_age"), "{err}");
-        assert_eq!(check(&config, "session_persistence", Some("plaintext")).unwrap_err().code(), "invalid_setting");
-        assert_eq!(check(&config, "proxy", Some("ftp://x")).unwrap_err().code(), "invalid_setting");
-        check(&config, "idle_timeout", Some("off")).unwrap();
-        check(&config, "proxy", None).expect("removing a setting is always valid");
-    }
-
-    #[test]
-    fn keys_outside_the_editable_list_are_refused() {
-        let config = config_with(json!({}));
-        for key in ["extra_ca_certificates", "allow_insecure_storage_fallback", "supabase_url", "nonsense"] {
-            assert_eq!(check(&config, key, Some("x")).unwrap_err().code(), "policy", "{key}");
-        }
-    }
 }

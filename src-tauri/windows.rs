@@ -24,7 +24,7 @@ pub async fn open_activity_window(app: AppHandle) -> Result<(), AuthError> {
 }
 
 fn window_error(e: tauri::Error) -> AuthError {
-    AuthError::Server { status: 0, code: "window_unavailable".into(), message: format!("could not open the activity window: {e}") }
+    AuthError::WindowUnavailable(e.to_string())
 }
 
 /// Closing the main window closes the activity window too, so the app never lingers without its main window.

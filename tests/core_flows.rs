@@ -1,10 +1,10 @@
 //! The e-mail, PKCE, recovery, user and JWT-verification flows against the real local Supabase Auth stack (no fakes).
 
-use latchkey_core::api::{AuthApi, GoTrue, Grant, LogoutScope};
-use latchkey_core::flows::{OtpKind, SignUp};
+use latchkey_core::api::{AuthApi, GoTrue, Grant, LogoutScope, OtpKind, SignUp};
 use latchkey_core::jwt::{JwtVerifier, VerifiedBy, VerifyOptions};
 use latchkey_core::pkce::{FlowKind, PkceFlow};
 use latchkey_core::secret::AccessToken;
+use latchkey_core::testing::Observed;
 use serde_json::{json, Value};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -70,7 +70,7 @@ async fn signed_up(test: &str) -> (String, Grant) {
     }
 }
 
-fn verifier() -> JwtVerifier {
+fn verifier() -> JwtVerifier<GoTrue> {
     JwtVerifier::new(gotrue(), VerifyOptions { audience: "authenticated".into(), issuer: Some(auth_url()) })
 }
 
@@ -203,47 +203,13 @@ async fn settings_show_email_enabled() {
     assert!(s.oauth_providers.is_empty(), "the stack enables no OAuth provider: {s:?}");
 }
 
-/// The real GoTrue, recording what the engine asks it: the `redirect_to` of each e-mailed link (the link in the
-/// e-mail, which the stack cannot send) and how many code exchanges were attempted.
-#[derive(Clone, Default)]
-struct Recorded {
-    redirects: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-    exchanges: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-}
-
-struct RecordingGoTrue(GoTrue, Recorded);
-
-impl AuthApi for RecordingGoTrue {
-    async fn password_grant(&self, email: &str, password: &str) -> Result<Grant, latchkey_core::AuthError> {
-        self.0.password_grant(email, password).await
-    }
-    async fn refresh_grant(&self, token: &latchkey_core::secret::RefreshToken) -> Result<Grant, latchkey_core::AuthError> {
-        self.0.refresh_grant(token).await
-    }
-    async fn logout(&self, token: &AccessToken, scope: LogoutScope) -> Result<(), latchkey_core::AuthError> {
-        self.0.logout(token, scope).await
-    }
-    async fn fetch_user(&self, token: &AccessToken) -> Result<latchkey_core::session::User, latchkey_core::AuthError> {
-        self.0.fetch_user(token).await
-    }
-    fn auth_url(&self) -> &str {
-        AuthApi::auth_url(&self.0)
-    }
-    async fn send_email_code(&self, email: &str, create_user: bool, redirect_to: &str, challenge: &str) -> Result<(), latchkey_core::AuthError> {
-        self.1.redirects.lock().unwrap().push(redirect_to.to_string());
-        AuthApi::send_email_code(&self.0, email, create_user, redirect_to, challenge).await
-    }
-    async fn exchange_code(&self, code: latchkey_core::pkce::AuthCode) -> Result<Grant, latchkey_core::AuthError> {
-        self.1.exchanges.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        AuthApi::exchange_code(&self.0, code).await
-    }
-}
-
 /// The session engine over the real stack, with sign-in links coming back to a loopback listener.
-fn loopback_core(recorded: &Recorded) -> latchkey_core::SessionHandle {
-    let settings = latchkey_core::Settings { redirect: latchkey_core::engine::Redirect::Loopback, ..Default::default() };
+/// `recorded` sees the `redirect_to` of each e-mailed link (the link in the e-mail, which the stack cannot send) and
+/// how many code exchanges were attempted.
+fn loopback_core(recorded: &Observed<GoTrue>) -> latchkey_core::SessionHandle {
+    let settings = latchkey_core::EngineRules { redirect: latchkey_core::engine::Redirect::Loopback, ..Default::default() };
     let store = latchkey_core::vault::MemoryStore::default();
-    let (core, task) = latchkey_core::start(RecordingGoTrue(gotrue(), recorded.clone()), store, latchkey_core::SystemClock, settings);
+    let (core, task) = latchkey_core::start(recorded.clone(), store, latchkey_core::SystemClock, settings);
     tokio::spawn(task);
     core
 }
@@ -270,7 +236,7 @@ async fn browser_get(url: &str) -> Result<(u16, String), reqwest::Error> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_magic_link_returning_to_the_loopback_listener_signs_in_once_and_a_forged_one_is_refused_first() {
     let (email, first) = signed_up("loopback").await;
-    let recorded = Recorded::default();
+    let recorded = Observed::new(gotrue());
     let core = loopback_core(&recorded);
     core.initialized().await;
     let mut refusals = core.flow_errors();
@@ -310,7 +276,7 @@ async fn a_magic_link_returning_to_the_loopback_listener_signs_in_once_and_a_for
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_flow_closes_the_previous_flows_loopback_listener() {
     let (email, _) = signed_up("loopback2").await;
-    let recorded = Recorded::default();
+    let recorded = Observed::new(gotrue());
     let core = loopback_core(&recorded);
     core.initialized().await;
     for _ in 0..2 {

@@ -3,31 +3,14 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use latchkey_core::api::{AuthApi, Grant, LogoutScope};
 use latchkey_core::secret::{AccessToken, RefreshToken};
+use latchkey_core::testing::FakeApi;
 use latchkey_core::session::User;
 use latchkey_core::vault::{sealed::VaultKey, FILE, KEY_ACCOUNT};
-use latchkey_core::{keychain, AuthError, Corruption, EventKind, KeyStore, Session, SessionStore, Settings, StateView, SystemClock};
+use latchkey_core::{keychain, AuthError, Corruption, EventKind, KeyStore, Session, SessionStore, EngineRules, StateView, SystemClock};
 use secrecy::SecretString;
 use std::path::Path;
-
-/// An API that must never be called: proves restore works without the network.
-struct NoNetwork;
-
-impl AuthApi for NoNetwork {
-    async fn password_grant(&self, _: &str, _: &str) -> Result<Grant, AuthError> {
-        panic!("network used")
-    }
-    async fn refresh_grant(&self, _: &RefreshToken) -> Result<Grant, AuthError> {
-        panic!("network used")
-    }
-    async fn logout(&self, _: &AccessToken, _: LogoutScope) -> Result<(), AuthError> {
-        panic!("network used")
-    }
-    async fn fetch_user(&self, _: &AccessToken) -> Result<User, AuthError> {
-        Err(AuthError::Unreachable { url: "none".into(), detail: "this test has no network".into() })
-    }
-}
+use std::sync::atomic::Ordering;
 
 fn session(signed_in_at: i64) -> Session {
     Session {
@@ -74,12 +57,14 @@ async fn a_fresh_core_restores_the_saved_session_without_network() {
     let dir = support::data_dir("restore");
     let signed_in_at = latchkey_core::Clock::now_unix(&SystemClock) - 60; // inside the 24 h deadline
     support::vault("restore", &dir).save(&session(signed_in_at)).unwrap();
-    let (handle, task) = latchkey_core::start(NoNetwork, support::vault("restore", &dir), SystemClock, Settings::default());
+    let api = FakeApi::new(3600);
+    let (handle, task) = latchkey_core::start(api.clone(), support::vault("restore", &dir), SystemClock, EngineRules::default());
     let mut events = handle.subscribe();
     tokio::spawn(task);
     let first = events.recv().await.unwrap();
     assert_eq!((first.seq, first.event), (1, EventKind::InitialSession));
     assert!(matches!(&first.state, StateView::SignedIn { user, signed_in_at: at, .. } if user.email == "kc@example.com" && *at == signed_in_at));
+    assert_eq!((api.refreshes.load(Ordering::SeqCst), api.logouts.lock().unwrap().len()), (0, 0), "no grant and no sign-out was asked for");
 }
 
 #[test]

@@ -8,11 +8,12 @@ use latchkey_core::api::{AuthApi, GoTrue, LogoutScope};
 use latchkey_core::jwt::{JwtVerifier, VerifyOptions};
 use latchkey_core::session::Freshness;
 use latchkey_core::vault::MemoryStore;
-use latchkey_core::{AuthEvent, Clock, EventKind, SessionHandle, SessionStore, Settings, SignOutReason, StateView};
+use latchkey_core::{AuthEvent, Clock, EventKind, SessionHandle, SessionStore, EngineRules, SignOutReason, StateView};
 use std::sync::Arc;
 use std::time::Duration;
 use support::fault_proxy::{FaultProxy, Mode};
-use support::{env, JumpClock};
+use latchkey_core::testing::TestClock;
+use support::env;
 
 fn auth_url(base: &str) -> String {
     format!("{base}/auth/v1")
@@ -22,8 +23,8 @@ fn gotrue_at(base: &str) -> GoTrue {
     GoTrue::new(&auth_url(base), &env("LATCHKEY_SUPABASE_ANON_KEY"), &latchkey_core::net::Network::default()).unwrap()
 }
 
-fn quick() -> Settings {
-    Settings { wall_check_interval: Duration::from_secs(1), ..Settings::default() }
+fn quick() -> EngineRules {
+    EngineRules { wall_check_interval: Duration::from_secs(1), ..EngineRules::default() }
 }
 
 struct Core {
@@ -32,7 +33,7 @@ struct Core {
 }
 
 impl Core {
-    async fn start<S: SessionStore>(base: &str, store: S, clock: JumpClock, settings: Settings) -> Core {
+    async fn start<S: SessionStore>(base: &str, store: S, clock: TestClock, settings: EngineRules) -> Core {
         let (handle, task) = latchkey_core::start(gotrue_at(base), store, clock, settings);
         let events = handle.subscribe();
         tokio::spawn(task);
@@ -55,7 +56,7 @@ impl Core {
     }
 }
 
-async fn signed_in(tag: &str, base: &str, clock: JumpClock, settings: Settings) -> (Core, String) {
+async fn signed_in(tag: &str, base: &str, clock: TestClock, settings: EngineRules) -> (Core, String) {
     let (id, email, password) = support::create_user(tag).await;
     let mut core = Core::start(base, MemoryStore::default(), clock, settings).await;
     core.handle.sign_in_with_password(email, password).await.unwrap();
@@ -70,7 +71,7 @@ fn jwt_exp() -> i64 {
 #[tokio::test]
 async fn refresh_cycles_never_hand_out_a_token_the_server_would_refuse() {
     let base = env("LATCHKEY_SUPABASE_URL");
-    let (mut core, _) = signed_in("cycles", &base, JumpClock::default(), quick()).await;
+    let (mut core, _) = signed_in("cycles", &base, TestClock::system(), quick()).await;
     let verifier = JwtVerifier::new(gotrue_at(&base), VerifyOptions { issuer: Some(auth_url(&base)), ..VerifyOptions::default() });
     let mut refreshed = 0;
     let mut checks = tokio::time::interval(Duration::from_millis(250));
@@ -92,8 +93,8 @@ async fn refresh_cycles_never_hand_out_a_token_the_server_would_refuse() {
 #[tokio::test]
 async fn a_thousand_callers_at_expiry_make_exactly_one_post_to_gotrue() {
     let base = env("LATCHKEY_SUPABASE_URL");
-    let clock = JumpClock::default();
-    let (core, user_id) = signed_in("coalesce", &base, clock.clone(), Settings { wall_check_interval: Duration::from_secs(3600), ..Settings::default() }).await;
+    let clock = TestClock::system();
+    let (core, user_id) = signed_in("coalesce", &base, clock.clone(), EngineRules { wall_check_interval: Duration::from_secs(3600), ..EngineRules::default() }).await;
     assert_eq!(support::logged_refreshes(&user_id), 0);
     clock.jump(jwt_exp()); // at expiry, as the engine sees it
     let calls: Vec<_> = (0..1000).map(|_| { let h = core.handle.clone(); tokio::spawn(async move { h.access_token().await }) }).collect();
@@ -109,7 +110,7 @@ async fn a_thousand_callers_at_expiry_make_exactly_one_post_to_gotrue() {
 async fn an_outage_keeps_the_session_and_the_return_of_the_server_refreshes_within_seconds() {
     let base = env("LATCHKEY_SUPABASE_URL");
     let proxy = FaultProxy::start(base.trim_start_matches("http://").to_string()).await;
-    let (mut core, _) = signed_in("outage", &proxy.url, JumpClock::default(), quick()).await;
+    let (mut core, _) = signed_in("outage", &proxy.url, TestClock::system(), quick()).await;
     proxy.set(Mode::Reset);
     let e = core.next(&[EventKind::RefreshRetrying, EventKind::SignedOut], Duration::from_secs(jwt_exp() as u64 * 3)).await;
     assert_eq!(e.event, EventKind::RefreshRetrying);
@@ -133,7 +134,7 @@ async fn an_outage_keeps_the_session_and_the_return_of_the_server_refreshes_with
 async fn a_429_with_retry_after_is_honoured() {
     let base = env("LATCHKEY_SUPABASE_URL");
     let proxy = FaultProxy::start(base.trim_start_matches("http://").to_string()).await;
-    let clock = JumpClock::default();
+    let clock = TestClock::system();
     let (mut core, _) = signed_in("ratelimit", &proxy.url, clock.clone(), quick()).await;
     proxy.set_retry_after(3);
     proxy.set(Mode::RateLimit);
@@ -150,8 +151,8 @@ async fn a_429_with_retry_after_is_honoured() {
 async fn sign_out_everywhere_from_another_client_is_detected() {
     let base = env("LATCHKEY_SUPABASE_URL");
     let (id, email, password) = support::create_user("elsewhere").await;
-    let settings = Settings { user_check_interval: Duration::from_secs(1), ..quick() };
-    let mut core = Core::start(&base, MemoryStore::default(), JumpClock::default(), settings).await;
+    let settings = EngineRules { user_check_interval: Duration::from_secs(1), ..quick() };
+    let mut core = Core::start(&base, MemoryStore::default(), TestClock::system(), settings).await;
     core.handle.sign_in_with_password(email.clone(), password.clone()).await.unwrap();
     let other = gotrue_at(&base).password_grant(&email, &password).await.unwrap();
     gotrue_at(&base).logout(&other.access_token, LogoutScope::Global).await.unwrap();
@@ -162,19 +163,19 @@ async fn sign_out_everywhere_from_another_client_is_detected() {
 #[tokio::test]
 async fn the_deadline_signs_out_and_a_launch_after_it_starts_signed_out() {
     let base = env("LATCHKEY_SUPABASE_URL");
-    let settings = Settings { max_session_age: Duration::from_secs(3), ..quick() };
-    let (mut core, _) = signed_in("deadline", &base, JumpClock::default(), settings.clone()).await;
+    let settings = EngineRules { max_session_age: Duration::from_secs(3), ..quick() };
+    let (mut core, _) = signed_in("deadline", &base, TestClock::system(), settings.clone()).await;
     let out = core.next(&[EventKind::SignedOut], Duration::from_secs(10)).await;
     assert_eq!(out.reason, Some(SignOutReason::Timeout));
 
     let store = Arc::new(MemoryStore::default());
-    let clock = JumpClock::default();
+    let clock = TestClock::system();
     let (_, email, password) = support::create_user("relaunch").await;
-    let first = Core::start(&base, store.clone(), clock.clone(), Settings { max_session_age: Duration::from_secs(3600), ..quick() }).await;
+    let first = Core::start(&base, store.clone(), clock.clone(), EngineRules { max_session_age: Duration::from_secs(3600), ..quick() }).await;
     first.handle.sign_in_with_password(email, password).await.unwrap();
     drop(first);
     clock.jump(3601);
-    let relaunched = Core::start(&base, store.clone(), clock, Settings { max_session_age: Duration::from_secs(3600), ..quick() }).await;
+    let relaunched = Core::start(&base, store.clone(), clock, EngineRules { max_session_age: Duration::from_secs(3600), ..quick() }).await;
     assert_eq!(relaunched.handle.snapshot().state, StateView::SignedOut { reason: Some(SignOutReason::Timeout) });
     assert!(store.load().unwrap().is_none(), "the vault is wiped at launch");
 }
@@ -182,8 +183,8 @@ async fn the_deadline_signs_out_and_a_launch_after_it_starts_signed_out() {
 #[tokio::test]
 async fn a_clock_jump_past_expiry_refreshes_at_once() {
     let base = env("LATCHKEY_SUPABASE_URL");
-    let clock = JumpClock::default();
-    let settings = Settings { wall_check_interval: Duration::from_secs(1), ..Settings::default() };
+    let clock = TestClock::system();
+    let settings = EngineRules { wall_check_interval: Duration::from_secs(1), ..EngineRules::default() };
     let (mut core, _) = signed_in("jump", &base, clock.clone(), settings).await;
     clock.jump(jwt_exp() + 1);
     let jumped = std::time::Instant::now();

@@ -6,9 +6,10 @@ mod support;
 use latchkey_core::api::{AuthApi, GoTrue};
 use latchkey_core::vault::{FILE, KEY_ACCOUNT};
 use latchkey_core::api::LogoutScope;
-use latchkey_core::{EventKind, SessionHandle, SessionStore, Settings, StateView, SystemClock};
+use latchkey_core::{EventKind, SessionHandle, SessionStore, EngineRules, StateView, SystemClock};
 use std::io::{Read, Write};
-use support::{env, Counting};
+use latchkey_core::testing::Observed;
+use support::env;
 
 fn gotrue() -> GoTrue {
     GoTrue::new(&format!("{}/auth/v1", env("LATCHKEY_SUPABASE_URL")), &env("LATCHKEY_SUPABASE_ANON_KEY"), &latchkey_core::net::Network::default()).unwrap()
@@ -19,7 +20,7 @@ fn demo() -> (String, String) {
 }
 
 async fn boot<A: AuthApi>(api: A, test: &str) -> SessionHandle {
-    let (handle, task) = latchkey_core::start(api, support::vault(test, &support::data_dir(test)), SystemClock, Settings::default());
+    let (handle, task) = latchkey_core::start(api, support::vault(test, &support::data_dir(test)), SystemClock, EngineRules::default());
     tokio::spawn(task);
     handle.initialized().await;
     handle
@@ -29,7 +30,7 @@ async fn boot<A: AuthApi>(api: A, test: &str) -> SessionHandle {
 async fn password_sign_in_is_sealed_in_the_vault_and_restored_by_a_fresh_core() {
     let (email, password) = demo();
     let dir = support::data_dir("restart");
-    let (first, task) = latchkey_core::start(gotrue(), support::vault("restart", &dir), SystemClock, Settings::default());
+    let (first, task) = latchkey_core::start(gotrue(), support::vault("restart", &dir), SystemClock, EngineRules::default());
     let running = tokio::spawn(task);
     first.initialized().await;
     let mut events = first.subscribe();
@@ -43,8 +44,8 @@ async fn password_sign_in_is_sealed_in_the_vault_and_restored_by_a_fresh_core() 
     assert!(leaks.is_empty(), "tokens in clear under the data dir: {leaks:?}");
 
     // The restart: a new core over the same vault, counting every request.
-    let api = Counting::new(gotrue());
-    let (second, task) = latchkey_core::start(api.clone(), support::vault("restart", &dir), SystemClock, Settings::default());
+    let api = Observed::new(gotrue());
+    let (second, task) = latchkey_core::start(api.clone(), support::vault("restart", &dir), SystemClock, EngineRules::default());
     api.engine.set(second.watch()).unwrap();
     let mut events = second.subscribe();
     tokio::spawn(task);
@@ -61,7 +62,7 @@ async fn password_sign_in_is_sealed_in_the_vault_and_restored_by_a_fresh_core() 
 async fn sign_out_removes_the_key_and_the_file_and_revokes_the_server_session() {
     let (email, password) = demo();
     let dir = support::data_dir("signout");
-    let (core, task) = latchkey_core::start(gotrue(), support::vault("signout", &dir), SystemClock, Settings::default());
+    let (core, task) = latchkey_core::start(gotrue(), support::vault("signout", &dir), SystemClock, EngineRules::default());
     tokio::spawn(task);
     core.initialized().await;
     core.sign_in_with_password(email, password).await.unwrap();
@@ -109,7 +110,7 @@ async fn a_malformed_reply_is_malformed_response_and_nothing_is_saved() {
         let _ = write!(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
     });
     let dir = support::data_dir("malformed");
-    let (core, task) = latchkey_core::start(GoTrue::new(&format!("http://127.0.0.1:{port}/auth/v1"), "k", &latchkey_core::net::Network::default()).unwrap(), support::vault("malformed", &dir), SystemClock, Settings::default());
+    let (core, task) = latchkey_core::start(GoTrue::new(&format!("http://127.0.0.1:{port}/auth/v1"), "k", &latchkey_core::net::Network::default()).unwrap(), support::vault("malformed", &dir), SystemClock, EngineRules::default());
     tokio::spawn(task);
     core.initialized().await;
     let err = core.sign_in_with_password("a@b.c".into(), "pw".into()).await.unwrap_err();
@@ -157,7 +158,7 @@ async fn a_token_whose_signature_does_not_verify_is_refused_and_nothing_is_store
 
     let dir = support::data_dir("forged");
     let api = latchkey_core::verified::Verified::new(GoTrue::new(&format!("http://127.0.0.1:{port}/auth/v1"), "k", &latchkey_core::net::Network::default()).unwrap());
-    let (core, task) = latchkey_core::start(api, support::vault("forged", &dir), SystemClock, Settings::default());
+    let (core, task) = latchkey_core::start(api, support::vault("forged", &dir), SystemClock, EngineRules::default());
     tokio::spawn(task);
     core.initialized().await;
     let err = core.sign_in_with_password(email, password).await.unwrap_err();

@@ -1,6 +1,6 @@
 //! `latchkey doctor`: every self-test an admin needs, read-only, each problem said in words; exit 1 if any.
 
-use latchkey_core::{keychain, net, Clock, Config, GoTrue, KeyringStore, StateView, SystemClock, VaultLock, APP_ID};
+use latchkey_core::{keychain, net, Clock, Config, KeyringStore, StateView, SystemClock, VaultLock, APP_ID};
 use serde_json::json;
 use std::time::Duration;
 
@@ -10,16 +10,16 @@ const SKEW_LIMIT_SECS: i64 = 30;
 pub async fn run(config: &Config, as_json: bool) -> i32 {
     let keys = KeyringStore::new(APP_ID);
     let keychain = tokio::task::spawn_blocking(move || keychain::self_test(&keys)).await.expect("self-test task");
-    let inspected = crate::vault(config, None);
+    let inspected = latchkey_host::vault(config, None);
     let vault = tokio::task::spawn_blocking(move || inspected.inspect()).await.expect("inspect task");
     let lock_free = VaultLock::acquire(&config.data_dir, Duration::ZERO).is_ok();
-    let network = net::report(config, |k| std::env::var(k).ok());
+    let network = net::report(&config.network(), config.source_name("proxy"), |k| std::env::var(k).ok());
     let mut problems = Vec::new();
-    let (state, server) = match GoTrue::from_config(config) {
+    let (state, server) = match latchkey_host::gotrue(config) {
         Ok(api) => {
-            let (handle, task) = crate::core_with(api.clone(), config, None);
+            let (handle, task) = latchkey_host::build_with(api.clone(), config, None);
             tokio::spawn(task);
-            (Some(handle.initialized().await.state), Some(api.probe(SystemClock.now_unix()).await))
+            (Some(handle.initialized().await.state), Some(latchkey_core::api::probe(&api, SystemClock.now_unix()).await))
         }
         Err(e) => {
             problems.push(e.to_string());

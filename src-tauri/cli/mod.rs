@@ -114,7 +114,7 @@ pub fn run(parsed: Result<Cli, clap::Error>) -> i32 {
             return exit::USAGE;
         }
     };
-    crate::init_logging(&config, crate::logging::Sink::Stderr);
+    latchkey_host::init_logging(&config, latchkey_host::Sink::Stderr);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
     runtime.block_on(async {
         match cli.command {
@@ -133,10 +133,10 @@ pub fn run(parsed: Result<Cli, clap::Error>) -> i32 {
 /// A policy error is exit 1: the app refuses to run a session under a broken policy.
 fn policy(config: &Config, as_json: bool) -> i32 {
     if as_json {
-        let report = latchkey_core::policy::policy_report(config);
+        let report = latchkey_core::config::policy_report(config);
         println!("{}", serde_json::to_string_pretty(&report).expect("report serializes"));
     } else {
-        print!("{}", latchkey_core::policy::policy_report_text(config));
+        print!("{}", latchkey_core::config::policy_report_text(config));
     }
     if config.policy_error.is_some() { exit::FAILED } else { exit::OK }
 }

@@ -3,12 +3,11 @@
 //! it can; the audit log is kept (it is the admin's record) and gets a line saying so.
 
 use super::{exit, fail};
-use latchkey_core::api::LogoutScope;
-use latchkey_core::audit::{AuditLog, Line};
+use latchkey_core::api::{end_session, LogoutScope};
 use latchkey_core::config::SETTINGS_FILE;
-use latchkey_core::events::Subject;
 use latchkey_core::vault::FILE as VAULT_FILE;
-use latchkey_core::{AuthApi, AuthError, Clock, Config, GoTrue, Session, SessionStore, SystemClock, VaultLock, APP_ID};
+use latchkey_core::{AuthError, Clock, Config, Session, SessionStore, SystemClock, VaultLock, APP_ID};
+use latchkey_host::Activity;
 use serde::Serialize;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -43,8 +42,8 @@ pub async fn run(config: &Config, yes: bool, as_json: bool) -> i32 {
             return code;
         }
     }
-    let dir = config.data_dir.clone();
-    let lock = match tokio::task::spawn_blocking(move || VaultLock::acquire(&dir, crate::LOCK_WAIT)).await {
+    let locking = config.clone();
+    let lock = match tokio::task::spawn_blocking(move || latchkey_host::lock_vault(&locking)).await {
         Ok(Ok(lock)) => lock,
         Ok(Err(e)) => {
             if matches!(e, AuthError::StorageBusy) {
@@ -63,12 +62,9 @@ pub async fn run(config: &Config, yes: bool, as_json: bool) -> i32 {
         None => "none".into(),
         Some(session) => end_on_server(config, session).await,
     };
-    let audit = AuditLog::from_config(config);
-    if let Some(log) = &audit {
-        let now = SystemClock.now_ms();
-        log.write_or_warn(&Line::new("SIGNED_OUT", Some("reset".into()), session.as_ref().map(Subject::of).as_ref(), config.audit_log.include_email, now), now);
-    }
-    report.audit_log_kept = audit.map(|log| log.dir().to_path_buf());
+    let activity = Activity::new(config);
+    activity.record_reset(session.as_ref());
+    report.audit_log_kept = activity.audit_dir().map(PathBuf::from);
     report.ok = report.problems.is_empty();
     print(&report, as_json);
     if report.ok { exit::OK } else { exit::FAILED }
@@ -95,7 +91,7 @@ fn confirm() -> Option<i32> {
 /// Every local trace of the session, while holding the lock. Returns the session it found, for `/logout`.
 fn wipe_locally(config: &Config, lock: VaultLock) -> (Report, Option<Session>) {
     let mut report = Report::default();
-    let vault = crate::vault(config, Some(lock));
+    let vault = latchkey_host::vault(config, Some(lock));
     let session = vault.load().ok().flatten();
     report.signed_out_user = session.as_ref().map(|s| s.user.id.clone());
     let file_present = config.data_dir.join(VAULT_FILE).exists();
@@ -143,18 +139,9 @@ fn local_traces(config: &Config) -> Vec<PathBuf> {
     out
 }
 
-/// `/logout` (scope local) with the saved access token, refreshing first if the server would refuse it (the
-/// engine's rule). Best effort: the local wipe is done whatever the answer.
+/// `/logout` (scope local), as the engine ends a session. Best effort: the local wipe is done whatever the answer.
 async fn end_on_server(config: &Config, session: &Session) -> String {
-    let attempt = async {
-        let api = GoTrue::from_config(config)?;
-        let token = if session.access_expires_at - SystemClock.now_unix() > 5 {
-            session.access_token.clone()
-        } else {
-            api.refresh_grant(&session.refresh_token).await?.access_token
-        };
-        api.logout(&token, LogoutScope::Local).await
-    };
+    let attempt = async { end_session(&latchkey_host::gotrue(config)?, session, LogoutScope::Local, SystemClock.now_ms()).await };
     match tokio::time::timeout(SERVER_WAIT, attempt).await {
         Ok(Ok(())) => "ended".into(),
         Ok(Err(e)) => format!("not ended ({}): it ends at its own expiry", e.code()),
@@ -186,17 +173,13 @@ mod tests {
 
     /// The data directory `dir`, with the logs inside it (as on Windows).
     fn config_over(dir: &Path) -> Config {
-        let env = [
-            ("LATCHKEY_DATA_DIR", dir.display().to_string()),
-            ("LATCHKEY_LOG_DIR", dir.join("logs").display().to_string()),
-            ("LATCHKEY_POLICY_PATH", dir.join("no-policy.json").display().to_string()),
-        ];
-        Config::from_parts(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()), true, latchkey_core::policy::load).unwrap()
+        let data = dir.display().to_string();
+        latchkey_core::testing::config_in(dir, None, None, &[("LATCHKEY_DATA_DIR", &data)]).unwrap()
     }
 
     #[test]
     fn a_test_data_directory_loses_only_the_session_files_but_the_apps_own_loses_all_but_the_lock_and_logs() {
-        let base = std::env::temp_dir().join(format!("latchkey-reset-{}", std::process::id()));
+        let base = latchkey_core::testing::temp_dir("reset");
         for dir in [base.join("test-dir"), base.join(APP_ID)] {
             std::fs::create_dir_all(dir.join("WebKitStorage")).unwrap();
             std::fs::create_dir_all(dir.join("logs")).unwrap();

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use std::time::{Duration, UNIX_EPOCH};
 
 pub async fn run(config: &Config, as_json: bool) -> i32 {
-    let (handle, task) = match crate::build_core(config, None) {
+    let (handle, task) = match latchkey_host::build(config, None) {
         Ok(core) => core,
         Err(e) => return super::fail(&e),
     };

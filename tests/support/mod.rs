@@ -1,35 +1,13 @@
-//! Shared helpers for the integration tests: the real keychain, the real local stack, private data dirs, a request counter.
+//! Shared helpers for the integration tests: the real keychain, the real local stack, private data dirs (the test
+//! doubles are in `latchkey_core::testing`).
 #![allow(dead_code)]
 
-use latchkey_core::api::{AuthApi, Grant, LogoutScope};
-use latchkey_core::secret::{AccessToken, RefreshToken};
-use latchkey_core::session::User;
-use latchkey_core::{AuthError, KeyringStore, Snapshot, SystemClock, Vault, VaultLock};
-use std::sync::{Mutex, OnceLock};
-use tokio::sync::{watch, Notify};
+use latchkey_core::{KeyringStore, SystemClock, Vault, VaultLock};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 pub mod fault_proxy;
-
-/// The wall clock plus a jump the test controls (a suspended laptop, a changed system time).
-#[derive(Clone, Default)]
-pub struct JumpClock(pub Arc<std::sync::atomic::AtomicI64>);
-
-impl JumpClock {
-    pub fn jump(&self, secs: i64) {
-        self.0.fetch_add(secs * 1000, Ordering::SeqCst);
-    }
-}
-
-impl latchkey_core::Clock for JumpClock {
-    fn now_ms(&self) -> i64 {
-        SystemClock.now_ms() + self.0.load(Ordering::SeqCst)
-    }
-}
 
 /// A new confirmed user on the local stack (admin API), so a test can count its own requests.
 pub async fn create_user(tag: &str) -> (String, String, String) {
@@ -67,10 +45,7 @@ pub fn keyring(test: &str) -> KeyringStore {
 
 /// An empty data directory private to one test.
 pub fn data_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("latchkey-it-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    latchkey_core::testing::temp_dir(&format!("it-{test}"))
 }
 
 /// The test's vault over the real keychain, holding the lock (as the app does).
@@ -125,56 +100,4 @@ pub fn files_containing(dir: &Path, needles: &[&str]) -> Vec<PathBuf> {
 
 pub fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run through scripts/test, which starts the local stack"))
-}
-
-/// Wraps an API, counts every request that reaches it, and notes the engine's event `seq` at that moment.
-#[derive(Clone)]
-pub struct Counting<A> {
-    pub inner: A,
-    pub requests: Arc<AtomicUsize>,
-    /// Set after `start`: the engine's snapshots.
-    pub engine: Arc<OnceLock<watch::Receiver<Snapshot>>>,
-    /// The `seq` the engine had published when each request was made.
-    pub seq_at_request: Arc<Mutex<Vec<u64>>>,
-    pub requested: Arc<Notify>,
-}
-
-impl<A> Counting<A> {
-    pub fn new(inner: A) -> Self {
-        Counting {
-            inner,
-            requests: Arc::new(AtomicUsize::new(0)),
-            engine: Arc::new(OnceLock::new()),
-            seq_at_request: Arc::new(Mutex::new(Vec::new())),
-            requested: Arc::new(Notify::new()),
-        }
-    }
-    pub fn count(&self) -> usize {
-        self.requests.load(Ordering::SeqCst)
-    }
-    fn note(&self) {
-        let seq = self.engine.get().map_or(0, |rx| rx.borrow().seq);
-        self.seq_at_request.lock().unwrap().push(seq);
-        self.requests.fetch_add(1, Ordering::SeqCst);
-        self.requested.notify_one();
-    }
-}
-
-impl<A: AuthApi> AuthApi for Counting<A> {
-    async fn password_grant(&self, email: &str, password: &str) -> Result<Grant, AuthError> {
-        self.note();
-        self.inner.password_grant(email, password).await
-    }
-    async fn refresh_grant(&self, token: &RefreshToken) -> Result<Grant, AuthError> {
-        self.note();
-        self.inner.refresh_grant(token).await
-    }
-    async fn logout(&self, token: &AccessToken, scope: LogoutScope) -> Result<(), AuthError> {
-        self.note();
-        self.inner.logout(token, scope).await
-    }
-    async fn fetch_user(&self, token: &AccessToken) -> Result<User, AuthError> {
-        self.note();
-        self.inner.fetch_user(token).await
-    }
 }

@@ -2,42 +2,20 @@
 //! No keychain or network: an in-memory store and a scripted API. Run with `scripts/bench`.
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use latchkey_core::api::{AuthApi, Grant, LogoutScope};
 use latchkey_core::secret::{AccessToken, RefreshToken};
-use latchkey_core::session::User;
+use latchkey_core::testing::{user, FakeApi, TestClock};
 use latchkey_core::vault::MemoryStore;
-use latchkey_core::{AuthError, Clock, Session, SessionStore, Settings, SystemClock};
+use latchkey_core::{AuthError, Clock, Session, SessionStore, EngineRules, SystemClock};
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
-use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-#[derive(Clone, Default)]
-struct Scripted {
-    refreshes: Arc<AtomicUsize>,
-}
-
-impl AuthApi for Scripted {
-    async fn password_grant(&self, _: &str, _: &str) -> Result<Grant, AuthError> {
-        unreachable!()
-    }
-    async fn refresh_grant(&self, _: &RefreshToken) -> Result<Grant, AuthError> {
-        self.refreshes.fetch_add(1, Ordering::SeqCst);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        Ok(Grant { access_token: AccessToken::new("a2".into()), refresh_token: RefreshToken::new("r2".into()), expires_in: 3600, session_id: None, user: user(), server_time: None })
-    }
-    async fn logout(&self, _: &AccessToken, _: LogoutScope) -> Result<(), AuthError> {
-        Ok(())
-    }
-    async fn fetch_user(&self, _: &AccessToken) -> Result<User, AuthError> {
-        Ok(user())
-    }
-}
-
-fn user() -> User {
-    User { id: "u".into(), email: "bench@example.com".into() }
+/// The scripted API, each refresh taking 50 ms (tokio time).
+fn scripted() -> FakeApi {
+    let api = FakeApi::new(3600);
+    api.refresh_delay_ms.store(50, Ordering::SeqCst);
+    api
 }
 
 fn session(access_left: i64) -> Session {
@@ -64,7 +42,7 @@ fn restore_to_initial_session(rt: &tokio::runtime::Runtime) -> (f64, f64) {
         .map(|_| {
             rt.block_on(async {
                 let t = Instant::now();
-                let (handle, task) = latchkey_core::start(Scripted::default(), store(3600), SystemClock, Settings::default());
+                let (handle, task) = latchkey_core::start(scripted(), store(3600), SystemClock, EngineRules::default());
                 tokio::spawn(task);
                 handle.initialized().await;
                 t.elapsed().as_secs_f64() * 1000.0
@@ -77,8 +55,8 @@ fn restore_to_initial_session(rt: &tokio::runtime::Runtime) -> (f64, f64) {
 
 fn coalescing(rt: &tokio::runtime::Runtime) -> (usize, usize) {
     rt.block_on(async {
-        let api = Scripted::default();
-        let (handle, task) = latchkey_core::start(api.clone(), store(-1), SystemClock, Settings::default());
+        let api = scripted();
+        let (handle, task) = latchkey_core::start(api.clone(), store(-1), SystemClock, EngineRules::default());
         tokio::spawn(task);
         let calls: Vec<_> = (0..1000).map(|_| { let h = handle.clone(); tokio::spawn(async move { h.access_token().await }) }).collect();
         let ok = futures_ok(calls).await;
@@ -120,26 +98,17 @@ fn es256_per_second() -> f64 {
 
 /// Distinct instants at which the engine read the clock, over `minutes` of simulated idle time.
 fn wakeups_per_idle_minute(minutes: u64) -> f64 {
-    #[derive(Clone)]
-    struct Counting(Arc<Mutex<HashSet<tokio::time::Instant>>>, tokio::time::Instant, i64);
-    impl Clock for Counting {
-        fn now_ms(&self) -> i64 {
-            let now = tokio::time::Instant::now();
-            self.0.lock().unwrap().insert(now);
-            self.2 + now.duration_since(self.1).as_millis() as i64
-        }
-    }
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap();
     rt.block_on(async {
-        let clock = Counting(Arc::default(), tokio::time::Instant::now(), SystemClock.now_ms());
-        let settings = Settings { user_check_interval: Duration::from_secs(24 * 3600), ..Settings::default() };
-        let (handle, task) = latchkey_core::start(Scripted::default(), store(24 * 3600), clock.clone(), settings);
+        let clock = TestClock::system();
+        let settings = EngineRules { user_check_interval: Duration::from_secs(24 * 3600), ..EngineRules::default() };
+        let (handle, task) = latchkey_core::start(scripted(), store(24 * 3600), clock.clone(), settings);
         tokio::spawn(task);
         handle.initialized().await;
         tokio::time::sleep(Duration::from_secs(5)).await; // settle after start
-        clock.0.lock().unwrap().clear();
+        clock.forget_reads();
         tokio::time::sleep(Duration::from_secs(60 * minutes)).await;
-        let wakeups = clock.0.lock().unwrap().len();
+        let wakeups = clock.reads();
         wakeups as f64 / minutes as f64
     })
 }

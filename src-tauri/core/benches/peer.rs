@@ -6,22 +6,12 @@
 use latchkey_core::api::GoTrue;
 use latchkey_core::net::Network;
 use latchkey_core::vault::MemoryStore;
-use latchkey_core::{Clock, Settings, SystemClock};
-use std::collections::HashSet;
+use latchkey_core::testing::TestClock;
+use latchkey_core::{Clock, EngineRules, SystemClock};
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-/// The system clock plus a step: moving it past `exp` is what a suspend or a missed timer looks like to the engine.
-#[derive(Clone, Default)]
-struct SteppedClock(Arc<AtomicI64>);
-
-impl Clock for SteppedClock {
-    fn now_ms(&self) -> i64 {
-        SystemClock.now_ms() + self.0.load(Ordering::SeqCst)
-    }
-}
 
 /// The system allocator, counting the bytes currently allocated.
 struct Counting;
@@ -50,15 +40,16 @@ fn env(name: &str) -> String {
 async fn main() {
     let before = LIVE.load(Ordering::SeqCst);
     let api = GoTrue::new(&env("PEER_URL"), &env("PEER_ANON"), &Network::default()).expect("HTTP client");
-    let clock = SteppedClock::default();
+    // Jumping it past `exp` is what a suspend or a missed timer looks like to the engine.
+    let clock = TestClock::system();
     // No wall-clock recheck during the run: the step below is seen by the callers first, as in tests/core_refresh.rs.
-    let settings = Settings { wall_check_interval: Duration::from_secs(3600), ..Settings::default() };
+    let settings = EngineRules { wall_check_interval: Duration::from_secs(3600), ..EngineRules::default() };
     let (handle, task) = latchkey_core::start(api, MemoryStore::default(), clock.clone(), settings);
     tokio::spawn(task);
     handle.initialized().await;
     handle.sign_in_with_password(env("PEER_EMAIL"), env("PEER_PASSWORD")).await.expect("sign-in");
     let lifetime = std::env::var("PEER_JWT_EXP").ok().and_then(|s| s.parse::<i64>().ok()).unwrap_or(3600);
-    clock.0.store((lifetime + 1) * 1000, Ordering::SeqCst); // past expiry, as the engine sees it
+    clock.jump(lifetime + 1); // past expiry, as the engine sees it
     let (t, start_ms) = (Instant::now(), SystemClock.now_ms());
     let calls: Vec<_> = (0..1000).map(|_| { let h = handle.clone(); tokio::spawn(async move { h.access_token().await }) }).collect();
     let (mut tokens, mut errors) = (HashSet::new(), 0);

@@ -22,8 +22,7 @@ fn time(mut f: impl FnMut()) -> (f64, f64) {
 
 fn main() {
     let service = format!("dev.latchkey.bench.{}", std::process::id());
-    let dir = std::env::temp_dir().join(format!("latchkey-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = latchkey_core::testing::temp_dir("bench-restore");
     let session = Session {
         access_token: AccessToken::new("a".repeat(900)),
         refresh_token: RefreshToken::new("r".repeat(12)),

@@ -7,7 +7,7 @@
 
 use crate::events::{AuthEvent, EventKind, Subject};
 use crate::session::StateView;
-use crate::Config;
+use crate::config::Config;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Write};

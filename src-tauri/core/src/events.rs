@@ -2,8 +2,10 @@
 
 use crate::session::{Session, SignOutReason, StateView};
 use serde::Serialize;
+use ts_rs::TS;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// What changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, strum::VariantArray)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EventKind {
     InitialSession,
@@ -17,7 +19,7 @@ pub enum EventKind {
 }
 
 /// Why and when the next refresh attempt happens.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Retry {
     pub attempt: u32,
@@ -28,7 +30,7 @@ pub struct Retry {
 }
 
 /// One auth-state change, as pushed to the UI on `auth://state` and printed by `latchkey watch`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthEvent {
     pub seq: u64,
@@ -36,16 +38,26 @@ pub struct AuthEvent {
     pub state: StateView,
     /// On SIGNED_OUT.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub reason: Option<SignOutReason>,
     /// On SESSION_EXPIRING: seconds until the absolute deadline.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub remaining: Option<i64>,
     /// On REFRESH_RETRYING.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub retry: Option<Retry>,
     /// Whose session this event is about (for the audit log); never sent to the webview or printed.
     #[serde(skip)]
     pub subject: Option<Subject>,
+}
+
+impl AuthEvent {
+    /// An event of `event` in `state`, about nobody yet; `seq` is set when it is published.
+    pub fn new(event: EventKind, state: StateView) -> Self {
+        AuthEvent { seq: 0, event, state, reason: None, remaining: None, retry: None, subject: None }
+    }
 }
 
 /// The session an event is about, as the audit log may record it: no token, and the session id only hashed.
@@ -74,7 +86,7 @@ pub fn hash_session_id(id: &str) -> String {
 }
 
 /// The current state and the sequence number of the event that produced it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct Snapshot {
     pub seq: u64,
     pub state: StateView,

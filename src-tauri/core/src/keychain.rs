@@ -3,8 +3,6 @@
 use crate::error::AuthError;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::Instant;
 
 /// A keychain holding small secrets by account name. Blocking: callers run it off the async threads.
@@ -65,7 +63,7 @@ fn map_keyring_error(e: keyring::Error) -> AuthError {
 }
 
 /// What `doctor` and the app report about the keychain.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct BackendReport {
     pub backend: &'static str,
     /// The process serving the keychain, where it can be read (e.g. `gnome-keyring-d`).
@@ -123,45 +121,6 @@ fn provider_name() -> Option<String> {
 #[cfg(not(target_os = "linux"))]
 fn provider_name() -> Option<String> {
     None
-}
-
-/// Keys in memory: for unit tests.
-#[derive(Default)]
-pub struct MemoryKeys {
-    entries: Mutex<HashMap<String, SecretString>>,
-    /// When set, every call fails with this error code (`keychain_locked` or anything else for unavailable).
-    pub fail_with: Mutex<Option<&'static str>>,
-}
-
-impl MemoryKeys {
-    fn check(&self) -> Result<(), AuthError> {
-        match *self.fail_with.lock().unwrap() {
-            Some("keychain_locked") => Err(AuthError::KeychainLocked("locked (test)".into())),
-            Some(_) => Err(AuthError::KeychainUnavailable("unavailable (test)".into())),
-            None => Ok(()),
-        }
-    }
-
-    pub fn has(&self, account: &str) -> bool {
-        self.entries.lock().unwrap().contains_key(account)
-    }
-}
-
-impl KeyStore for MemoryKeys {
-    fn get(&self, account: &str) -> Result<Option<SecretString>, AuthError> {
-        self.check()?;
-        Ok(self.entries.lock().unwrap().get(account).cloned())
-    }
-    fn set(&self, account: &str, value: &SecretString) -> Result<(), AuthError> {
-        self.check()?;
-        self.entries.lock().unwrap().insert(account.into(), value.clone());
-        Ok(())
-    }
-    fn delete(&self, account: &str) -> Result<(), AuthError> {
-        self.check()?;
-        self.entries.lock().unwrap().remove(account);
-        Ok(())
-    }
 }
 
 impl<T: KeyStore> KeyStore for std::sync::Arc<T> {

@@ -41,11 +41,7 @@ impl std::fmt::Debug for Loopback {
 impl Loopback {
     /// Binds a random port on 127.0.0.1 and serves until dropped or until `ttl` has passed. Needs a Tokio runtime.
     pub fn start(ttl: Duration, on_callback: OnCallback) -> Result<Self, AuthError> {
-        let unavailable = |e: std::io::Error| AuthError::Server {
-            status: 0,
-            code: "loopback_unavailable".into(),
-            message: format!("Latchkey could not open a local port for the sign-in to return to ({e}); try again"),
-        };
+        let unavailable = |e: std::io::Error| AuthError::LoopbackUnavailable(e.to_string());
         let socket = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(unavailable)?;
         socket.set_nonblocking(true).map_err(unavailable)?;
         let listener = TcpListener::from_std(socket).map_err(unavailable)?;

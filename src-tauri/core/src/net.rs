@@ -10,7 +10,6 @@
 //! `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` / `NO_PROXY` variables apply (and, on Windows and macOS, the
 //! system proxy settings); otherwise requests go direct.
 
-use crate::config::Config;
 use crate::error::AuthError;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
@@ -27,12 +26,6 @@ pub struct Network {
     pub extra_ca_certificates: Vec<PathBuf>,
     /// `http://`, `https://`, `socks5://` or `socks5h://`; `None`: the standard proxy variables.
     pub proxy: Option<String>,
-}
-
-impl Network {
-    pub fn from_config(config: &Config) -> Self {
-        Network { extra_ca_certificates: config.extra_ca_certificates.clone(), proxy: config.proxy.clone() }
-    }
 }
 
 /// What `doctor` shows about trust and proxy, without connecting anywhere.
@@ -57,8 +50,9 @@ pub struct CaFileReport {
 /// The standard proxy variables reqwest reads when no `proxy` is set, in the order it prefers them for HTTPS.
 const PROXY_VARIABLES: &[&str] = &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy"];
 
-pub fn report(config: &Config, env: impl Fn(&str) -> Option<String>) -> NetworkReport {
-    let extra_ca_certificates = config
+/// The trust and proxy `network` gives; `proxy_source` says where its `proxy` setting came from (e.g. `managed`).
+pub fn report(network: &Network, proxy_source: &str, env: impl Fn(&str) -> Option<String>) -> NetworkReport {
+    let extra_ca_certificates = network
         .extra_ca_certificates
         .iter()
         .map(|path| match read_certificates(path) {
@@ -66,9 +60,9 @@ pub fn report(config: &Config, env: impl Fn(&str) -> Option<String>) -> NetworkR
             Err(e) => CaFileReport { path: path.clone(), certificates: None, error: Some(e.to_string()) },
         })
         .collect();
-    let (proxy, proxy_from) = match (&config.proxy, config.source_of("proxy")) {
-        (Some(p), source) => (Some(redact_proxy(p)), format!("setting ({})", source.and_then(|s| serde_json::to_value(s).ok()).and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())),
-        (None, _) => match PROXY_VARIABLES.iter().find_map(|v| env(v).filter(|x| !x.is_empty()).map(|x| (*v, x))) {
+    let (proxy, proxy_from) = match &network.proxy {
+        Some(p) => (Some(redact_proxy(p)), format!("setting ({proxy_source})")),
+        None => match PROXY_VARIABLES.iter().find_map(|v| env(v).filter(|x| !x.is_empty()).map(|x| (*v, x))) {
             Some((var, value)) => (Some(redact_proxy(&value)), format!("environment variable {var}")),
             None => (None, "none".into()),
         },

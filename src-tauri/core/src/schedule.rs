@@ -1,6 +1,6 @@
 //! When to refresh and how long to back off: pure functions of time and failure, so every rule is tested as a table.
 
-use crate::error::AuthError;
+use crate::error::{AuthError, ErrorCode as C};
 use crate::session::SignOutReason;
 
 /// Refresh at this fraction of the token's lifetime (before jitter).
@@ -52,12 +52,12 @@ pub enum Failure {
 pub fn classify(e: &AuthError) -> Failure {
     match e {
         AuthError::RateLimited { retry_after_secs, .. } => Failure::RateLimited { retry_after_ms: retry_after_secs.map(|s| s as i64 * 1000) },
-        AuthError::Server { status, code, message } => match (status, code.as_str()) {
-            (_, "refresh_token_not_found" | "refresh_token_already_used" | "session_not_found" | "user_banned" | "user_not_found") => {
+        AuthError::Server { status, message, .. } => match (status, e.known_code()) {
+            (_, Some(C::RefreshTokenNotFound | C::RefreshTokenAlreadyUsed | C::SessionNotFound | C::UserBanned | C::UserNotFound)) => {
                 Failure::Terminal(SignOutReason::Revoked)
             }
-            (_, "session_expired") if message.contains("Inactivity") => Failure::Terminal(SignOutReason::IdleTimeout),
-            (_, "session_expired") => Failure::Terminal(SignOutReason::Timeout),
+            (_, Some(C::SessionExpired)) if message.contains("Inactivity") => Failure::Terminal(SignOutReason::IdleTimeout),
+            (_, Some(C::SessionExpired)) => Failure::Terminal(SignOutReason::Timeout),
             (408 | 409 | 500..=599, _) => Failure::Transient,
             _ => Failure::Unknown,
         },

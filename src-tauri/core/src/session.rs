@@ -2,9 +2,10 @@
 
 use crate::secret::{AccessToken, RefreshToken};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// The signed-in user, as shown to the UI.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct User {
     pub id: String,
     pub email: String,
@@ -38,7 +39,7 @@ impl Session {
 }
 
 /// Why the user is signed out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 pub enum SignOutReason {
     User,
@@ -51,7 +52,7 @@ pub enum SignOutReason {
 }
 
 /// Where the live session is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 pub enum Persistence {
     /// Sealed in the vault, keyed from the OS keychain: survives a restart.
@@ -64,7 +65,7 @@ pub enum Persistence {
 }
 
 /// How current a signed-in session's access token is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 pub enum Freshness {
     Fresh,
@@ -75,7 +76,7 @@ pub enum Freshness {
 }
 
 /// What the UI and the CLI see: never a token. Times are Unix seconds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum StateView {
     Initializing,
@@ -97,26 +98,11 @@ pub enum StateView {
 }
 
 #[cfg(test)]
-pub(crate) fn sample(now: i64) -> Session {
-    Session {
-        access_token: AccessToken::new("access-secret".into()),
-        refresh_token: RefreshToken::new("refresh-secret".into()),
-        access_expires_at: now + 3600,
-        session_id: Some("sid".into()),
-        user: User { id: "u1".into(), email: "a@b.c".into() },
-        signed_in_at: now,
-        last_refresh_at: None,
-    }
-}
-
-#[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn no_session_bearing_type_formats_a_token() {
-        let s = sample(1000);
-        let shown = format!("{s:?} {s:#?} {}", crate::AuthError::NotSignedIn);
+        let s = crate::testing::session(1000);
+        let shown = format!("{s:?} {s:#?} {}", crate::error::AuthError::NotSignedIn);
         assert!(!shown.contains("access-secret") && !shown.contains("refresh-secret"), "{shown}");
     }
 }

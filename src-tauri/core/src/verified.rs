@@ -1,9 +1,8 @@
 //! Every access token the server hands over is verified (signature against the JWKS, aud, iss, exp, sub, session_id) before the engine may store or use it.
 
-use crate::api::{AuthApi, GoTrue, Grant, LogoutScope};
+use crate::api::{AuthApi, GoTrue, Grant, LogoutScope, SignUp};
 use crate::clock::{Clock, SystemClock};
 use crate::error::AuthError;
-use crate::flows::SignUp;
 use crate::jwt::{JwtVerifier, VerifyOptions};
 use crate::pkce::AuthCode;
 use crate::secret::{AccessToken, RefreshToken};
@@ -19,7 +18,8 @@ impl Verified {
     /// `iss` is required to be the auth URL when it has the hosted shape (`…/auth/v1`), as on Supabase
     /// and the local stack; a self-hosted GoTrue at another path is checked on everything but `iss`.
     pub fn new(api: GoTrue) -> Self {
-        let issuer = api.auth_url.ends_with("/auth/v1").then(|| api.auth_url.clone());
+        let auth_url = api.auth_url();
+        let issuer = auth_url.ends_with("/auth/v1").then(|| auth_url.to_string());
         let verifier = JwtVerifier::new(api.clone(), VerifyOptions { issuer, ..VerifyOptions::default() });
         Verified { api, verifier }
     }

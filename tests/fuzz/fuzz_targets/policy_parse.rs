@@ -5,7 +5,7 @@
 //! (`parse_settings`, user strictness), 2 a duration or idle timeout, 3 a server or proxy URL.
 #![no_main]
 
-use latchkey_core::policy::{self, durations, Settings, Strictness};
+use latchkey_core::policy::{self, durations, Tier, Strictness};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -42,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
 });
 
 /// A parsed tier reports its keys, and loses exactly the admin-only ones when stripped.
-fn tier(mut settings: Settings) {
+fn tier(mut settings: Tier) {
     let before = settings.keys_set();
     let stripped = settings.strip_admin_only();
     let after = settings.keys_set();

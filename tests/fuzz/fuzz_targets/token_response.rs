@@ -60,7 +60,7 @@ fn verify(token: String) {
             assert!(claims.aud.iter().any(|a| a == "authenticated") && claims.iss.as_deref() == Some(ISSUER));
         }
         Err(AuthError::MalformedResponse(_)) => {}
-        Err(AuthError::Server { status: 0, code, .. }) => assert!(code == "invalid_jwt" || code == "jwt_expired", "{code}"),
+        Err(AuthError::InvalidToken { .. }) => {}
         Err(e) => panic!("unexpected refusal: {e:?}"),
     }
 }

@@ -5,7 +5,8 @@
 //! 2 the keychain's key text (`VaultKey::decode`), 3 a v1 keychain record (read through `Vault::load`, read-only).
 #![no_main]
 
-use latchkey_core::keychain::{KeyStore, MemoryKeys};
+use latchkey_core::keychain::KeyStore;
+use latchkey_core::testing::MemoryKeys;
 use latchkey_core::vault::sealed::{self, VaultKey};
 use latchkey_core::{AuthError, SessionStore, SystemClock, Vault};
 use latchkey_fuzz::{seal_payload, VAULT_KEY};

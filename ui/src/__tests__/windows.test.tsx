@@ -53,7 +53,7 @@ describe("activity window", () => {
     }
   });
 
-  it("uses only the commands its capability grants (listen, get_auth_state, get_activity)", async () => {
+  it("uses only the commands its capability grants (listen, get_auth_state, window_ready, get_activity)", async () => {
     const core = new FakeCore({ seq: 1, state: SIGNED_IN });
     renderWindow("activity");
     await screen.findByText("Session renewed");
@@ -61,7 +61,7 @@ describe("activity window", () => {
     act(() => core.emitAuthState({ seq: 3, event: "SIGNED_OUT", state: signedOut("user") }));
     await waitFor(() => expect(byId("window-session")!.textContent).toBe("You signed out."));
     const used = new Set(core.calls.map((c) => c.cmd));
-    const granted = new Set(["plugin:event|listen", "plugin:event|unlisten", "get_auth_state", "get_activity"]);
+    const granted = new Set(["plugin:event|listen", "plugin:event|unlisten", "get_auth_state", "window_ready", "get_activity"]);
     expect([...used].filter((cmd) => !granted.has(cmd))).toEqual([]);
   });
 

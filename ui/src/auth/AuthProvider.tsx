@@ -98,22 +98,19 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         : { code: "invalid_callback", message: "The sign-in could not be completed." };
       dispatch({ type: "flow_error", error });
     });
+    // Both listeners before the snapshot and `window_ready`: the core holds a link Latchkey was launched with until
+    // the main window says it is ready, so its outcome (a flow error) is not sent before anyone listens.
+    const ready = () => {
+      if (!active) return;
+      void loadSnapshot(dispatch, isActive);
+      bindings.windowReady().catch((err: unknown) => console.error("Latchkey: window_ready failed", err));
+    };
     p.then(
-      // Both listeners before the snapshot: the core holds a link Latchkey was launched with until the main
-      // window asks for the snapshot, so its outcome (a flow error) is not sent before anyone listens.
-      () =>
-        flow.then(
-          () => {
-            if (active) void loadSnapshot(dispatch, isActive);
-          },
-          () => {
-            if (active) void loadSnapshot(dispatch, isActive);
-          },
-        ),
+      () => flow.then(ready, ready),
       (err: unknown) => {
         // Without a listener we can still show the current state.
         console.error("Latchkey: could not subscribe to auth://state", err);
-        if (active) void loadSnapshot(dispatch, isActive);
+        ready();
       },
     );
     flow.catch((err: unknown) => console.error("Latchkey: could not subscribe to auth://flow-error", err));

@@ -31,6 +31,11 @@ export function getAuthState(): Promise<AuthSnapshot> {
   return invoke<AuthSnapshot>("get_auth_state");
 }
 
+/** `window_ready`: this window's listeners are in place; from the main window, held sign-in links go to the core. */
+export function windowReady(): Promise<null> {
+  return invoke<null>("window_ready");
+}
+
 export function signInWithPassword(email: string, password: string): Promise<null> {
   return invoke<null>("sign_in_with_password", { email, password });
 }

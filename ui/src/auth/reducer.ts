@@ -1,4 +1,5 @@
-// Pure reducer for the webview's auth state. No IPC, no clocks, no randomness.
+// The reducer of the webview's auth state: no IPC, no clocks, no randomness. What it cannot apply (an unknown or
+// malformed event, an unknown action) is never dropped silently: it is logged and counted in `rejected`.
 import {
   isAuthError,
   isAuthEventPayload,
@@ -38,6 +39,8 @@ export interface AuthState {
   expiring: { remaining: number | null } | null;
   /** True after PASSWORD_RECOVERY until USER_UPDATED or the session ends. */
   recovery: boolean;
+  /** What could not be applied (an unknown or malformed event or snapshot, an unknown action): how many, and the last. */
+  rejected: { count: number; last: string } | null;
 }
 
 export type AuthAction =
@@ -59,7 +62,14 @@ export const initialAuthState: AuthState = {
   retry: null,
   expiring: null,
   recovery: false,
+  rejected: null,
 };
+
+/** Keeps the state but says what was not applied: logged, and counted where the UI (and a test) can see it. */
+function reject(state: AuthState, what: string, value: unknown): AuthState {
+  console.error(`Latchkey: ignored ${what}`, value);
+  return { ...state, rejected: { count: (state.rejected?.count ?? 0) + 1, last: what } };
+}
 
 function isNewer(state: AuthState, seq: number): boolean {
   return state.lastSeq === null || seq > state.lastSeq;
@@ -109,20 +119,20 @@ function applyView(
 export function authReducer(state: AuthState, action: AuthAction): AuthState {
   switch (action.type) {
     case "snapshot": {
-      if (!isAuthSnapshot({ seq: action.seq, state: action.state })) return state;
+      if (!isAuthSnapshot({ seq: action.seq, state: action.state })) return reject(state, "a malformed snapshot", action);
       if (!isNewer(state, action.seq)) return state; // stale or duplicate: ignore
       return applyView(state, action.seq, action.state, null, {});
     }
     case "event": {
       const payload = action.payload;
-      if (!isAuthEventPayload(payload)) return state;
+      if (!isAuthEventPayload(payload)) return reject(state, "an unknown or malformed event", payload);
       if (!isNewer(state, payload.seq)) return state; // stale or duplicate: ignore
       return applyView(state, payload.seq, payload.state, payload.event, payload as unknown as Record<string, unknown>);
     }
     case "snapshot_failed":
       return { ...state, error: action.error };
     case "flow_error":
-      if (!isAuthError(action.error)) return state;
+      if (!isAuthError(action.error)) return reject(state, "a malformed flow error", action.error);
       return {
         ...state,
         pending: state.pending === "start_oauth" ? null : state.pending,
@@ -143,7 +153,6 @@ export function authReducer(state: AuthState, action: AuthAction): AuthState {
       if (state.error === null) return state;
       return { ...state, error: null };
     default:
-      // Unknown action (e.g. from a newer caller): leave the state untouched.
-      return state;
+      return reject(state, "an unknown action", action);
   }
 }

@@ -1,196 +1,74 @@
-// Types for the IPC contract between the Rust core and the webview (docs/ipc.md).
-// The webview never sees tokens: only this view of the auth state crosses IPC.
+// The IPC contract between the Rust core and the webview (docs/ipc.md). Every shape that crosses IPC is generated
+// from the Rust types (./generated/ipc.ts, checked by `cargo test`); this file names them for the UI and checks
+// at run time what arrives. The webview never sees tokens: only this view of the auth state crosses IPC.
+import {
+  EVENT_KINDS,
+  FRESHNESSES,
+  PERSISTENCES,
+  SIGN_OUT_REASONS,
+  type AuthEvent,
+  type BackendReport,
+  type Entry,
+  type ErrorCode,
+  type EventKind,
+  type LogoutScope,
+  type Persistence,
+  type Retry,
+  type SignInOptions,
+  type SignOutReason,
+  type SignUpResult,
+  type Snapshot,
+  type Source,
+  type StateView,
+  type User,
+} from "./generated/ipc";
+
+export type {
+  ErrorCode,
+  Freshness,
+  Persistence,
+  SignInMethod,
+  SignInOptions,
+  SignUpResult,
+  StateView,
+} from "./generated/ipc";
 
 export const AUTH_STATE_EVENT = "auth://state" as const;
 export const FLOW_ERROR_EVENT = "auth://flow-error" as const;
 
-export type SignedOutReason =
-  | "user"
-  | "revoked"
-  | "timeout"
-  | "idle_timeout"
-  | "policy"
-  | "storage_unavailable"
-  | "storage_corrupt";
-
-export interface AuthUser {
-  id: string;
-  email: string;
-}
-
-/** insecure_file: sealed, but the vault key is in a file because the keychain is unavailable (admin policy). */
-export type Persistence = "keychain" | "memory_only" | "insecure_file";
-
-/** fresh: token valid, server reachable; refreshing: a refresh is in flight;
- *  offline_valid: the server can't be reached but the access token is still valid. */
-export type Freshness = "fresh" | "refreshing" | "offline_valid";
-
-export interface SignedInView {
-  status: "signed_in";
-  user: AuthUser;
-  /** Unix seconds. */
-  accessExpiresAt: number;
-  /** Unix seconds. */
-  signedInAt: number;
-  /** Where the session is kept: the keychain-rooted vault, or this process only. */
-  persistence: Persistence;
-  freshness: Freshness;
-  /** Unix seconds: the absolute session deadline (null if the core reports none). */
-  deadlineAt: number | null;
-  /** Unix seconds: when the next refresh is due (null if none is scheduled). */
-  nextRefreshAt: number | null;
-}
-
+export type SignedOutReason = SignOutReason;
+export type AuthUser = User;
+export type SignedInView = Extract<StateView, { status: "signed_in" }>;
 /** The access token expired and refreshes are being retried: still signed in, not usable. */
-export interface ExpiredView {
-  status: "expired";
-  user: AuthUser;
-  signedInAt: number;
-  persistence: Persistence;
-  deadlineAt: number | null;
-  nextRetryAt: number | null;
-}
-
-export interface SignedOutView {
-  status: "signed_out";
-  reason: SignedOutReason | null;
-}
-
-export type StateView = { status: "initializing" } | SignedInView | ExpiredView | SignedOutView;
-
+export type ExpiredView = Extract<StateView, { status: "expired" }>;
+export type SignedOutView = Extract<StateView, { status: "signed_out" }>;
 export type AuthStatus = StateView["status"];
-
-export type AuthEventName =
-  | "INITIAL_SESSION"
-  | "SIGNED_IN"
-  | "SIGNED_OUT"
-  | "TOKEN_REFRESHED"
-  | "USER_UPDATED"
-  | "PASSWORD_RECOVERY"
-  | "SESSION_EXPIRING"
-  | "REFRESH_RETRYING";
-
-export interface RetryInfo {
-  attempt: number;
-  /** Unix seconds. */
-  nextAt: number;
-  /** Error code of the failed attempt, e.g. `server_unreachable`. */
-  cause: string;
-}
-
+export type AuthEventName = EventKind;
+export type RetryInfo = Retry;
 /** Payload of the `auth://state` event. */
-export interface AuthEventPayload {
-  seq: number;
-  event: AuthEventName;
-  state: StateView;
-  /** On SIGNED_OUT. */
-  reason?: SignedOutReason | null;
-  /** On SESSION_EXPIRING: seconds until the absolute deadline. */
-  remaining?: number;
-  /** On REFRESH_RETRYING. */
-  retry?: RetryInfo;
-}
-
+export type AuthEventPayload = AuthEvent;
 /** Result of the `get_auth_state` command. */
-export interface AuthSnapshot {
-  seq: number;
-  state: StateView;
-}
-
-/** Known error codes; the core may add more, so `code` stays a string. */
-export type KnownAuthErrorCode =
-  | "invalid_credentials"
-  | "email_not_confirmed"
-  | "server_unreachable"
-  | "tls_untrusted"
-  | "proxy_unreachable"
-  | "network_setup"
-  | "server_error"
-  | "malformed_response"
-  | "keychain_unavailable"
-  | "keychain_locked"
-  | "storage_corrupt"
-  | "storage_io"
-  | "storage_busy"
-  | "over_request_rate_limit"
-  | "refresh_pending"
-  | "policy"
-  | "user_already_exists"
-  | "weak_password"
-  | "otp_expired"
-  | "invalid_state"
-  | "invalid_callback"
-  | "flow_expired"
-  | "flow_already_used"
-  | "signup_disabled"
-  | "not_signed_in"
-  | "internal";
+export type AuthSnapshot = Snapshot;
+/** The codes Latchkey knows; a server may send others, so `code` stays a string. */
+export type KnownAuthErrorCode = ErrorCode;
+export type SignOutScope = LogoutScope;
+/** `get_keychain_backend`. */
+export type KeychainBackend = BackendReport;
+/** One row of `get_activity` (newest first). Never contains a token. */
+export type ActivityEntry = Entry;
+/** Where an effective setting came from (`latchkey policy --json`). */
+export type SettingSource = Source;
 
 /** Shape of a rejected command promise, and of the `auth://flow-error` payload. */
 export interface AuthError {
-  code: KnownAuthErrorCode | (string & {});
+  code: ErrorCode | (string & {});
   message: string;
 }
 
-export type SignOutScope = "local" | "global" | "others";
-
-/** `get_sign_in_options`: what the server's /settings and the admin policy allow. */
-export interface SignInOptions {
-  password: boolean;
-  emailCode: boolean;
-  magicLink: boolean;
-  oauthProviders: string[];
-  allowSignUp: boolean;
-}
-
-/** `sign_up`: false means the user is signed in now (SIGNED_IN follows). */
-export interface SignUpResult {
-  confirmationSent: boolean;
-}
-
-/** `get_keychain_backend`. */
-export interface KeychainBackend {
-  backend: string;
-  provider: string | null;
-  persistent: boolean;
-  /** "ok" or the error code of the self-test. */
-  canary: string;
-  canary_ms: number;
-  detail: string | null;
-}
-
-/** One row of `get_activity` (newest first). Never contains a token. */
-export interface ActivityEntry {
-  /** Unix seconds. */
-  at: number;
-  seq: number;
-  event: string;
-  reason: string | null;
-  detail: string | null;
-}
-
-const SIGNED_OUT_REASONS: ReadonlySet<string> = new Set<SignedOutReason>([
-  "user",
-  "revoked",
-  "timeout",
-  "idle_timeout",
-  "policy",
-  "storage_unavailable",
-  "storage_corrupt",
-]);
-
-const EVENT_NAMES: ReadonlySet<string> = new Set<AuthEventName>([
-  "INITIAL_SESSION",
-  "SIGNED_IN",
-  "SIGNED_OUT",
-  "TOKEN_REFRESHED",
-  "USER_UPDATED",
-  "PASSWORD_RECOVERY",
-  "SESSION_EXPIRING",
-  "REFRESH_RETRYING",
-]);
-
-const FRESHNESS: ReadonlySet<string> = new Set<Freshness>(["fresh", "refreshing", "offline_valid"]);
+const SIGNED_OUT_REASONS: ReadonlySet<string> = new Set(SIGN_OUT_REASONS);
+const EVENT_NAMES: ReadonlySet<string> = new Set(EVENT_KINDS);
+const FRESHNESS: ReadonlySet<string> = new Set(FRESHNESSES);
+const PERSISTENCE: ReadonlySet<string> = new Set(PERSISTENCES);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
@@ -210,7 +88,7 @@ function isUser(value: unknown): value is AuthUser {
 }
 
 function isPersistence(value: unknown): value is Persistence {
-  return value === "keychain" || value === "memory_only" || value === "insecure_file";
+  return typeof value === "string" && PERSISTENCE.has(value);
 }
 
 export function isSignedOutReason(value: unknown): value is SignedOutReason {
@@ -326,9 +204,6 @@ export function toAuthError(value: unknown): AuthError {
   if (typeof value === "string") return { code: "internal", message: value };
   return { code: "internal", message: "Unexpected error." };
 }
-
-/** Where an effective setting came from (`latchkey policy --json`). */
-export type SettingSource = "managed" | "environment" | "user" | "recommended" | "default" | "fail_closed";
 
 /** `get_settings`: the policy report of what the next launch uses, plus what this user may change. */
 export interface SettingsReport {

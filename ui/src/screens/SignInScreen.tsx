@@ -1,21 +1,22 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { providerName, signedOutReasonMessage } from "../auth/messages";
-import type { SignInOptions } from "../auth/types";
+import type { SignInMethod, SignInOptions } from "../auth/types";
 import { useSession } from "../auth/useSession";
 import { Card, EmailField, ErrorNotice, LinkButton } from "../components/common";
 import { PolicyErrorNotice } from "./SettingsScreen";
 
-export type SignInMethod = "password" | "email_code" | "magic_link";
+/** The sign-in methods shown as tabs: every method but OAuth, whose providers are buttons. */
+export type SignInTab = Exclude<SignInMethod, `oauth:${string}`>;
 
-const METHOD_LABELS: Record<SignInMethod, string> = {
+const METHOD_LABELS: Record<SignInTab, string> = {
   password: "Password",
-  email_code: "Email code",
+  email_otp: "Email code",
   magic_link: "Magic link",
 };
 
-const METHOD_IDS: Record<SignInMethod, string> = {
+const METHOD_IDS: Record<SignInTab, string> = {
   password: "method-password",
-  email_code: "method-email-code",
+  email_otp: "method-email-code",
   magic_link: "method-magic-link",
 };
 
@@ -28,10 +29,10 @@ const FALLBACK_OPTIONS: SignInOptions = {
   allowSignUp: false,
 };
 
-export function allowedMethods(options: SignInOptions): SignInMethod[] {
-  const methods: SignInMethod[] = [];
+export function allowedMethods(options: SignInOptions): SignInTab[] {
+  const methods: SignInTab[] = [];
   if (options.password) methods.push("password");
-  if (options.emailCode) methods.push("email_code");
+  if (options.emailCode) methods.push("email_otp");
   if (options.magicLink) methods.push("magic_link");
   return methods;
 }
@@ -48,7 +49,7 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
   const { getSignInOptions, clearError, error, pending, pendingAction, reason } = session;
   const [options, setOptions] = useState<SignInOptions | null>(null);
   const [optionsFailed, setOptionsFailed] = useState(false);
-  const [chosen, setChosen] = useState<SignInMethod | null>(null);
+  const [chosen, setChosen] = useState<SignInTab | null>(null);
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
@@ -56,7 +57,7 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
   const [codeSentTo, setCodeSentTo] = useState<string | null>(null);
   const [linkSentTo, setLinkSentTo] = useState<string | null>(null);
   const [oauthWaiting, setOauthWaiting] = useState<string | null>(null);
-  const tabRefs = useRef<Partial<Record<SignInMethod, HTMLButtonElement | null>>>({});
+  const tabRefs = useRef<Partial<Record<SignInTab, HTMLButtonElement | null>>>({});
 
   useEffect(() => {
     let active = true;
@@ -84,7 +85,7 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
   const method = chosen !== null && methods.includes(chosen) ? chosen : (methods[0] ?? null);
   const providers = options?.oauthProviders ?? [];
 
-  function choose(next: SignInMethod, focus = false) {
+  function choose(next: SignInTab, focus = false) {
     if (next === method) return;
     clearError();
     setChosen(next);
@@ -232,7 +233,7 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
             </form>
           )}
 
-          {method === "email_code" && codeSentTo === null && (
+          {method === "email_otp" && codeSentTo === null && (
             <form className="form" onSubmit={(e) => void sendCode(e, "code")}>
               {emailField}
               <button
@@ -247,7 +248,7 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
             </form>
           )}
 
-          {method === "email_code" && codeSentTo !== null && (
+          {method === "email_otp" && codeSentTo !== null && (
             <form className="form" onSubmit={onVerify}>
               <p id="code-sent" className="form-hint" role="status">
                 We sent a 6-digit code to <strong>{codeSentTo}</strong>. Enter it below, or open the

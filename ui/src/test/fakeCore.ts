@@ -132,6 +132,7 @@ export class FakeCore {
       "update_password",
       "sign_out",
       "touch",
+      "window_ready",
     ]) {
       this.on(cmd, () => null);
     }

@@ -3,15 +3,14 @@
 
 use super::*;
 use crate::events::{hash_session_id, EventKind, Retry};
-use crate::session::{sample, SignOutReason, StateView};
+use crate::session::{SignOutReason, StateView};
+use crate::testing::session as sample;
 
 const T: i64 = 1_780_000_000_000; // 2026-05-28T20:26:40Z, in ms
 const DAY: i64 = 86_400_000;
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("latchkey-audit-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    dir
+    crate::testing::temp_dir(&format!("audit-{name}"))
 }
 
 fn event(kind: EventKind, reason: Option<SignOutReason>) -> AuthEvent {
@@ -154,7 +153,7 @@ fn damaged_lines_are_skipped_and_counted() {
 
 #[test]
 fn a_write_failure_is_reported_once_and_never_panics() {
-    let blocker = temp_dir("blocked");
+    let blocker = temp_dir("blocked").join("blocker");
     fs::write(&blocker, b"a file where the directory should be").unwrap();
     let log = AuditLog::new(blocker.join("logs"), false, Duration::from_secs(86_400));
     assert!(log.write(&Line::new("SIGNED_IN", None, None, false, T), T).is_err());

@@ -15,7 +15,9 @@
 //! but is invalid sets `policy_error`, is not applied at all, and the security keys fail closed
 //! ([`Source::FailClosed`]).
 
-use crate::policy::{self, durations, LogLevel, Policy, SessionPersistence, Settings, SignInMethod, Strictness};
+use crate::app::APP_ID;
+use crate::net::{redact_proxy, Network};
+use crate::policy::{self, durations, LogLevel, Policy, SessionPersistence, Tier, SignInMethod, Strictness};
 use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -41,7 +43,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
 ];
 
 /// Where an effective value came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// The `managed` tier of the policy: locked.
@@ -63,6 +65,18 @@ impl Source {
     /// Whether the user may change the value (false for `managed` and `fail_closed`).
     pub fn locked(self) -> bool {
         matches!(self, Source::Managed | Source::FailClosed)
+    }
+
+    /// The name reports use (`managed`, `user`, …): its serialized form.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Managed => "managed",
+            Source::Environment => "environment",
+            Source::UserSettings => "user",
+            Source::Recommended => "recommended",
+            Source::Default => "default",
+            Source::FailClosed => "fail_closed",
+        }
     }
 }
 
@@ -126,7 +140,7 @@ pub struct Config {
     pub policy_error: Option<String>,
     /// Settings that were present but not applied, each said out loud (also logged).
     pub warnings: Vec<String>,
-    /// Every key of the schema with its effective value and source (see [`crate::policy::policy_report`]).
+    /// Every key of the schema with its effective value and source (see [`policy_report`]).
     #[serde(skip)]
     pub values: Vec<EffectiveValue>,
 }
@@ -163,7 +177,7 @@ impl Config {
         let data_dir = match env("LATCHKEY_DATA_DIR") {
             Some(dir) => PathBuf::from(dir),
             // The local (non-roaming) data dir: on Windows %LOCALAPPDATA%, so the vault never roams.
-            None => dirs::data_local_dir().ok_or(ConfigError::NoDataDir)?.join(crate::APP_ID),
+            None => dirs::data_local_dir().ok_or(ConfigError::NoDataDir)?.join(APP_ID),
         };
         let (override_path, refused) = match policy::policy_path_override(env(policy::POLICY_PATH_ENV), allow_policy_override) {
             Ok(p) => (p, None),
@@ -198,6 +212,16 @@ impl Config {
         self.source_of(key).is_some_and(Source::locked)
     }
 
+    /// What the HTTP client needs: the extra CAs and the proxy.
+    pub fn network(&self) -> Network {
+        Network { extra_ca_certificates: self.extra_ca_certificates.clone(), proxy: self.proxy.clone() }
+    }
+
+    /// Where `key` came from, by name (`managed`, `user`, …; empty for an unknown key).
+    pub fn source_name(&self, key: &str) -> &'static str {
+        self.source_of(key).map_or("", Source::name)
+    }
+
     /// Whether a sign-in method (e.g. `SignInMethod::Password`) is allowed.
     pub fn sign_in_allowed(&self, method: &SignInMethod) -> bool {
         SignInMethod::allowed(&self.allowed_sign_in_methods, method)
@@ -206,7 +230,7 @@ impl Config {
 
 /// Reads the user's settings file (absent = empty). Unknown keys belong to the app's store and are skipped;
 /// a schema key with a bad value is an error naming the file and the key.
-fn read_settings(path: &Path) -> Result<Settings, ConfigError> {
+fn read_settings(path: &Path) -> Result<Tier, ConfigError> {
     let bad = |detail: String| ConfigError::BadSettingsFile { path: path.into(), detail };
     match std::fs::read(path) {
         Ok(bytes) => {
@@ -216,13 +240,13 @@ fn read_settings(path: &Path) -> Result<Settings, ConfigError> {
             };
             policy::parse_settings(&obj, Strictness::UserFile).map_err(bad)
         }
-        Err(_) => Ok(Settings::default()),
+        Err(_) => Ok(Tier::default()),
     }
 }
 
 /// The environment tier. A set but invalid variable is an error naming it.
-fn env_settings(env: &impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
-    let mut s = Settings::default();
+fn env_settings(env: &impl Fn(&str) -> Option<String>) -> Result<Tier, ConfigError> {
+    let mut s = Tier::default();
     let bad = |var: &'static str| move |detail: String| ConfigError::BadEnvironment { var, detail };
     if let Some(v) = env("LATCHKEY_SUPABASE_URL") {
         s.supabase_url = Some(policy::check_http_url(&v).map_err(bad("LATCHKEY_SUPABASE_URL"))?);
@@ -250,7 +274,9 @@ fn env_settings(env: &impl Fn(&str) -> Option<String>) -> Result<Settings, Confi
     Ok(s)
 }
 
+mod report;
 mod resolve;
+pub use report::{policy_report, policy_report_text};
 pub(crate) use resolve::resolve;
 
 /// The OS's per-user log directory for the app: Linux `$XDG_STATE_HOME/dev.latchkey.desktop` (default
@@ -258,14 +284,14 @@ pub(crate) use resolve::resolve;
 /// `LATCHKEY_LOG_DIR` replaces it (tests, or an unusual setup).
 pub fn default_log_dir() -> Option<PathBuf> {
     if cfg!(target_os = "macos") {
-        return dirs::home_dir().map(|h| h.join("Library/Logs").join(crate::APP_ID));
+        return dirs::home_dir().map(|h| h.join("Library/Logs").join(APP_ID));
     }
     if cfg!(windows) {
-        return dirs::data_local_dir().map(|d| d.join(crate::APP_ID).join("logs"));
+        return dirs::data_local_dir().map(|d| d.join(APP_ID).join("logs"));
     }
     dirs::state_dir()
-        .map(|d| d.join(crate::APP_ID))
-        .or_else(|| dirs::data_local_dir().map(|d| d.join(crate::APP_ID).join("logs")))
+        .map(|d| d.join(APP_ID))
+        .or_else(|| dirs::data_local_dir().map(|d| d.join(APP_ID).join("logs")))
 }
 
 fn ser_duration<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -273,7 +299,7 @@ fn ser_duration<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
 }
 
 fn ser_proxy<S: Serializer>(proxy: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
-    proxy.as_deref().map(crate::net::redact_proxy).serialize(s)
+    proxy.as_deref().map(redact_proxy).serialize(s)
 }
 
 fn ser_opt_duration<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {

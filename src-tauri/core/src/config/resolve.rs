@@ -3,12 +3,12 @@
 
 use super::*;
 
-fn pick<T: Clone>(layers: &[(Source, &Settings)], get: impl Fn(&Settings) -> Option<T>) -> Option<(T, Source)> {
+fn pick<T: Clone>(layers: &[(Source, &Tier)], get: impl Fn(&Tier) -> Option<T>) -> Option<(T, Source)> {
     layers.iter().find_map(|(source, s)| get(s).map(|v| (v, *source)))
 }
 
 /// Combines the tiers. Pure: every input is given.
-pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, mut environment: Settings, mut user: Settings, settings_path: &Path) -> Config {
+pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, mut environment: Tier, mut user: Tier, settings_path: &Path) -> Config {
     let mut warnings = policy.warnings.clone();
     for key in user.strip_admin_only() {
         warnings.push(format!("`{key}` in {} is not applied: only the policy can set it", settings_path.display()));
@@ -22,7 +22,7 @@ pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, 
     }
 
     let failed = policy.error.is_some();
-    let empty = Settings::default();
+    let empty = Tier::default();
     let (managed, recommended) = if failed { (&empty, &empty) } else { (&policy.managed, &policy.recommended) };
     let layers = [
         (Source::Managed, managed),
@@ -80,7 +80,7 @@ pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, 
         EffectiveValue { key: "session_persistence", value: json!(persistence.0.as_str()), source: persistence.1 },
         EffectiveValue { key: "allow_insecure_storage_fallback", value: json!(insecure.0), source: insecure.1 },
         EffectiveValue { key: "extra_ca_certificates", value: paths(&cas.0), source: cas.1 },
-        EffectiveValue { key: "proxy", value: json!(proxy.0.as_deref().map(crate::net::redact_proxy)), source: proxy.1 },
+        EffectiveValue { key: "proxy", value: json!(proxy.0.as_deref().map(redact_proxy)), source: proxy.1 },
         EffectiveValue { key: "audit_log.enabled", value: json!(audit_enabled.0), source: audit_enabled.1 },
         EffectiveValue {
             key: "audit_log.path",

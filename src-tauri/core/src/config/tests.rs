@@ -1,20 +1,12 @@
 use super::*;
-use std::collections::HashMap;
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("latchkey-config-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::testing::temp_dir(&format!("config-{name}"))
 }
 
-/// Loads with `vars` as the whole environment; the policy path points at a file that does not exist
-/// unless the caller sets LATCHKEY_POLICY_PATH, so the machine's own policy never leaks into tests.
+/// Loads with `vars` as the whole environment and no policy, so the machine's own never leaks into tests.
 fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-    let mut map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    map.entry(policy::POLICY_PATH_ENV.into())
-        .or_insert_with(|| std::env::temp_dir().join("latchkey-no-such-policy.json").display().to_string());
-    Config::from_parts(|k| map.get(k).cloned(), true, policy::load)
+    crate::testing::config_in(&temp_dir("load"), None, None, vars)
 }
 
 #[test]
@@ -118,4 +110,25 @@ fn status_json_keeps_its_shape_and_never_has_the_anon_key() {
     let c = load(&[("LATCHKEY_DATA_DIR", dir.to_str().unwrap()), ("LATCHKEY_PROXY", "http://alice:pr0xy-pw@proxy.corp:3128")]).unwrap();
     let shown = format!("{} {}", serde_json::to_value(&c).unwrap(), json!(c.values));
     assert!(!shown.contains("pr0xy-pw") && shown.contains("http://alice:***@proxy.corp:3128/"), "{shown}");
+}
+
+#[test]
+fn the_report_lists_every_key_with_source_and_lock() {
+    let c = crate::testing::config("config-report", Some(r#"{"managed": {"max_session_age": "8h"}}"#), None, &[("LATCHKEY_IDLE_TIMEOUT", "30m")]).unwrap();
+    let r = policy_report(&c);
+    assert!(r["file"].as_str().unwrap().ends_with("policy.json"));
+    assert_eq!(r["present"], true);
+    assert_eq!(r["error"], Value::Null);
+    assert_eq!(r["values"]["max_session_age"], json!({"value": "8h", "source": "managed", "locked": true}));
+    assert_eq!(r["values"]["idle_timeout"], json!({"value": "30m", "source": "environment", "locked": false}));
+    assert_eq!(r["values"]["session_persistence"], json!({"value": "keychain", "source": "default", "locked": false}));
+    assert_eq!(r["values"]["anon_key"]["value"], "local-…");
+    let keys: Vec<&str> = r["values"].as_object().unwrap().keys().map(String::as_str).collect();
+    let mut expected = policy::KEYS.to_vec();
+    expected.sort();
+    let mut keys_sorted = keys.clone();
+    keys_sorted.sort();
+    assert_eq!(keys_sorted, expected);
+    let text = policy_report_text(&c);
+    assert!(text.contains("max_session_age") && text.contains("managed by your organization"), "{text}");
 }

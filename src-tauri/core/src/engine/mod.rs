@@ -1,11 +1,20 @@
-//! One task owns the session: every change goes through its request channel, and every change is published once, in order.
+//! One task owns the session: every change goes through its request channel, and every change is published once, in
+//! order. The task (`task`) dispatches; the deadline keeper (`deadlines`) says what is due when; the signed-in state
+//! (`live`) is one enum per concern, the pending PKCE flow (`pending_flow`) holds its verifier, the publisher numbers
+//! events, and the network calls are tasks the engine owns (`subtasks`).
 
-mod answers;
-mod flows;
-mod owner;
-mod timing;
+mod deadlines;
+mod live;
+mod pending_flow;
+mod publisher;
+mod requests;
+mod rules;
+mod storage;
+mod subtasks;
+mod task;
 
-pub use flows::{Flow, Redirect};
+pub use requests::{Flow, Redirect, Reply};
+pub use rules::{EngineRules, MAX_SESSION_AGE};
 
 use crate::api::{AuthApi, LogoutScope};
 use crate::clock::Clock;
@@ -14,84 +23,12 @@ use crate::events::{AuthEvent, Snapshot};
 use crate::secret::AccessToken;
 use crate::session::StateView;
 use crate::vault::SessionStore;
+use publisher::Publisher;
+use requests::Request;
 use secrecy::SecretString;
 use std::future::Future;
-use std::time::Duration;
-use crate::policy::SignInMethod;
+use task::Engine;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
-
-/// The rules the engine enforces; from configuration and managed policy.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// The absolute session timeout, from `signed_in_at`. Never more than 24 h.
-    pub max_session_age: Duration,
-    /// Sign out after this long without `touch`; `None` is off.
-    pub idle_timeout: Option<Duration>,
-    /// SESSION_EXPIRING is sent when this much time is left before the deadline.
-    pub expiring_warnings: Vec<Duration>,
-    /// How often `GET /user` checks for revocation elsewhere.
-    pub user_check_interval: Duration,
-    /// The longest the engine sleeps before re-reading the wall clock: a suspend or a clock jump is noticed this soon
-    /// even where no resume signal arrives (tokio's timers run on monotonic time, which stops during a suspend).
-    pub wall_check_interval: Duration,
-    /// Seed for refresh and backoff jitter.
-    pub jitter_seed: u64,
-    /// A broken managed policy: the vault is left untouched and nobody can sign in until it is fixed.
-    pub policy_error: Option<String>,
-    /// The ways of signing in policy allows; every sign-in path checks it here, whatever the UI offers.
-    pub sign_in_methods: Vec<SignInMethod>,
-    /// Whether new accounts may be created (sign-up, and e-mail codes for unknown addresses).
-    pub allow_sign_up: bool,
-    /// Where e-mailed links and browser sign-ins come back: the `latchkey://` scheme or a loopback listener.
-    pub redirect: Redirect,
-}
-
-/// The default and the ceiling of `max_session_age`.
-pub const MAX_SESSION_AGE: Duration = Duration::from_secs(24 * 3600);
-
-impl Settings {
-    /// The engine's rules from the effective configuration (managed policy included).
-    pub fn from_config(config: &crate::Config) -> Self {
-        Settings {
-            max_session_age: config.max_session_age.min(MAX_SESSION_AGE),
-            idle_timeout: config.idle_timeout,
-            policy_error: config.policy_error.clone(),
-            sign_in_methods: config.allowed_sign_in_methods.clone(),
-            allow_sign_up: config.allow_sign_up,
-            ..Settings::default()
-        }
-    }
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            max_session_age: MAX_SESSION_AGE,
-            idle_timeout: None,
-            expiring_warnings: vec![Duration::from_secs(600), Duration::from_secs(60)],
-            user_check_interval: Duration::from_secs(600),
-            wall_check_interval: Duration::from_secs(1),
-            jitter_seed: std::process::id() as u64 ^ crate::clock::SystemClock.now_ms() as u64,
-            policy_error: None,
-            sign_in_methods: SignInMethod::all(),
-            allow_sign_up: true,
-            redirect: Redirect::DeepLink,
-        }
-    }
-}
-
-/// Where a request's answer goes.
-pub type Reply<T> = oneshot::Sender<Result<T, AuthError>>;
-
-enum Request {
-    SignIn { email: String, password: SecretString, reply: Reply<()> },
-    SignOut { scope: LogoutScope, reply: Reply<()> },
-    AccessToken { reply: Reply<AccessToken> },
-    Flow(Flow),
-    Touch,
-    /// The machine woke from sleep: recheck everything now.
-    Resumed,
-}
 
 /// A cheap, clonable handle to the session task.
 #[derive(Clone)]
@@ -167,19 +104,21 @@ impl SessionHandle {
     }
 }
 
-/// Creates the session task. The caller spawns the future; it ends when every handle is dropped.
+/// Creates the session task. The caller spawns the future; it ends when every handle is dropped, and with it every
+/// network call the engine started.
 pub fn start<A: AuthApi, S: SessionStore, C: Clock>(
     api: A,
     store: S,
     clock: C,
-    settings: Settings,
+    rules: EngineRules,
 ) -> (SessionHandle, impl Future<Output = ()> + Send) {
     let (requests, rx) = mpsc::channel(1024);
     let (events, _) = broadcast::channel(256);
     let (flow_errors, _) = broadcast::channel(16);
     let (current_tx, current) = watch::channel(Snapshot { seq: 0, state: StateView::Initializing });
-    let engine = owner::Engine::new(api, store, clock, settings, current_tx, events.clone(), flow_errors.clone());
-    (SessionHandle { requests, events, current, flow_errors }, engine.run(rx))
+    let publisher = Publisher::new(current_tx, events.clone());
+    let (engine, answers) = Engine::new(api, store, clock, rules, publisher, flow_errors.clone());
+    (SessionHandle { requests, events, current, flow_errors }, engine.run(rx, answers))
 }
 
 #[cfg(test)]

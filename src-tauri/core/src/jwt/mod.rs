@@ -1,6 +1,5 @@
 //! An access token is trusted only after its signature (project JWKS, or the server via `GET /user` for HS256 projects), `aud`, `iss`, `exp` (no leeway, injected clock), `sub` and `session_id` have all been checked.
 
-use crate::api::GoTrue;
 use crate::error::AuthError;
 use crate::secret::AccessToken;
 use jsonwebtoken::jwk::{Jwk, KeyAlgorithm};
@@ -23,24 +22,6 @@ pub trait KeySource: Send + Sync + 'static {
     fn fetch_jwks(&self) -> impl Future<Output = Result<Vec<serde_json::Value>, AuthError>> + Send;
     /// `GET /user` with the token: `Ok` means the server accepted it.
     fn check_with_server(&self, token: &AccessToken) -> impl Future<Output = Result<(), AuthError>> + Send;
-}
-
-impl KeySource for GoTrue {
-    async fn fetch_jwks(&self) -> Result<Vec<serde_json::Value>, AuthError> {
-        let reply = self.send(self.http.get(format!("{}/.well-known/jwks.json", self.auth_url))).await?;
-        let body: serde_json::Value = reply
-            .json()
-            .await
-            .map_err(|_| AuthError::MalformedResponse("JWKS: not JSON".into()))?;
-        match body.get("keys").and_then(|k| k.as_array()) {
-            Some(keys) => Ok(keys.clone()),
-            None => Err(AuthError::MalformedResponse("JWKS: no `keys` array".into())),
-        }
-    }
-
-    async fn check_with_server(&self, token: &AccessToken) -> Result<(), AuthError> {
-        self.get_user(token).await.map(drop)
-    }
 }
 
 /// What the verifier checks besides the signature.
@@ -103,7 +84,7 @@ struct Cache {
 }
 
 /// Verifies access tokens for one project. Share it (`Arc`) so the JWKS cache is shared.
-pub struct JwtVerifier<S: KeySource = GoTrue> {
+pub struct JwtVerifier<S: KeySource> {
     source: S,
     options: VerifyOptions,
     cache: Mutex<Cache>,
@@ -195,11 +176,7 @@ impl<S: KeySource> JwtVerifier<S> {
         }
         // The server accepts a token only while now < exp, with no leeway.
         if now >= claims.exp {
-            return Err(AuthError::Server {
-                status: 0,
-                code: "jwt_expired".into(),
-                message: "the access token has expired".into(),
-            });
+            return Err(AuthError::InvalidToken { expired: true, message: "the access token has expired".into() });
         }
         Ok(claims)
     }
@@ -259,7 +236,7 @@ fn find<'a>(keys: &'a [Jwk], kid: &str) -> Option<&'a Jwk> {
 
 /// `invalid_jwt`: the token parsed but must not be trusted.
 fn invalid(message: impl Into<String>) -> AuthError {
-    AuthError::Server { status: 0, code: "invalid_jwt".into(), message: message.into() }
+    AuthError::InvalidToken { expired: false, message: message.into() }
 }
 
 fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {

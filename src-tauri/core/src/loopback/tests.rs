@@ -67,7 +67,7 @@ async fn other_paths_and_methods_never_reach_the_flow() {
 
 #[tokio::test]
 async fn a_refusal_is_explained_in_plain_text_that_cannot_run_script() {
-    let refusal = AuthError::Server { status: 0, code: "invalid_state".into(), message: "<script>alert(1)</script>".into() };
+    let refusal = AuthError::RefusedInBrowser { code: "access_denied".into(), message: "<script>alert(1)</script>".into() };
     let (on, _) = recorder(Err(refusal));
     let listener = Loopback::start(Duration::from_secs(60), on).unwrap();
     let (status, kind, body) = get(&format!("{}?lk_state=forged&code=c", listener.callback_url())).await.unwrap();

@@ -5,9 +5,7 @@ const CA_ONE: &str = "-----BEGIN CERTIFICATE-----\nMIIBljCCAT2gAwIBAgIUGew2jxQUm
 const CA_TWO: &str = "-----BEGIN CERTIFICATE-----\nMIIBmzCCAUGgAwIBAgIUF9KoGlnMWaif3t4WiaRPWT80wz8wCgYIKoZIzj0EAwIw\nIjEgMB4GA1UEAwwXTGF0Y2hrZXkgdW5pdC10ZXN0IENBIDIwIBcNMjYxMTI4MDQ1\nOTU3WhgPMjEyNjExMDQwNDU5NTdaMCIxIDAeBgNVBAMMF0xhdGNoa2V5IHVuaXQt\ndGVzdCBDQSAyMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEaO8xXFPIcq15LtvO\nReRXAQls2Pis4ETcxzVfEEuCr0a0v5HnOOWWsCMgtIOf+dGXvuj7l5XE7AFrNSe9\ncskN7qNTMFEwHQYDVR0OBBYEFE7z/PU0ukNT96y8ZvWh56sbTkcRMB8GA1UdIwQY\nMBaAFE7z/PU0ukNT96y8ZvWh56sbTkcRMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZI\nzj0EAwIDSAAwRQIhAN2ftp4dDr0Wj+QgfS9Px/enraBvo7f63jIf+zbsXFODAiAn\nEYzrYrAlCRNYzc+pNCIxi6BnwZdlGII0rf1bIXo5JA==\n-----END CERTIFICATE-----\n";
 
 fn temp_file(name: &str, contents: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("latchkey-net-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
+    let path = crate::testing::temp_dir("net").join(name);
     std::fs::write(&path, contents).unwrap();
     path
 }
@@ -83,15 +81,13 @@ fn certificate_refusals_are_found_in_the_chain_and_say_what_to_do() {
 
 #[test]
 fn the_report_names_where_the_proxy_comes_from() {
-    let dir = std::env::temp_dir().join(format!("latchkey-net-report-{}", std::process::id()));
-    let vars = [("LATCHKEY_DATA_DIR", dir.display().to_string()), (crate::policy::POLICY_PATH_ENV, "/nonexistent/policy.json".to_string())];
-    let mut config = Config::from_parts(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()), true, crate::policy::load).unwrap();
+    let mut network = Network::default();
     let env = |vars: &'static [(&'static str, &'static str)]| move |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
-    let r = report(&config, env(&[("https_proxy", "http://u:pw@env-proxy:8080")]));
+    let r = report(&network, "default", env(&[("https_proxy", "http://u:pw@env-proxy:8080")]));
     assert_eq!((r.proxy.as_deref(), r.proxy_from.as_str()), (Some("http://u:***@env-proxy:8080/"), "environment variable https_proxy"));
-    assert_eq!(report(&config, env(&[])).proxy_from, "none");
-    config.proxy = Some("http://policy-proxy:3128".into());
-    let r = report(&config, env(&[("HTTPS_PROXY", "http://ignored:1")]));
+    assert_eq!(report(&network, "default", env(&[])).proxy_from, "none");
+    network.proxy = Some("http://policy-proxy:3128".into());
+    let r = report(&network, "managed", env(&[("HTTPS_PROXY", "http://ignored:1")]));
     assert_eq!(r.proxy.as_deref(), Some("http://policy-proxy:3128"));
-    assert!(r.proxy_from.starts_with("setting"), "{}", r.proxy_from);
+    assert_eq!(r.proxy_from, "setting (managed)");
 }

@@ -1,6 +1,6 @@
 //! A PKCE verifier and its `state` never leave Rust, and an auth code is handed out only for a callback on the expected URL, with the matching state, within the TTL, once.
 
-use crate::error::AuthError;
+use crate::error::{AuthError, CallbackRefusal};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ring::rand::{SecureRandom, SystemRandom};
@@ -77,9 +77,9 @@ impl PkceFlow {
 
     /// A new flow returning to `callback` (e.g. a loopback URL). It must have no `lk_state` or `code` of its own.
     pub fn start_with_callback(kind: FlowKind, callback: &str, now: i64, ttl: i64) -> Result<Self, AuthError> {
-        let callback = Url::parse(callback).map_err(|e| callback_error(format!("the callback URL is not valid: {e}")))?;
+        let callback = Url::parse(callback).map_err(|e| bad_address("callback URL", e.to_string()))?;
         if callback.query_pairs().any(|(k, _)| k == STATE_PARAM || k == "code") || callback.fragment().is_some() {
-            return Err(callback_error("the callback URL must not carry lk_state, code or a fragment"));
+            return Err(bad_address("callback URL", "it must not carry lk_state, code or a fragment".into()));
         }
         let verifier = random_token(48); // 64 chars of [A-Za-z0-9_-]
         let challenge = s256(&verifier);
@@ -120,7 +120,7 @@ impl PkceFlow {
     /// GoTrue's `GET <auth_url>/authorize` URL for an OAuth provider, to open in the system browser.
     pub fn authorize_url(&self, auth_url: &str, provider: &str, scopes: Option<&str>) -> Result<String, AuthError> {
         let base = format!("{}/authorize", auth_url.trim_end_matches('/'));
-        let mut url = Url::parse(&base).map_err(|e| callback_error(format!("the auth URL is not valid: {e}")))?;
+        let mut url = Url::parse(&base).map_err(|e| bad_address("auth URL", e.to_string()))?;
         {
             let mut q = url.query_pairs_mut();
             q.append_pair("provider", provider)
@@ -136,13 +136,13 @@ impl PkceFlow {
 
     /// Checks a callback URL; on success the flow is consumed and the code comes with its verifier.
     pub fn validate_callback(&self, url: &str, now: i64) -> Result<AuthCode, AuthError> {
-        let url = Url::parse(url).map_err(|_| callback_error("the sign-in callback is not a valid URL"))?;
+        let url = Url::parse(url).map_err(|_| refused(CallbackRefusal::NotAUrl))?;
         if url.scheme() != self.callback.scheme()
             || url.host_str() != self.callback.host_str()
             || url.port_or_known_default() != self.callback.port_or_known_default()
             || url.path() != self.callback.path()
         {
-            return Err(callback_error("the sign-in callback came to an unexpected address"));
+            return Err(refused(CallbackRefusal::WrongAddress));
         }
         let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
         let fragment: Vec<(String, String)> =
@@ -151,7 +151,7 @@ impl PkceFlow {
         let state_ok = get(&query, STATE_PARAM).is_some_and(|s| constant_time_eq(s.as_bytes(), self.state.expose_secret().as_bytes()));
 
         if ["access_token", "refresh_token"].iter().any(|k| get(&fragment, k).is_some() || get(&query, k).is_some()) {
-            return Err(callback_error("the sign-in callback carried tokens (implicit flow); Latchkey accepts only PKCE codes"));
+            return Err(refused(CallbackRefusal::CarriesTokens));
         }
         let error_of = |pairs: &[(String, String)]| -> Option<AuthError> {
             let (error, code, description) =
@@ -161,7 +161,7 @@ impl PkceFlow {
             }
             let message = description.or(error.clone()).unwrap_or_else(|| "the sign-in was refused".into());
             let code = code.or(error).filter(|c| !c.is_empty()).unwrap_or_else(|| "callback_error".into());
-            Some(AuthError::Server { status: 0, code, message })
+            Some(AuthError::RefusedInBrowser { code, message })
         };
         if let Some(err) = error_of(&query).or_else(|| error_of(&fragment)) {
             if state_ok {
@@ -170,29 +170,17 @@ impl PkceFlow {
             return Err(err);
         }
         if !state_ok {
-            return Err(AuthError::Server {
-                status: 0,
-                code: "invalid_state".into(),
-                message: "the sign-in callback does not belong to the sign-in Latchkey started".into(),
-            });
+            return Err(refused(CallbackRefusal::WrongState));
         }
         let Some(verifier) = self.take_verifier() else {
-            return Err(AuthError::Server {
-                status: 0,
-                code: "flow_already_used".into(),
-                message: "this sign-in link was already used; start the sign-in again".into(),
-            });
+            return Err(refused(CallbackRefusal::AlreadyUsed));
         };
         if now >= self.expires_at {
-            return Err(AuthError::Server {
-                status: 0,
-                code: "flow_expired".into(),
-                message: "the sign-in took too long and has expired; start it again".into(),
-            });
+            return Err(refused(CallbackRefusal::Expired));
         }
         match get(&query, "code").filter(|c| !c.is_empty()) {
             Some(code) => Ok(AuthCode { kind: self.kind, code: SecretString::from(code), verifier }),
-            None => Err(callback_error("the sign-in callback carried no authorization code")),
+            None => Err(refused(CallbackRefusal::NoCode)),
         }
     }
 
@@ -223,7 +211,10 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(diff) == 0
 }
 
-/// `invalid_callback`: the URL is not a callback Latchkey can accept.
-fn callback_error(message: impl Into<String>) -> AuthError {
-    AuthError::Server { status: 0, code: "invalid_callback".into(), message: message.into() }
+fn refused(refusal: CallbackRefusal) -> AuthError {
+    AuthError::Callback(refusal)
+}
+
+fn bad_address(what: &'static str, detail: String) -> AuthError {
+    AuthError::Callback(CallbackRefusal::BadAddress { what, detail })
 }

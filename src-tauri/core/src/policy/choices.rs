@@ -109,3 +109,25 @@ impl SignInMethod {
         list.iter().any(|m| m == wanted || (matches!(m, Self::OAuth(p) if p == "*") && matches!(wanted, Self::OAuth(_))))
     }
 }
+
+/// As serialized: the policy's own strings (`password`, `email_otp`, `magic_link`, `oauth:<provider>`).
+impl ts_rs::TS for SignInMethod {
+    type WithoutGenerics = Self;
+    type OptionInnerType = Self;
+
+    fn name(_: &ts_rs::Config) -> String {
+        "SignInMethod".into()
+    }
+
+    fn inline(_: &ts_rs::Config) -> String {
+        "\"password\" | \"email_otp\" | \"magic_link\" | `oauth:${string}`".into()
+    }
+
+    fn decl(cfg: &ts_rs::Config) -> String {
+        format!("type SignInMethod = {};", Self::inline(cfg))
+    }
+
+    fn decl_concrete(cfg: &ts_rs::Config) -> String {
+        Self::decl(cfg)
+    }
+}

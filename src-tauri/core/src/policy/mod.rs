@@ -15,12 +15,10 @@
 pub mod durations;
 pub mod macos;
 mod choices;
-mod report;
 mod values;
 pub mod windows;
 
 pub use choices::{LogLevel, SessionPersistence, SignInMethod};
-pub use report::{policy_report, policy_report_text};
 pub(crate) use values::kind;
 pub use values::{check_http_url, check_max_session_age, check_proxy_url, parse_idle_timeout};
 use values::*;
@@ -64,7 +62,7 @@ pub const ADMIN_ONLY_KEYS: &[&str] = &["allow_insecure_storage_fallback", "extra
 
 /// One tier of settings (managed, recommended, the user's file or the environment). `None` = not set.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Settings {
+pub struct Tier {
     pub supabase_url: Option<String>,
     pub anon_key: Option<String>,
     pub auth_url: Option<String>,
@@ -84,7 +82,7 @@ pub struct Settings {
     pub log_level: Option<LogLevel>,
 }
 
-impl Settings {
+impl Tier {
     /// Names of the keys this tier sets (report names, `audit_log.*` flattened).
     pub fn keys_set(&self) -> Vec<&'static str> {
         let set = [
@@ -131,8 +129,8 @@ pub enum Strictness {
 }
 
 /// Reads one object of settings (`{"max_session_age": "8h", …}`), checking every key and value.
-pub fn parse_settings(obj: &Map<String, Value>, strictness: Strictness) -> Result<Settings, String> {
-    let mut s = Settings::default();
+pub fn parse_settings(obj: &Map<String, Value>, strictness: Strictness) -> Result<Tier, String> {
+    let mut s = Tier::default();
     for (key, value) in obj {
         let at = |e: String| format!("key `{key}`: {e}");
         match key.as_str() {
@@ -197,12 +195,12 @@ pub fn parse_settings(obj: &Map<String, Value>, strictness: Strictness) -> Resul
 }
 
 /// Checks the JSON shape `{"managed": {…}, "recommended": {…}}` (both optional, plus an optional `$schema`).
-pub fn parse_policy_value(value: &Value) -> Result<(Settings, Settings), String> {
+pub fn parse_policy_value(value: &Value) -> Result<(Tier, Tier), String> {
     let Value::Object(top) = value else {
         return Err(format!("expected an object {{\"managed\": {{…}}, \"recommended\": {{…}}}}, found {}", kind(value)));
     };
-    let mut managed = Settings::default();
-    let mut recommended = Settings::default();
+    let mut managed = Tier::default();
+    let mut recommended = Tier::default();
     for (key, v) in top {
         let tier = match key.as_str() {
             "managed" => &mut managed,
@@ -224,7 +222,7 @@ pub fn parse_policy_value(value: &Value) -> Result<(Settings, Settings), String>
 
 /// Reads a policy file in the JSON format. `Ok(None)`: no file (no policy). A file that exists but cannot be
 /// read, or is not valid, is an error naming the file.
-pub fn read_policy_file(path: &Path) -> Result<Option<(Settings, Settings)>, PolicyError> {
+pub fn read_policy_file(path: &Path) -> Result<Option<(Tier, Tier)>, PolicyError> {
     let err = |problem: String| PolicyError { origin: path.display().to_string(), problem };
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
@@ -251,8 +249,8 @@ pub struct Policy {
     pub origin: String,
     /// Whether a policy was found there.
     pub present: bool,
-    pub managed: Settings,
-    pub recommended: Settings,
+    pub managed: Tier,
+    pub recommended: Tier,
     /// Set when the policy exists but is invalid; then `managed` and `recommended` are empty and the
     /// configuration fails closed.
     pub error: Option<PolicyError>,
@@ -265,7 +263,7 @@ impl Policy {
     pub fn absent(origin: impl Into<String>) -> Self {
         Policy { origin: origin.into(), ..Default::default() }
     }
-    fn from_result(origin: String, r: Result<Option<(Settings, Settings)>, PolicyError>) -> Self {
+    fn from_result(origin: String, r: Result<Option<(Tier, Tier)>, PolicyError>) -> Self {
         match r {
             Ok(None) => Policy::absent(origin),
             Ok(Some((managed, recommended))) => Policy { origin, present: true, managed, recommended, ..Default::default() },

@@ -2,36 +2,19 @@
 //! published schema and docs match the code.
 
 use super::*;
-use crate::config::{Config, ConfigError, Source, SETTINGS_FILE};
+use crate::config::{policy_report, Config, ConfigError, Source};
 use serde_json::json;
 use std::collections::HashMap;
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("latchkey-policy-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::testing::temp_dir(&format!("policy-{name}"))
 }
 
 const PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 
-/// Writes `policy` (if any) and `settings` (if any) into a fresh directory and loads the configuration with
-/// `vars` as the whole environment, honouring the policy override as a debug build does.
+/// The configuration with `policy` (if any), the user's `settings` (if any) and `vars` as the whole environment.
 fn setup(name: &str, policy: Option<&str>, settings: Option<&str>, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-    let dir = temp_dir(name);
-    let policy_path = dir.join("policy.json");
-    if let Some(p) = policy {
-        std::fs::write(&policy_path, p).unwrap();
-    }
-    let data = dir.join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    if let Some(s) = settings {
-        std::fs::write(data.join(SETTINGS_FILE), s).unwrap();
-    }
-    let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    env.insert("LATCHKEY_DATA_DIR".into(), data.display().to_string());
-    env.insert(POLICY_PATH_ENV.into(), policy_path.display().to_string());
-    Config::from_parts(|k| env.get(k).cloned(), true, load)
+    crate::testing::config(&format!("policy-{name}"), policy, settings, vars)
 }
 
 fn err_of(policy: &str) -> String {
@@ -304,7 +287,7 @@ fn a_release_build_reads_the_machine_policy_even_when_the_override_is_set() {
         Policy {
             origin: LINUX_POLICY_PATH.into(),
             present: true,
-            managed: Settings { max_session_age: Some(Duration::from_secs(600)), ..Default::default() },
+            managed: Tier { max_session_age: Some(Duration::from_secs(600)), ..Default::default() },
             ..Default::default()
         }
     };
@@ -334,29 +317,6 @@ fn this_build_only_honours_the_override_when_it_is_a_debug_build() {
     } else {
         assert_ne!(c.policy_file, p.display().to_string());
     }
-}
-
-// ---- the report ----
-
-#[test]
-fn the_report_lists_every_key_with_source_and_lock() {
-    let c = setup("report", Some(r#"{"managed": {"max_session_age": "8h"}}"#), None, &[("LATCHKEY_IDLE_TIMEOUT", "30m")]).unwrap();
-    let r = policy_report(&c);
-    assert!(r["file"].as_str().unwrap().ends_with("policy.json"));
-    assert_eq!(r["present"], true);
-    assert_eq!(r["error"], Value::Null);
-    assert_eq!(r["values"]["max_session_age"], json!({"value": "8h", "source": "managed", "locked": true}));
-    assert_eq!(r["values"]["idle_timeout"], json!({"value": "30m", "source": "environment", "locked": false}));
-    assert_eq!(r["values"]["session_persistence"], json!({"value": "keychain", "source": "default", "locked": false}));
-    assert_eq!(r["values"]["anon_key"]["value"], "local-…");
-    let keys: Vec<&str> = r["values"].as_object().unwrap().keys().map(String::as_str).collect();
-    let mut expected = KEYS.to_vec();
-    expected.sort();
-    let mut keys_sorted = keys.clone();
-    keys_sorted.sort();
-    assert_eq!(keys_sorted, expected);
-    let text = policy_report_text(&c);
-    assert!(text.contains("max_session_age") && text.contains("managed by your organization"), "{text}");
 }
 
 // ---- the published schema and docs ----

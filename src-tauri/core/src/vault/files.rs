@@ -56,25 +56,12 @@ fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
     file.sync_all()
 }
 
-/// Env var for the crash loop: pause this many ms at each point of a `session.vault` write. Debug builds only.
-#[cfg(debug_assertions)]
-const PAUSE_IN_WRITE_ENV: &str = "LATCHKEY_TEST_PAUSE_IN_VAULT_WRITE_MS";
-
-/// Test hook for the crash loop: names the point of the vault write on stderr, waits, and says when the wait is
-/// over, so a SIGKILL lands there (`mid-write`: half the temp file written; `before-rename`: temp file synced; `after-rename`: directory
-/// not yet synced). Only for the session file; nothing in release builds.
-#[cfg(debug_assertions)]
+/// The crash loop's pause at `point` of a write, for the session file only.
 fn test_pause(path: &Path, point: &str) {
-    let is_vault = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(super::FILE));
-    if let Some(ms) = std::env::var(PAUSE_IN_WRITE_ENV).ok().and_then(|v| v.parse::<u64>().ok()).filter(|_| is_vault) {
-        eprintln!("latchkey: test pause: vault write {point} ({ms} ms)");
-        std::thread::sleep(Duration::from_millis(ms));
-        eprintln!("latchkey: test pause over: vault write {point}");
+    if path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(super::FILE)) {
+        crate::test_hooks::in_vault_write(point);
     }
 }
-
-#[cfg(not(debug_assertions))]
-fn test_pause(_: &Path, _: &str) {}
 
 fn sync_dir(path: &Path) -> io::Result<()> {
     #[cfg(unix)]

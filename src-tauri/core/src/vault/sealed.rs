@@ -78,7 +78,7 @@ impl Drop for Payload {
 }
 
 fn aad(schema: u32, user_id: &str) -> Vec<u8> {
-    format!("{}\0vault\0{schema}\0{user_id}", crate::APP_ID).into_bytes()
+    format!("{}\0vault\0{schema}\0{user_id}", crate::app::APP_ID).into_bytes()
 }
 
 fn corrupt(kind: Corruption, detail: &str) -> AuthError {
@@ -153,7 +153,7 @@ mod tests {
     use super::*;
 
     fn session() -> Session {
-        crate::session::sample(1_700_000_000)
+        crate::testing::session(1_700_000_000)
     }
 
     fn kind(r: Result<Session, AuthError>) -> Corruption {

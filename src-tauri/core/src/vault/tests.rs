@@ -1,25 +1,21 @@
 use super::*;
-use crate::keychain::MemoryKeys;
-use crate::session::{sample, Persistence};
+use crate::testing::MemoryKeys;
+use crate::session::Persistence;
+use crate::testing::{session as sample, TestClock};
 use std::sync::Arc;
 use std::time::Duration;
 
-struct FixedClock;
-impl Clock for FixedClock {
-    fn now_ms(&self) -> i64 {
-        (1_800_000_000) * 1000
-    }
+fn clock() -> TestClock {
+    TestClock::at(1_800_000_000_000)
 }
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("latchkey-vault-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+    crate::testing::temp_dir(&format!("vault-{name}"))
 }
 
-fn vault(dir: &Path, keys: &Arc<MemoryKeys>) -> Vault<Arc<MemoryKeys>, FixedClock> {
+fn vault(dir: &Path, keys: &Arc<MemoryKeys>) -> Vault<Arc<MemoryKeys>, TestClock> {
     let lock = VaultLock::acquire(dir, Duration::from_secs(1)).unwrap();
-    Vault::new(dir, keys.clone(), FixedClock, Some(lock))
+    Vault::new(dir, keys.clone(), clock(), Some(lock))
 }
 
 /// A saved session, then the vault is dropped (as at quit).
@@ -171,7 +167,7 @@ fn a_first_save_whose_file_step_fails_leaves_only_the_reusable_key() {
 fn without_the_lock_the_vault_reads_but_never_writes_or_quarantines() {
     let (dir, keys) = saved("readonly");
     let _held = VaultLock::acquire(&dir, Duration::ZERO).unwrap();
-    let ro = Vault::new(&dir, keys.clone(), FixedClock, None);
+    let ro = Vault::new(&dir, keys.clone(), clock(), None);
     assert!(ro.load().unwrap().is_some());
     assert_eq!(ro.save(&sample(1)).unwrap_err().code(), "storage_busy");
     std::fs::write(dir.join(FILE), b"{").unwrap();
@@ -189,7 +185,7 @@ fn clear_removes_the_file_and_the_key() {
 
 // allow_insecure_storage_fallback: the key may live in a 0600 file while the keychain is unavailable.
 
-fn fallback_vault(dir: &Path, keys: &Arc<MemoryKeys>, allowed: bool) -> Vault<Arc<MemoryKeys>, FixedClock> {
+fn fallback_vault(dir: &Path, keys: &Arc<MemoryKeys>, allowed: bool) -> Vault<Arc<MemoryKeys>, TestClock> {
     vault(dir, keys).with_insecure_fallback(allowed)
 }
 
@@ -236,7 +232,7 @@ fn when_the_keychain_comes_back_a_writer_moves_the_key_into_it_and_a_reader_does
     fallback_vault(&dir, &keys, true).save(&sample(1000)).unwrap();
     keychain_down(&keys, None);
 
-    let reader = Vault::new(&dir, keys.clone(), FixedClock, None).with_insecure_fallback(true);
+    let reader = Vault::new(&dir, keys.clone(), clock(), None).with_insecure_fallback(true);
     assert!(reader.load().unwrap().is_some());
     assert_eq!(reader.persistence(), Persistence::InsecureFile);
     assert!(dir.join(key_file::KEY_FILE).exists() && !keys.has(KEY_ACCOUNT), "a reader never writes");

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { authReducer, initialAuthState, type AuthAction, type AuthState } from "../reducer";
 import type { AuthError, SignedInView, StateView } from "../types";
 
@@ -34,7 +34,8 @@ interface Row {
   name: string;
   from: AuthState;
   action: AuthAction;
-  to: AuthState | "unchanged";
+  /** "rejected": the state is kept, but what could not be applied is logged and counted. */
+  to: AuthState | "unchanged" | "rejected";
 }
 
 function ev(seq: number, event: string, state: StateView, extra: Record<string, unknown> = {}): AuthAction {
@@ -148,16 +149,16 @@ const contractRows: Row[] = [
     to: at(3, signedIn, { lastEvent: "TOKEN_REFRESHED", error: { code: "storage_busy", message: "busy" } }),
   },
   {
-    name: "signed_in without freshness is malformed and ignored",
+    name: "signed_in without freshness is malformed: rejected, the state kept",
     from: at(1, signedOutNull),
     action: ev(2, "SIGNED_IN", { ...(signedIn as SignedInView), freshness: undefined } as unknown as StateView),
-    to: "unchanged",
+    to: "rejected",
   },
   {
-    name: "unknown event name is ignored",
+    name: "unknown event name is rejected, the state kept",
     from: at(1, signedIn),
     action: ev(2, "MFA_CHALLENGE", signedIn),
-    to: "unchanged",
+    to: "rejected",
   },
   {
     name: "flow_error records the error and ends a pending start_oauth",
@@ -172,10 +173,10 @@ const contractRows: Row[] = [
     to: at(1, signedOutNull, { pending: "sign_in", error: { code: "invalid_state", message: "bad" } }),
   },
   {
-    name: "flow_error with a malformed error is ignored",
+    name: "flow_error with a malformed error is rejected, the state kept",
     from: at(1, signedOutNull),
     action: { type: "flow_error", error: { code: 5 } as unknown as AuthError },
-    to: "unchanged",
+    to: "rejected",
   },
 ];
 
@@ -263,25 +264,25 @@ const rows: Row[] = [
     to: "unchanged",
   },
   {
-    name: "event with a malformed state is ignored",
+    name: "event with a malformed state is rejected, the state kept",
     from: at(1, signedOutNull),
     action: {
       type: "event",
       payload: { seq: 2, event: "SIGNED_IN", state: { status: "bogus" } as unknown as StateView },
     },
-    to: "unchanged",
+    to: "rejected",
   },
   {
-    name: "event with a non-numeric seq is ignored",
+    name: "event with a non-numeric seq is rejected, the state kept",
     from: at(1, signedOutNull),
     action: {
       type: "event",
       payload: { seq: "2" as unknown as number, event: "SIGNED_IN", state: signedIn },
     },
-    to: "unchanged",
+    to: "rejected",
   },
   {
-    name: "event with an unknown reason is ignored",
+    name: "event with an unknown reason is rejected, the state kept",
     from: at(1, signedIn),
     action: {
       type: "event",
@@ -291,7 +292,7 @@ const rows: Row[] = [
         state: { status: "signed_out", reason: "meteor" } as unknown as StateView,
       },
     },
-    to: "unchanged",
+    to: "rejected",
   },
   {
     name: "snapshot_failed records the error and keeps the view",
@@ -336,19 +337,26 @@ const rows: Row[] = [
     to: "unchanged",
   },
   {
-    name: "unknown action returns the same state",
+    name: "unknown action is rejected, the state kept",
     from: at(2, signedIn, { lastEvent: "SIGNED_IN" }),
     action: { type: "no_such_action" } as unknown as AuthAction,
-    to: "unchanged",
+    to: "rejected",
   },
 ];
 
 describe("authReducer", () => {
   it.each(rows)("$name", ({ from, action, to }) => {
     const frozen = structuredClone(from);
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
     const next = authReducer(from, action);
+    const logged = spy.mock.calls.length;
+    spy.mockRestore();
     if (to === "unchanged") {
       expect(next).toBe(from);
+      expect(logged).toBe(0);
+    } else if (to === "rejected") {
+      expect(next).toEqual({ ...from, rejected: { count: 1, last: expect.any(String) } });
+      expect(logged).toBe(1);
     } else {
       expect(next).toEqual(to);
     }
@@ -375,5 +383,17 @@ describe("authReducer", () => {
     expect(end.lastSeq).toBe(4);
     expect(end.view).toEqual(signedOutUser);
     expect(end.lastEvent).toBe("SIGNED_OUT");
+  });
+
+  it("an unknown event is logged and counted, and the next one adds to the count", () => {
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    const once = authReducer(at(1, signedIn), ev(2, "MFA_CHALLENGE", signedIn));
+    const twice = authReducer(once, { type: "no_such_action" } as unknown as AuthAction);
+    const first = spy.mock.calls[0];
+    spy.mockRestore();
+    expect(once.rejected).toEqual({ count: 1, last: "an unknown or malformed event" });
+    expect(twice.rejected).toEqual({ count: 2, last: "an unknown action" });
+    expect(twice.view).toEqual(signedIn);
+    expect(first).toEqual(["Latchkey: ignored an unknown or malformed event", expect.objectContaining({ event: "MFA_CHALLENGE" })]);
   });
 });

@@ -4,7 +4,7 @@ use super::*;
 use crate::policy::SignInMethod;
 
 async fn rig_allowing(methods: Vec<SignInMethod>) -> Rig {
-    rig_with(FakeApi::new(HOUR), Arc::new(Store::default()), Settings { sign_in_methods: methods, ..settings() }).await
+    rig_with(FakeApi::new(HOUR), Arc::new(TestStore::default()), EngineRules { sign_in_methods: methods, ..settings() }).await
 }
 
 async fn send_email_code(rig: &Rig) -> Result<(), AuthError> {
@@ -52,7 +52,7 @@ async fn oauth_is_limited_to_the_listed_providers() {
 
 #[tokio::test(start_paused = true)]
 async fn sign_up_is_refused_when_the_policy_forbids_new_accounts() {
-    let rig = rig_with(FakeApi::new(HOUR), Arc::new(Store::default()), Settings { allow_sign_up: false, ..settings() }).await;
+    let rig = rig_with(FakeApi::new(HOUR), Arc::new(TestStore::default()), EngineRules { allow_sign_up: false, ..settings() }).await;
     let err = rig.handle.flow(|reply| Flow::SignUp { email: "a@b.c".into(), password: "pw-123456".into(), reply }).await;
     assert_eq!(err.unwrap_err().code(), "policy");
 }

@@ -92,17 +92,7 @@ mod tests {
     use super::*;
 
     fn config(name: &str, vars: &[(&str, &str)], policy: Option<&str>) -> Config {
-        let dir = std::env::temp_dir().join(format!("latchkey-logging-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let policy_path = dir.join("policy.json");
-        let _ = std::fs::remove_file(&policy_path);
-        if let Some(p) = policy {
-            std::fs::write(&policy_path, p).unwrap();
-        }
-        let mut env: std::collections::HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        env.insert("LATCHKEY_DATA_DIR".into(), dir.display().to_string());
-        env.insert("LATCHKEY_POLICY_PATH".into(), policy_path.display().to_string());
-        Config::from_parts(|k| env.get(k).cloned(), true, latchkey_core::policy::load).unwrap()
+        latchkey_core::testing::config(&format!("logging-{name}"), policy, None, vars).unwrap()
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The effective-configuration report (`latchkey policy`, the settings screen): every key, its value and its source,
 //! and never a secret (the anon key and proxy passwords are redacted before they get here).
 
-use super::KEYS;
+use super::{Config, Source};
+use crate::policy::KEYS;
 use serde_json::{Map, Value};
 
 /// The report behind `latchkey policy --json`: where the policy is, its error (if any), warnings, and every
@@ -13,7 +14,7 @@ use serde_json::{Map, Value};
 /// ```
 ///
 /// Sources: `managed`, `environment`, `user`, `recommended`, `default`, `fail_closed`.
-pub fn policy_report(config: &crate::Config) -> Value {
+pub fn policy_report(config: &Config) -> Value {
     let mut values = Map::new();
     for v in &config.values {
         values.insert(
@@ -31,7 +32,7 @@ pub fn policy_report(config: &crate::Config) -> Value {
 }
 
 /// The same report for people (`latchkey policy` without `--json`).
-pub fn policy_report_text(config: &crate::Config) -> String {
+pub fn policy_report_text(config: &Config) -> String {
     let mut out = String::new();
     let state = match (&config.policy_error, config.policy_present) {
         (Some(e), _) => format!("POLICY ERROR: {e}"),
@@ -49,10 +50,10 @@ pub fn policy_report_text(config: &crate::Config) -> String {
             Value::Null => "(none)".to_string(),
             other => other.to_string(),
         };
-        let source = serde_json::to_value(v.source).ok().and_then(|s| s.as_str().map(String::from)).unwrap_or_default();
+        let source = v.source.name();
         let lock = match v.source {
-            crate::config::Source::Managed => "  [managed by your organization]",
-            crate::config::Source::FailClosed => "  [locked: policy error]",
+            Source::Managed => "  [managed by your organization]",
+            Source::FailClosed => "  [locked: policy error]",
             _ => "",
         };
         out.push_str(&format!("  {:width$}  {value}  ({source}){lock}\n", v.key));

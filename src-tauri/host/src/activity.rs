@@ -1,16 +1,19 @@
-//! The recent auth events for the Activity view: from the audit log when policy keeps one (so the CLI's
-//! sign-ins show too), else kept in memory; capped, and never holding a token.
+//! Every event a core publishes is recorded once: in the audit log when policy keeps one (so the window shows the
+//! CLI's sign-ins too) and in a capped list in memory for the Activity view. Nothing recorded holds a token.
 
 use latchkey_core::audit::{self, AuditLog};
-use latchkey_core::{AuthEvent, Clock, Config, SystemClock};
+use latchkey_core::events::Subject;
+use latchkey_core::{AuthEvent, Clock, Config, Session, SessionHandle, SystemClock};
 use serde::Serialize;
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
 
 const KEEP: usize = 200;
 
 /// One row of the view (the shape `get_activity` returns; docs/ipc.md).
-#[derive(Clone, Serialize)]
+#[derive(Clone, Serialize, ts_rs::TS)]
 pub struct Entry {
     /// Unix seconds.
     pub at: i64,
@@ -31,11 +34,31 @@ impl Entry {
 pub struct Activity {
     memory: Mutex<VecDeque<Entry>>,
     audit: Option<AuditLog>,
+    include_email: bool,
 }
 
 impl Activity {
     pub fn new(config: &Config) -> Self {
-        Activity { memory: Mutex::default(), audit: AuditLog::from_config(config) }
+        Activity { memory: Mutex::default(), audit: AuditLog::from_config(config), include_email: config.audit_log.include_email }
+    }
+
+    /// Follows `core`'s events from now on: subscribe before asking the core for anything.
+    pub fn follow(self: &Arc<Self>, core: &SessionHandle) -> Trail {
+        Trail { activity: self.clone(), events: core.subscribe() }
+    }
+
+    /// Where the audit log is kept (`None` when policy turns it off).
+    pub fn audit_dir(&self) -> Option<&Path> {
+        self.audit.as_ref().map(AuditLog::dir)
+    }
+
+    /// `latchkey reset`'s line: the session it wiped (if any) was signed out by a reset.
+    pub fn record_reset(&self, wiped: Option<&Session>) {
+        if let Some(log) = &self.audit {
+            let now = SystemClock.now_ms();
+            let subject = wiped.map(Subject::of);
+            log.write_or_warn(&audit::Line::new("SIGNED_OUT", Some("reset".into()), subject.as_ref(), self.include_email, now), now);
+        }
     }
 
     /// Never fails: an audit write error is logged once (by the audit log) and the session carries on.
@@ -65,23 +88,50 @@ impl Activity {
     }
 }
 
+/// A core's events as they are read, each recorded first.
+pub struct Trail {
+    activity: Arc<Activity>,
+    events: broadcast::Receiver<AuthEvent>,
+}
+
+impl Trail {
+    /// The next event, recorded; `None` once the core has stopped. A reader that lagged skips ahead (and says so):
+    /// the window resyncs from the snapshot.
+    pub async fn next(&mut self) -> Option<AuthEvent> {
+        loop {
+            match self.events.recv().await {
+                Ok(event) => {
+                    self.activity.record(&event);
+                    return Some(event);
+                }
+                Err(broadcast::error::RecvError::Lagged(n)) => tracing::warn!(skipped = n, "event reader lagged"),
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+
+    /// Records every event published so far: each precedes the reply to the request that caused it.
+    pub fn drain(&mut self) {
+        loop {
+            match self.events.try_recv() {
+                Ok(event) => self.activity.record(&event),
+                Err(broadcast::error::TryRecvError::Lagged(_)) => continue,
+                Err(_) => break,
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use latchkey_core::events::Subject;
-    use latchkey_core::{EventKind, SignOutReason, StateView};
+    use latchkey_core::testing::FakeApi;
+    use latchkey_core::vault::MemoryStore;
+    use latchkey_core::{EngineRules, EventKind, SignOutReason, StateView};
 
     fn config(name: &str, policy: &str) -> Config {
-        let dir = std::env::temp_dir().join(format!("latchkey-activity-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("policy.json"), policy).unwrap();
-        let env = [
-            ("LATCHKEY_DATA_DIR", dir.join("data").display().to_string()),
-            ("LATCHKEY_LOG_DIR", dir.join("logs").display().to_string()),
-            ("LATCHKEY_POLICY_PATH", dir.join("policy.json").display().to_string()),
-        ];
-        Config::from_parts(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()), true, latchkey_core::policy::load).unwrap()
+        latchkey_core::testing::config(&format!("activity-{name}"), Some(policy), None, &[]).unwrap()
     }
 
     fn event(seq: u64, kind: EventKind, reason: Option<SignOutReason>) -> AuthEvent {
@@ -114,5 +164,19 @@ mod tests {
         assert_eq!(rows.iter().map(|r| r.seq).collect::<Vec<_>>(), [3, 2]);
         assert_eq!(rows[0].reason.as_deref(), Some("timeout"));
         assert!(!config.log_dir.exists(), "policy turned the audit log off");
+    }
+
+    #[tokio::test]
+    async fn a_trail_records_every_event_a_request_caused_before_its_reply() {
+        let config = config("trail", "{}");
+        let activity = Arc::new(Activity::new(&config));
+        let (core, task) = latchkey_core::start(FakeApi::new(3600), MemoryStore::default(), SystemClock, EngineRules::default());
+        let mut trail = activity.follow(&core);
+        tokio::spawn(task);
+        core.sign_in_with_password("a@b.c".into(), "good".into()).await.unwrap();
+        trail.drain();
+        let lines = audit::read(activity.audit_dir().unwrap()).unwrap().lines;
+        assert_eq!(lines.iter().map(|l| l.event.as_str()).collect::<Vec<_>>(), ["SIGNED_IN"], "a launch with no session is no change");
+        assert_eq!(activity.recent()[0].event, "SIGNED_IN");
     }
 }

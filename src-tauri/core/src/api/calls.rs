@@ -1,0 +1,156 @@
+//! The calls the engine makes of GoTrue ([`AuthApi`]) and the values they take and give: a test double implements
+//! the trait, `GoTrue` speaks it over HTTP.
+
+use crate::error::AuthError;
+use crate::pkce::AuthCode;
+use crate::secret::{AccessToken, RefreshToken};
+use crate::session::{Session, User};
+use std::future::Future;
+
+/// Which sessions `/logout` ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+pub enum LogoutScope {
+    Local,
+    Global,
+    Others,
+}
+
+impl LogoutScope {
+    /// `local` (the default), `global` or `others`.
+    pub fn parse(scope: Option<&str>) -> Result<Self, AuthError> {
+        match scope.unwrap_or("local") {
+            "local" => Ok(LogoutScope::Local),
+            "global" => Ok(LogoutScope::Global),
+            "others" => Ok(LogoutScope::Others),
+            other => Err(AuthError::InvalidScope(other.to_string())),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogoutScope::Local => "local",
+            LogoutScope::Global => "global",
+            LogoutScope::Others => "others",
+        }
+    }
+}
+
+/// A successful token grant, before it becomes a `Session`.
+#[derive(Debug)]
+pub struct Grant {
+    pub access_token: AccessToken,
+    pub refresh_token: RefreshToken,
+    pub expires_in: i64,
+    pub session_id: Option<String>,
+    pub user: User,
+    /// The server's clock when it answered (`Date`), if it said: `exp` is checked against it, not the local clock.
+    pub server_time: Option<i64>,
+}
+
+impl Grant {
+    /// Expiry is local receipt time + `expires_in`, so a skewed local clock cannot shorten or stretch it.
+    pub fn into_session(self, now: i64, signed_in_at: i64) -> Session {
+        Session {
+            access_token: self.access_token,
+            refresh_token: self.refresh_token,
+            access_expires_at: now + self.expires_in,
+            session_id: self.session_id,
+            user: self.user,
+            signed_in_at,
+            last_refresh_at: (now != signed_in_at).then_some(now),
+        }
+    }
+}
+
+/// What `/signup` gave back.
+#[derive(Debug)]
+pub enum SignUp {
+    /// Autoconfirm (or an already-confirmed user): signed in.
+    Session(Grant),
+    /// A confirmation e-mail is on its way; no session yet.
+    ConfirmationSent,
+}
+
+/// The `type` of an e-mail OTP for `POST /verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtpKind {
+    /// Either a sign-up or a magic-link code (GoTrue checks both).
+    Email,
+    MagicLink,
+    Signup,
+    Recovery,
+    Invite,
+    EmailChange,
+}
+
+impl OtpKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OtpKind::Email => "email",
+            OtpKind::MagicLink => "magiclink",
+            OtpKind::Signup => "signup",
+            OtpKind::Recovery => "recovery",
+            OtpKind::Invite => "invite",
+            OtpKind::EmailChange => "email_change",
+        }
+    }
+}
+
+/// The sign-in methods a project offers (`GET /settings`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ServerSettings {
+    pub email_enabled: bool,
+    pub phone_enabled: bool,
+    pub anonymous_enabled: bool,
+    /// Enabled external OAuth providers (`google`, `github`, …), sorted.
+    pub oauth_providers: Vec<String>,
+    pub signup_disabled: bool,
+    pub mailer_autoconfirm: bool,
+}
+
+/// The Supabase Auth API, injected so tests can count or fake requests.
+pub trait AuthApi: Send + Sync + 'static {
+    fn password_grant(&self, email: &str, password: &str) -> impl Future<Output = Result<Grant, AuthError>> + Send;
+    fn refresh_grant(&self, token: &RefreshToken) -> impl Future<Output = Result<Grant, AuthError>> + Send;
+    fn logout(&self, token: &AccessToken, scope: LogoutScope) -> impl Future<Output = Result<(), AuthError>> + Send;
+    /// `GET /user`: who the token belongs to; fails once the session was ended elsewhere.
+    fn fetch_user(&self, token: &AccessToken) -> impl Future<Output = Result<User, AuthError>> + Send;
+
+    // The flows below have defaults so that test doubles need only the four calls above.
+
+    /// Where `/authorize` lives, for OAuth URLs.
+    fn auth_url(&self) -> &str {
+        ""
+    }
+    fn sign_up(&self, _email: &str, _password: &str, _redirect_to: &str) -> impl Future<Output = Result<SignUp, AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    /// E-mails a code and a PKCE magic link.
+    fn send_email_code(&self, _email: &str, _create_user: bool, _redirect_to: &str, _challenge: &str) -> impl Future<Output = Result<(), AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    fn verify_email_code(&self, _email: &str, _code: &str) -> impl Future<Output = Result<Grant, AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    fn exchange_code(&self, _code: AuthCode) -> impl Future<Output = Result<Grant, AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    fn recover(&self, _email: &str, _redirect_to: &str, _challenge: &str) -> impl Future<Output = Result<(), AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    fn update_password(&self, _token: &AccessToken, _password: &str) -> impl Future<Output = Result<User, AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+}
+
+/// Ends `session` on the server: `/logout` with its access token, refreshing first if the server would no longer
+/// accept that token (it allows no leeway on `exp`).
+pub async fn end_session<A: AuthApi>(api: &A, session: &Session, scope: LogoutScope, now_ms: i64) -> Result<(), AuthError> {
+    if session.access_expires_at * 1000 - now_ms > 5_000 {
+        api.logout(&session.access_token, scope).await
+    } else {
+        let grant = api.refresh_grant(&session.refresh_token).await?;
+        api.logout(&grant.access_token, scope).await
+    }
+}

@@ -1,0 +1,137 @@
+//! The sign-in flows besides password, each checked against the policy first: the one pending PKCE flow (an e-mailed
+//! link, OAuth, recovery, a sign-up's confirmation) has its verifier and state held here only, its loopback listener
+//! (if any) closes with it, and every callback it refuses is reported. A flow that signs in hands its grant back.
+
+use super::requests::Redirect;
+use super::rules::EngineRules;
+use super::subtasks::Answer;
+use crate::api::{AuthApi, Grant, SignUp};
+use crate::error::{AuthError, CallbackRefusal};
+use crate::events::EventKind;
+use crate::loopback::{Loopback, OnCallback};
+use crate::pkce::{FlowKind, PkceFlow};
+use crate::policy::SignInMethod;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+/// How long an e-mailed link or a browser sign-in may take.
+const FLOW_TTL_SECS: i64 = 600;
+
+/// The pending flow with its loopback listener, where new flows return, where a loopback listener hands its
+/// callbacks (the session task, for the same validation as a `latchkey://` link), and where refusals are reported.
+pub(super) struct PendingFlow {
+    pending: Option<(PkceFlow, Option<Loopback>)>,
+    redirect: Redirect,
+    answers: mpsc::Sender<Answer>,
+    refusals: broadcast::Sender<AuthError>,
+}
+
+impl PendingFlow {
+    pub fn new(redirect: Redirect, answers: mpsc::Sender<Answer>, refusals: broadcast::Sender<AuthError>) -> Self {
+        PendingFlow { pending: None, redirect, answers, refusals }
+    }
+
+    /// Where flows started from now on return.
+    pub fn set_redirect(&mut self, redirect: Redirect) {
+        tracing::info!(?redirect, "sign-in redirect");
+        self.redirect = redirect;
+    }
+
+    /// Signs up; a grant when the server signs in at once (autoconfirm), `None` when a confirmation e-mail is sent.
+    pub async fn sign_up<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, email: &str, password: &str, now: i64) -> Result<Option<Grant>, AuthError> {
+        rules.permit_sign_up()?;
+        let redirect = self.start(FlowKind::SignUp, now)?.redirect_to();
+        match api.sign_up(email, password, &redirect).await? {
+            SignUp::Session(grant) => {
+                self.clear();
+                Ok(Some(grant))
+            }
+            SignUp::ConfirmationSent => Ok(None),
+        }
+    }
+
+    /// One e-mail carries both a code and a link, so either method being allowed is enough to send it.
+    pub async fn send_email_code<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, email: &str, now: i64) -> Result<(), AuthError> {
+        rules.permit(SignInMethod::EmailOtp).or_else(|_| rules.permit(SignInMethod::MagicLink))?;
+        let flow = self.start(FlowKind::MagicLink, now)?;
+        let (redirect, challenge) = (flow.redirect_to(), flow.challenge().to_string());
+        api.send_email_code(email, rules.allow_sign_up, &redirect, &challenge).await
+    }
+
+    pub async fn verify_email_code<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, email: &str, code: &str) -> Result<Grant, AuthError> {
+        rules.permit(SignInMethod::EmailOtp)?;
+        let grant = api.verify_email_code(email, code).await?;
+        self.clear();
+        Ok(grant)
+    }
+
+    /// The provider's sign-in page to open in the system browser.
+    pub fn start_oauth<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, provider: &str, now: i64) -> Result<String, AuthError> {
+        let provider = provider.to_ascii_lowercase(); // GoTrue's provider names are lowercase
+        rules.permit(SignInMethod::OAuth(provider.clone()))?;
+        self.start(FlowKind::OAuth, now)?.authorize_url(api.auth_url(), &provider, None)
+    }
+
+    pub async fn recover<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, email: &str, now: i64) -> Result<(), AuthError> {
+        rules.permit_any()?;
+        let flow = self.start(FlowKind::Recovery, now)?;
+        let (redirect, challenge) = (flow.redirect_to(), flow.challenge().to_string());
+        api.recover(email, &redirect, &challenge).await
+    }
+
+    /// Exchanges a callback's code, checked against the pending flow first (login-CSRF defence); the grant comes with
+    /// the event it signs in with. A refusal is also reported, so the window says why whichever way it came.
+    pub async fn exchange<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, url: &str, now: i64) -> Result<(Grant, EventKind), AuthError> {
+        let result = self.take_code(api, rules, url, now).await;
+        if let Err(e) = &result {
+            tracing::warn!(code = e.code(), "sign-in callback refused");
+            let _ = self.refusals.send(e.clone());
+        }
+        result
+    }
+
+    async fn take_code<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, url: &str, now: i64) -> Result<(Grant, EventKind), AuthError> {
+        let (flow, _) = self.pending.as_ref().ok_or(AuthError::Callback(CallbackRefusal::NoFlow))?;
+        let kind = flow.kind();
+        if kind == FlowKind::MagicLink {
+            rules.permit(SignInMethod::MagicLink)?; // the e-mail also held a code; only the code may be allowed
+        }
+        let checked = flow.validate_callback(url, now);
+        if flow.is_used() {
+            self.clear(); // the code was taken, or the server ended the flow
+        }
+        let grant = api.exchange_code(checked?).await?;
+        Ok((grant, if kind == FlowKind::Recovery { EventKind::PasswordRecovery } else { EventKind::SignedIn }))
+    }
+
+    /// Ends the pending flow, if any; its listener stops accepting.
+    pub fn clear(&mut self) {
+        self.pending = None;
+    }
+
+    /// Replaces any pending flow (closing its listener first) with a new one returning to the redirect.
+    fn start(&mut self, kind: FlowKind, now: i64) -> Result<&PkceFlow, AuthError> {
+        self.clear();
+        let (flow, listener) = match self.redirect {
+            Redirect::DeepLink => (PkceFlow::start(kind, now, FLOW_TTL_SECS), None),
+            Redirect::Loopback => {
+                let listener = Loopback::start(Duration::from_secs(FLOW_TTL_SECS as u64), forward_to(self.answers.clone()))?;
+                (PkceFlow::start_with_callback(kind, listener.callback_url(), now, FLOW_TTL_SECS)?, Some(listener))
+            }
+        };
+        Ok(&self.pending.insert((flow, listener)).0)
+    }
+}
+
+/// What the loopback listener does with a callback: hand it to the session task and answer the browser with its verdict.
+fn forward_to(answers: mpsc::Sender<Answer>) -> OnCallback {
+    Arc::new(move |url| {
+        let answers = answers.clone();
+        Box::pin(async move {
+            let (reply, verdict) = oneshot::channel();
+            answers.send(Answer::Callback { url, reply }).await.map_err(|_| AuthError::Stopped)?;
+            verdict.await.map_err(|_| AuthError::Stopped)?
+        })
+    })
+}

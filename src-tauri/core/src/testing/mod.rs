@@ -1,0 +1,34 @@
+//! The test doubles, one of each, for this crate's unit tests, the integration tests and the benches (feature
+//! `test-util`): a clock a test can move, a scripted GoTrue, a recording wrapper around a real one, a store that
+//! fails on demand, a sample session, and a configuration over a private directory. Never in a release build.
+
+mod api;
+mod clock;
+mod config;
+mod store;
+
+pub use api::{FakeApi, Observed};
+pub use clock::TestClock;
+pub use config::{config, config_in, temp_dir};
+pub use store::{MemoryKeys, TestStore};
+
+use crate::secret::{AccessToken, RefreshToken};
+use crate::session::{Session, User};
+
+/// The user every double signs in.
+pub fn user() -> User {
+    User { id: "u1".into(), email: "a@b.c".into() }
+}
+
+/// A session of [`user`] signed in at `now` (unix seconds) with an hour-long access token.
+pub fn session(now: i64) -> Session {
+    Session {
+        access_token: AccessToken::new("access-secret".into()),
+        refresh_token: RefreshToken::new("refresh-secret".into()),
+        access_expires_at: now + 3600,
+        session_id: Some("sid".into()),
+        user: user(),
+        signed_in_at: now,
+        last_refresh_at: None,
+    }
+}

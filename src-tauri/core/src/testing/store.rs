@@ -1,0 +1,91 @@
+//! A session store and a keychain that fail on demand: the vault's and the keychain's failures without a keychain.
+
+use crate::error::{AuthError, Corruption};
+use crate::keychain::KeyStore;
+use crate::session::Session;
+use crate::vault::{MemoryStore, SessionStore};
+use secrecy::SecretString;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// The error an injected failure code stands for: `keychain_locked`, `storage_corrupt`, or `keychain_unavailable`.
+fn injected(code: Option<&'static str>) -> Result<(), AuthError> {
+    match code {
+        None => Ok(()),
+        Some("keychain_locked") => Err(AuthError::KeychainLocked("locked (test)".into())),
+        Some("storage_corrupt") => Err(AuthError::StorageCorrupt { kind: Corruption::Tampered, detail: "test".into() }),
+        Some(_) => Err(AuthError::KeychainUnavailable("unavailable (test)".into())),
+    }
+}
+
+/// A [`MemoryStore`] that answers every call with an error once told to [`fail`](Self::fail).
+#[derive(Default)]
+pub struct TestStore {
+    inner: MemoryStore,
+    fail_with: Mutex<Option<&'static str>>,
+}
+
+impl TestStore {
+    /// From now on every call fails (see [`injected`] for the codes).
+    pub fn fail(&self, code: &'static str) {
+        *self.fail_with.lock().unwrap() = Some(code);
+    }
+
+    /// What is saved, read past any failure.
+    pub fn stored(&self) -> Option<Session> {
+        self.inner.load().unwrap()
+    }
+
+    fn check(&self) -> Result<(), AuthError> {
+        injected(*self.fail_with.lock().unwrap())
+    }
+}
+
+impl SessionStore for TestStore {
+    fn load(&self) -> Result<Option<Session>, AuthError> {
+        self.check()?;
+        self.inner.load()
+    }
+    fn save(&self, session: &Session) -> Result<(), AuthError> {
+        self.check()?;
+        self.inner.save(session)
+    }
+    fn clear(&self) -> Result<(), AuthError> {
+        self.check()?;
+        self.inner.clear()
+    }
+}
+
+/// Keychain entries in memory; every call fails while `fail_with` names a code (see [`injected`]).
+#[derive(Default)]
+pub struct MemoryKeys {
+    entries: Mutex<HashMap<String, SecretString>>,
+    pub fail_with: Mutex<Option<&'static str>>,
+}
+
+impl MemoryKeys {
+    pub fn has(&self, account: &str) -> bool {
+        self.entries.lock().unwrap().contains_key(account)
+    }
+
+    fn check(&self) -> Result<(), AuthError> {
+        injected(*self.fail_with.lock().unwrap())
+    }
+}
+
+impl KeyStore for MemoryKeys {
+    fn get(&self, account: &str) -> Result<Option<SecretString>, AuthError> {
+        self.check()?;
+        Ok(self.entries.lock().unwrap().get(account).cloned())
+    }
+    fn set(&self, account: &str, value: &SecretString) -> Result<(), AuthError> {
+        self.check()?;
+        self.entries.lock().unwrap().insert(account.into(), value.clone());
+        Ok(())
+    }
+    fn delete(&self, account: &str) -> Result<(), AuthError> {
+        self.check()?;
+        self.entries.lock().unwrap().remove(account);
+        Ok(())
+    }
+}

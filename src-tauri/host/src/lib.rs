@@ -1,0 +1,16 @@
+//! The host layer the window and the command line share, with no Tauri in it: the core built from the configuration
+//! over the vault (holding its lock), the activity and audit trail of its events, the sign-in options policy allows,
+//! the settings a user may change, and logging. Whatever runs the core (the window, the CLI, a daemon) starts here.
+
+pub mod activity;
+mod core;
+pub mod keychain;
+pub mod logging;
+pub mod settings;
+pub mod sign_in_options;
+#[cfg(test)]
+mod typescript;
+
+pub use crate::core::{build, build_with, gotrue, lock_vault, vault, LOCK_WAIT};
+pub use activity::{Activity, Trail};
+pub use logging::{init_logging, Sink};
