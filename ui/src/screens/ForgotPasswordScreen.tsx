@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from "react";
+import { useFlows } from "../auth/useActions";
 import { useSession } from "../auth/useSession";
 import { LinkButton, SubmitButton } from "../components/Button";
 import { Card, CardFooter } from "../components/Card";
@@ -6,7 +7,8 @@ import { EmailField } from "../components/Field";
 import { ErrorNotice, Notice } from "../components/Notice";
 
 export function ForgotPasswordScreen({ onBack }: { onBack: () => void }) {
-  const { recoverPassword, error, pending, pendingAction } = useSession();
+  const { recoverPassword } = useFlows();
+  const { error, pending, pendingAction } = useSession();
   const [email, setEmail] = useState("");
   const [sentTo, setSentTo] = useState<string | null>(null);
 

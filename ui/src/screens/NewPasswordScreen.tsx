@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from "react";
+import { useFlows } from "../auth/useActions";
 import { useSession } from "../auth/useSession";
 import { LinkButton, SubmitButton } from "../components/Button";
 import { Card, CardFooter } from "../components/Card";
@@ -7,7 +8,8 @@ import { ErrorNotice, Notice } from "../components/Notice";
 
 /** Shown after PASSWORD_RECOVERY: the user opened a recovery link and must choose a password. */
 export function NewPasswordScreen() {
-  const { updatePassword, signOut, user, error, pending, pendingAction } = useSession();
+  const { updatePassword } = useFlows();
+  const { signOut, user, error, pending, pendingAction } = useSession();
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
   const [mismatch, setMismatch] = useState(false);

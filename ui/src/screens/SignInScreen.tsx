@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { providerName, signedOutReasonMessage } from "../auth/messages";
 import type { SignInOptions } from "../auth/types";
+import { useFlows, useQueries } from "../auth/useActions";
 import { useSession } from "../auth/useSession";
 import { Button, LinkButton, SubmitButton } from "../components/Button";
 import { Card, CardFooter } from "../components/Card";
@@ -37,7 +38,7 @@ function allowedMethods(options: SignInOptions): SignInMethod[] {
 
 /** `get_sign_in_options` once; the fallback (and `failed`) when it can't be had. */
 function useSignInOptions() {
-  const { getSignInOptions } = useSession();
+  const { getSignInOptions } = useQueries();
   const [options, setOptions] = useState<SignInOptions | null>(null);
   const [failed, setFailed] = useState(false);
   useEffect(() => {
@@ -62,7 +63,8 @@ interface EmailProps {
 }
 
 function PasswordForm({ email, setEmail, focusEmail, onForgotPassword }: EmailProps & { onForgotPassword: () => void }) {
-  const { signInWithPassword, pending, pendingAction } = useSession();
+  const { signInWithPassword } = useFlows();
+  const { pending, pendingAction } = useSession();
   const [password, setPassword] = useState("");
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
@@ -105,7 +107,8 @@ function EmailForm({
   sentTo,
   setSentTo,
 }: EmailProps & { kind: "code" | "link"; sentTo: string | null; setSentTo: (address: string | null) => void }) {
-  const { sendEmailCode, clearError, pending, pendingAction } = useSession();
+  const { sendEmailCode } = useFlows();
+  const { clearError, pending, pendingAction } = useSession();
 
   async function onSend(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -148,7 +151,8 @@ function EmailForm({
 }
 
 function CodeForm({ sentTo, onChangeEmail }: { sentTo: string; onChangeEmail: () => void }) {
-  const { sendEmailCode, verifyEmailCode, pending, pendingAction } = useSession();
+  const { sendEmailCode, verifyEmailCode } = useFlows();
+  const { pending, pendingAction } = useSession();
   const [code, setCode] = useState("");
 
   function onVerify(e: FormEvent<HTMLFormElement>) {
@@ -194,7 +198,8 @@ function CodeForm({ sentTo, onChangeEmail }: { sentTo: string; onChangeEmail: ()
 
 /** "Continue with …" per provider; `onStarted` once the browser is on its way. */
 function OAuthButtons({ providers, divider, onStarted }: { providers: string[]; divider: boolean; onStarted: (p: string) => void }) {
-  const { startOAuth, pending, pendingAction } = useSession();
+  const { startOAuth } = useFlows();
+  const { pending, pendingAction } = useSession();
 
   async function start(provider: string) {
     if (!pending && (await startOAuth(provider))) onStarted(provider);

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { errorMessage, eventLabel, reasonLabel } from "../auth/messages";
 import type { ActivityEntry, AuthError } from "../auth/types";
+import { useQueries } from "../auth/useActions";
 import { useSession } from "../auth/useSession";
 import { BusyButton } from "../components/Button";
 import { Notice } from "../components/Notice";
@@ -11,7 +12,7 @@ import "./ActivityList.css";
 
 /** Opens the activity window; `onResult` gets why it could not, or null. */
 function OpenInWindowButton({ onResult }: { onResult: (error: AuthError | null) => void }) {
-  const { openActivityWindow } = useSession();
+  const { openActivityWindow } = useQueries();
   const [opening, setOpening] = useState(false);
 
   async function open() {
@@ -50,7 +51,8 @@ function ActivityRow({ entry }: { entry: ActivityEntry }) {
  * shown in the activity window itself, so without the "Open in new window" button.
  */
 export function ActivityList({ inOwnWindow = false }: { inOwnWindow?: boolean }) {
-  const { getActivity, seq } = useSession();
+  const { getActivity } = useQueries();
+  const { seq } = useSession();
   const [entries, setEntries] = useState<ActivityEntry[] | null>(null);
   const [error, setError] = useState<AuthError | null>(null);
   const [openError, setOpenError] = useState<AuthError | null>(null);

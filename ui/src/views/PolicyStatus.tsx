@@ -1,22 +1,22 @@
 import { useCallback, useEffect, useState } from "react";
-import { getSettings } from "../auth/bindings";
-import { isSettingsReport, toAuthError, type AuthError, type SettingsReport } from "../auth/types";
+import type { AuthError, SettingsReport } from "../auth/types";
+import { useSettings } from "../auth/useActions";
 import { Notice } from "../components/Notice";
 
 /** The settings report (`get_settings`), loaded on mount; `reload` after saving. */
 export function useSettingsReport() {
+  const { getSettings } = useSettings();
   const [report, setReport] = useState<SettingsReport | null>(null);
   const [error, setError] = useState<AuthError | null>(null);
   const reload = useCallback(async () => {
-    try {
-      const value = await getSettings();
-      if (!isSettingsReport(value)) throw new Error("The settings report has an unexpected shape.");
-      setReport(value);
+    const result = await getSettings();
+    if (result.ok) {
+      setReport(result.value);
       setError(null);
-    } catch (err) {
-      setError(toAuthError(err));
+    } else {
+      setError(result.error);
     }
-  }, []);
+  }, [getSettings]);
   useEffect(() => {
     void reload();
   }, [reload]);

@@ -1,6 +1,7 @@
 import { useEffect, useState, type ReactNode } from "react";
 import { keychainBackendLabel, keychainProblem } from "../auth/messages";
 import type { KeychainBackend, Persistence, RetryInfo } from "../auth/types";
+import { useQueries } from "../auth/useActions";
 import { useSession, type Session } from "../auth/useSession";
 import { Button, BusyButton } from "../components/Button";
 import { Timestamp } from "../components/Timestamp";
@@ -70,7 +71,7 @@ function Row({ label, id, className, children }: { label: string; id?: string; c
 }
 
 function KeychainRow() {
-  const { getKeychainBackend } = useSession();
+  const { getKeychainBackend } = useQueries();
   const [report, setReport] = useState<KeychainBackend | null>(null);
   const [failed, setFailed] = useState(false);
 
@@ -100,7 +101,7 @@ function KeychainRow() {
 }
 
 function ClockRow() {
-  const { getClockSkew } = useSession();
+  const { getClockSkew } = useQueries();
   const [text, setText] = useState("Checking…");
   useEffect(() => {
     let active = true;

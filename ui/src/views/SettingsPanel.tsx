@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
-import { setSetting } from "../auth/bindings";
 import { errorMessage } from "../auth/messages";
-import { toAuthError, type AuthError, type SettingSource, type SettingsReport } from "../auth/types";
+import type { AuthError, SettingSource, SettingsReport } from "../auth/types";
+import { useSettings } from "../auth/useActions";
 import { SubmitButton } from "../components/Button";
 import { Field, TextField } from "../components/Field";
 import { Notice } from "../components/Notice";
@@ -62,6 +62,7 @@ export function SettingsPanel() {
 }
 
 function UserSettingsForm({ report, onSaved }: { report: SettingsReport; onSaved: () => Promise<void> }) {
+  const { setSetting } = useSettings();
   const initial = (key: string) => (report.values[key]?.source === "user" ? display(report.values[key].value) : "");
   const [draft, setDraft] = useState<Record<string, string>>(() => Object.fromEntries(EDITABLE.map((e) => [e.key, initial(e.key)])));
   const [saving, setSaving] = useState(false);
@@ -71,11 +72,8 @@ function UserSettingsForm({ report, onSaved }: { report: SettingsReport; onSaved
   async function save(): Promise<AuthError | null> {
     for (const { key } of EDITABLE) {
       if (!report.editable.includes(key) || draft[key] === initial(key)) continue;
-      try {
-        await setSetting(key, draft[key].trim() === "" ? null : draft[key].trim());
-      } catch (err) {
-        return toAuthError(err);
-      }
+      const result = await setSetting(key, draft[key].trim() === "" ? null : draft[key].trim());
+      if (!result.ok) return result.error;
     }
     return null;
   }
