@@ -5,7 +5,7 @@ import { SettingsPanel } from "../views/SettingsPanel";
 /** The settings as a signed-out screen (from the sign-in screen). */
 export function SettingsScreen({ onBack }: { onBack: () => void }) {
   return (
-    <Card id="settings-screen" title="Settings and about" titleId="settings-title">
+    <Card id="settings-screen" title="Settings and about" titleId="settings-title" wide>
       <SettingsPanel />
       <CardFooter>
         <LinkButton id="settings-back" onClick={onBack}>
