@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { useSession } from "./auth/useSession";
 import { useKeepAlive } from "./hooks/useKeepAlive";
-import { ActivityScreen } from "./screens/ActivityView";
+import { ActivityScreen } from "./screens/ActivityScreen";
 import { ForgotPasswordScreen } from "./screens/ForgotPasswordScreen";
 import { HomeScreen } from "./screens/HomeScreen";
 import { LoadingScreen } from "./screens/LoadingScreen";

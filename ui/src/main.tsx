@@ -3,10 +3,11 @@
 import "@vitejs/plugin-react/preamble";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
+import "./styles/tokens.css";
+import "./styles/base.css";
 import { AuthProvider } from "./auth/AuthProvider";
 import { Root } from "./Root";
 import { viewFromHash } from "./route";
-import "./styles.css";
 
 const container = document.getElementById("root");
 if (!container) throw new Error("Latchkey: #root element missing from index.html");

@@ -1,17 +1,19 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, type ReactNode } from "react";
 import * as bindings from "./bindings";
-import { AuthContext, type AuthActions, type AuthContextValue, type QueryResult } from "./context";
+import { AuthActionsContext, AuthStateContext, type AuthActions, type QueryResult } from "./context";
 import { authReducer, initialAuthState, type AuthAction, type PendingAction } from "./reducer";
 import {
   isActivityEntry,
   isAuthError,
   isAuthSnapshot,
   isKeychainBackend,
+  isSettingsReport,
   isSignInOptions,
   isSignUpResult,
   toAuthError,
   type ActivityEntry,
   type KeychainBackend,
+  type SettingsReport,
   type SignInOptions,
   type SignOutScope,
   type SignUpResult,
@@ -56,6 +58,8 @@ function isActivityList(value: unknown): value is ActivityEntry[] {
   return Array.isArray(value) && value.every(isActivityEntry);
 }
 
+const isNull = (value: unknown): value is null => value === null;
+
 const SIGN_OUT_ACTION: Record<SignOutScope, PendingAction> = {
   local: "sign_out_local",
   global: "sign_out_global",
@@ -71,6 +75,9 @@ const SIGN_OUT_ACTION: Record<SignOutScope, PendingAction> = {
  * (see reducer.ts), so the order in which they arrive does not matter. It also
  * listens to `auth://flow-error` (an OAuth or link flow that failed in the browser)
  * and shows it as `error`.
+ *
+ * The state and the actions go in two contexts: the actions (context.ts, grouped by concern) never change identity,
+ * so what only acts does not re-render with every event.
  *
  * StrictMode: in development React mounts, cleans up and re-mounts effects once on
  * purpose. The effect cleans up fully instead of using a run-once flag: the first
@@ -153,49 +160,60 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         return true as boolean;
       }, false);
     return {
-      signInWithPassword: (email, password) => ok("sign_in", () => bindings.signInWithPassword(email, password)),
-      signUp: (email, password) =>
-        runAction<SignUpResult, null>(
-          "sign_up",
-          async () => {
-            const result = await bindings.signUp(email, password);
-            if (!isSignUpResult(result)) {
-              throw { code: "malformed_response", message: "sign_up returned an unexpected value." };
-            }
-            return { confirmationSent: result.confirmationSent };
-          },
-          null,
-        ),
-      sendEmailCode: (email) => ok("send_email_code", () => bindings.sendEmailCode(email)),
-      verifyEmailCode: (email, code) => ok("verify_email_code", () => bindings.verifyEmailCode(email, code)),
-      startOAuth: (provider) => ok("start_oauth", () => bindings.startOAuth(provider)),
-      recoverPassword: (email) => ok("recover_password", () => bindings.recoverPassword(email)),
-      updatePassword: (password) => ok("update_password", () => bindings.updatePassword(password)),
-      signOut: (scope = "local") => ok(SIGN_OUT_ACTION[scope], () => bindings.signOut(scope)),
-      touch: async () => {
-        try {
-          await bindings.touch();
-        } catch {
-          /* keep-alive only: the idle timeout is enforced by the core */
-        }
+      session: {
+        signOut: (scope = "local") => ok(SIGN_OUT_ACTION[scope], () => bindings.signOut(scope)),
+        touch: async () => {
+          try {
+            await bindings.touch();
+          } catch {
+            /* keep-alive only: the idle timeout is enforced by the core */
+          }
+        },
+        refresh: async () => {
+          dispatch({ type: "clear_error" });
+          await loadSnapshot(dispatch, () => mountedRef.current);
+        },
+        clearError: () => dispatch({ type: "clear_error" }),
       },
-      getSignInOptions: () => query<SignInOptions>("get_sign_in_options", bindings.getSignInOptions, isSignInOptions),
-      getKeychainBackend: () =>
-        query<KeychainBackend>("get_keychain_backend", bindings.getKeychainBackend, isKeychainBackend),
-      getActivity: () => query<ActivityEntry[]>("get_activity", bindings.getActivity, isActivityList),
-      openActivityWindow: () =>
-        query<null>("open_activity_window", bindings.openActivityWindow, (v): v is null => v === null),
-      getClockSkew: () =>
-        query<number | null>("get_clock_skew", bindings.getClockSkew, (v): v is number | null => v === null || typeof v === "number"),
-      refresh: async () => {
-        dispatch({ type: "clear_error" });
-        await loadSnapshot(dispatch, () => mountedRef.current);
+      flows: {
+        signInWithPassword: (email, password) => ok("sign_in", () => bindings.signInWithPassword(email, password)),
+        signUp: (email, password) =>
+          runAction<SignUpResult, null>(
+            "sign_up",
+            async () => {
+              const result = await bindings.signUp(email, password);
+              if (!isSignUpResult(result)) {
+                throw { code: "malformed_response", message: "sign_up returned an unexpected value." };
+              }
+              return { confirmationSent: result.confirmationSent };
+            },
+            null,
+          ),
+        sendEmailCode: (email) => ok("send_email_code", () => bindings.sendEmailCode(email)),
+        verifyEmailCode: (email, code) => ok("verify_email_code", () => bindings.verifyEmailCode(email, code)),
+        startOAuth: (provider) => ok("start_oauth", () => bindings.startOAuth(provider)),
+        recoverPassword: (email) => ok("recover_password", () => bindings.recoverPassword(email)),
+        updatePassword: (password) => ok("update_password", () => bindings.updatePassword(password)),
       },
-      clearError: () => dispatch({ type: "clear_error" }),
+      queries: {
+        getSignInOptions: () => query<SignInOptions>("get_sign_in_options", bindings.getSignInOptions, isSignInOptions),
+        getKeychainBackend: () =>
+          query<KeychainBackend>("get_keychain_backend", bindings.getKeychainBackend, isKeychainBackend),
+        getActivity: () => query<ActivityEntry[]>("get_activity", bindings.getActivity, isActivityList),
+        openActivityWindow: () => query<null>("open_activity_window", bindings.openActivityWindow, isNull),
+        getClockSkew: () =>
+          query<number | null>("get_clock_skew", bindings.getClockSkew, (v): v is number | null => v === null || typeof v === "number"),
+      },
+      settings: {
+        getSettings: () => query<SettingsReport>("get_settings", bindings.getSettings, isSettingsReport),
+        setSetting: (key, value) => query<null>("set_setting", () => bindings.setSetting(key, value), isNull),
+      },
     };
   }, [runAction]);
 
-  const value = useMemo<AuthContextValue>(() => ({ state, ...actions }), [state, actions]);
-
-  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+  return (
+    <AuthActionsContext.Provider value={actions}>
+      <AuthStateContext.Provider value={state}>{children}</AuthStateContext.Provider>
+    </AuthActionsContext.Provider>
+  );
 }

@@ -1,5 +1,6 @@
 import { useContext, useMemo } from "react";
-import { AuthContext, type AuthActions } from "./context";
+import { AuthStateContext, type SessionActions } from "./context";
+import { useActions } from "./useActions";
 import type { PendingAction } from "./reducer";
 import type {
   AuthError,
@@ -11,7 +12,8 @@ import type {
   SignedOutReason,
 } from "./types";
 
-export interface Session extends AuthActions {
+/** The session as the screens see it, with the actions on it (the flows into one: `useFlows`). */
+export interface Session extends SessionActions {
   status: AuthStatus;
   user: AuthUser | null;
   /** Unix seconds; null unless status is "signed_in". */
@@ -53,10 +55,10 @@ export interface Session extends AuthActions {
 }
 
 export function useSession(): Session {
-  const ctx = useContext(AuthContext);
-  if (ctx === null) throw new Error("useSession must be used inside <AuthProvider>.");
+  const state = useContext(AuthStateContext);
+  const actions = useActions().session;
+  if (state === null) throw new Error("useSession must be used inside <AuthProvider>.");
   return useMemo<Session>(() => {
-    const { state, ...actions } = ctx;
     const view = state.view;
     const signedIn = view.status === "signed_in" ? view : null;
     const expired = view.status === "expired" ? view : null;
@@ -84,5 +86,5 @@ export function useSession(): Session {
       seq: state.lastSeq,
       lastEvent: state.lastEvent,
     };
-  }, [ctx]);
+  }, [state, actions]);
 }

@@ -1,7 +1,10 @@
 import { signedOutReasonMessage } from "../auth/messages";
 import { useSession, type Session } from "../auth/useSession";
-import { ErrorNotice } from "../components/common";
-import { ActivityList } from "./ActivityView";
+import { Button } from "../components/Button";
+import { Panel } from "../components/Card";
+import { ErrorNotice } from "../components/Notice";
+import { ActivityList } from "../views/ActivityList";
+import "./ActivityWindow.css";
 
 function sessionLine(session: Session): string {
   switch (session.status) {
@@ -23,36 +26,28 @@ function sessionLine(session: Session): string {
 export function ActivityWindow() {
   const session = useSession();
   const inSession = session.status === "signed_in" || session.status === "expired";
+  const status = (
+    <p
+      id="window-session"
+      className={`window-session ${inSession ? "status-ok" : "window-session-out"}`}
+      role="status"
+      aria-live="polite"
+      data-status={session.status}
+    >
+      {sessionLine(session)}
+    </p>
+  );
   return (
-    <main className="screen screen-top">
-      <section className="panel panel-window" aria-labelledby="activity-window-title">
-        <header className="panel-header">
-          <div>
-            <p className="brand">Latchkey</p>
-            <h1 id="activity-window-title" className="card-title">
-              Recent activity
-            </h1>
-          </div>
-          <p
-            id="window-session"
-            className={`window-session ${inSession ? "status-ok" : "window-session-out"}`}
-            role="status"
-            aria-live="polite"
-            data-status={session.status}
-          >
-            {sessionLine(session)}
-          </p>
-        </header>
-        {session.status === "initializing" && session.error && (
-          <div id="window-error">
-            <ErrorNotice error={session.error} />
-            <button id="retry" type="button" className="button button-secondary button-small" onClick={() => void session.refresh()}>
-              Try again
-            </button>
-          </div>
-        )}
-        <ActivityList inOwnWindow />
-      </section>
-    </main>
+    <Panel title="Recent activity" titleId="activity-window-title" aside={status} fill>
+      {session.status === "initializing" && session.error && (
+        <div id="window-error">
+          <ErrorNotice error={session.error} />
+          <Button id="retry" size="small" onClick={() => void session.refresh()}>
+            Try again
+          </Button>
+        </div>
+      )}
+      <ActivityList inOwnWindow />
+    </Panel>
   );
 }

@@ -1,9 +1,14 @@
 import { useState, type FormEvent } from "react";
+import { useFlows } from "../auth/useActions";
 import { useSession } from "../auth/useSession";
-import { Card, EmailField, ErrorNotice, LinkButton } from "../components/common";
+import { LinkButton, SubmitButton } from "../components/Button";
+import { Card, CardFooter } from "../components/Card";
+import { EmailField } from "../components/Field";
+import { ErrorNotice, Notice } from "../components/Notice";
 
 export function ForgotPasswordScreen({ onBack }: { onBack: () => void }) {
-  const { recoverPassword, error, pending, pendingAction } = useSession();
+  const { recoverPassword } = useFlows();
+  const { error, pending, pendingAction } = useSession();
   const [email, setEmail] = useState("");
   const [sentTo, setSentTo] = useState<string | null>(null);
 
@@ -18,30 +23,29 @@ export function ForgotPasswordScreen({ onBack }: { onBack: () => void }) {
     <Card id="forgot-screen" title="Reset your password" titleId="forgot-title">
       <ErrorNotice error={error} />
       {sentTo !== null ? (
-        <div id="forgot-sent" className="notice notice-info" role="status">
+        <Notice id="forgot-sent" kind="info">
           If there is an account for <strong>{sentTo}</strong>, we sent it a link to reset the password.
           Open the link on this computer; it opens Latchkey, where you choose a new password.
-        </div>
+        </Notice>
       ) : (
         <form className="form" onSubmit={(e) => void onSubmit(e)}>
           <p className="form-hint">Enter your account's email and we'll send you a link to set a new password.</p>
           <EmailField id="forgot-email" value={email} onChange={setEmail} disabled={pending} />
-          <button
+          <SubmitButton
             id="send-recovery"
-            type="submit"
-            className="button button-primary button-block"
             disabled={pending}
-            aria-busy={pendingAction === "recover_password"}
+            busy={pendingAction === "recover_password"}
+            busyLabel="Sending…"
           >
-            {pendingAction === "recover_password" ? "Sending…" : "Send reset link"}
-          </button>
+            Send reset link
+          </SubmitButton>
         </form>
       )}
-      <div className="card-footer">
+      <CardFooter>
         <LinkButton id="back-to-sign-in" onClick={onBack} disabled={pending}>
           Back to sign in
         </LinkButton>
-      </div>
+      </CardFooter>
     </Card>
   );
 }

@@ -1,11 +1,14 @@
-import { errorMessage } from "../auth/messages";
 import type { AuthError } from "../auth/types";
+import { Button } from "../components/Button";
+import { ErrorNotice } from "../components/Notice";
+import "./LoadingScreen.css";
 
 interface Props {
   error: AuthError | null;
   onRetry: () => void;
 }
 
+/** Until the first snapshot: a quiet line, or why it failed and a way to try again. */
 export function LoadingScreen({ error, onRetry }: Props) {
   if (error) {
     return (
@@ -14,12 +17,10 @@ export function LoadingScreen({ error, onRetry }: Props) {
           <h1 id="loading-title" className="card-title">
             Latchkey
           </h1>
-          <div id="auth-error" className="notice notice-error" role="alert">
-            {errorMessage(error)}
-          </div>
-          <button id="retry" type="button" className="button button-primary" onClick={onRetry}>
+          <ErrorNotice error={error} />
+          <Button id="retry" variant="primary" onClick={onRetry}>
             Try again
-          </button>
+          </Button>
         </section>
       </main>
     );

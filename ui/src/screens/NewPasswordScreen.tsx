@@ -1,10 +1,15 @@
 import { useState, type FormEvent } from "react";
+import { useFlows } from "../auth/useActions";
 import { useSession } from "../auth/useSession";
-import { Card, ErrorNotice, LinkButton } from "../components/common";
+import { LinkButton, SubmitButton } from "../components/Button";
+import { Card, CardFooter } from "../components/Card";
+import { PasswordField } from "../components/Field";
+import { ErrorNotice, Notice } from "../components/Notice";
 
 /** Shown after PASSWORD_RECOVERY: the user opened a recovery link and must choose a password. */
 export function NewPasswordScreen() {
-  const { updatePassword, signOut, user, error, pending, pendingAction } = useSession();
+  const { updatePassword } = useFlows();
+  const { signOut, user, error, pending, pendingAction } = useSession();
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
   const [mismatch, setMismatch] = useState(false);
@@ -29,51 +34,37 @@ export function NewPasswordScreen() {
       )}
       <ErrorNotice error={error} />
       {mismatch && (
-        <div id="password-mismatch" className="notice notice-error" role="alert">
+        <Notice id="password-mismatch" kind="error">
           The two passwords don't match.
-        </div>
+        </Notice>
       )}
       <form className="form" onSubmit={onSubmit}>
-        <div className="field">
-          <label htmlFor="new-password">New password</label>
-          <input
-            id="new-password"
-            type="password"
-            autoComplete="new-password"
-            required
-            autoFocus
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            disabled={pending}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="confirm-password">Repeat the new password</label>
-          <input
-            id="confirm-password"
-            type="password"
-            autoComplete="new-password"
-            required
-            value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
-            disabled={pending}
-          />
-        </div>
-        <button
-          id="save-password"
-          type="submit"
-          className="button button-primary button-block"
+        <PasswordField
+          id="new-password"
+          label="New password"
+          autoComplete="new-password"
+          autoFocus
+          value={password}
+          onChange={setPassword}
           disabled={pending}
-          aria-busy={pendingAction === "update_password"}
-        >
-          {pendingAction === "update_password" ? "Saving…" : "Save password"}
-        </button>
+        />
+        <PasswordField
+          id="confirm-password"
+          label="Repeat the new password"
+          autoComplete="new-password"
+          value={confirm}
+          onChange={setConfirm}
+          disabled={pending}
+        />
+        <SubmitButton id="save-password" disabled={pending} busy={pendingAction === "update_password"} busyLabel="Saving…">
+          Save password
+        </SubmitButton>
       </form>
-      <div className="card-footer">
+      <CardFooter>
         <LinkButton id="cancel-recovery" onClick={() => void signOut("local")} disabled={pending}>
           Cancel and sign out
         </LinkButton>
-      </div>
+      </CardFooter>
     </Card>
   );
 }

@@ -1,9 +1,14 @@
 import { useState, type FormEvent } from "react";
+import { useFlows } from "../auth/useActions";
 import { useSession } from "../auth/useSession";
-import { Card, EmailField, ErrorNotice, LinkButton } from "../components/common";
+import { Button, LinkButton, SubmitButton } from "../components/Button";
+import { Card, CardFooter } from "../components/Card";
+import { EmailField, PasswordField } from "../components/Field";
+import { ErrorNotice, Notice } from "../components/Notice";
 
 export function SignUpScreen({ onBack }: { onBack: () => void }) {
-  const { signUp, error, pending, pendingAction } = useSession();
+  const { signUp } = useFlows();
+  const { error, pending, pendingAction } = useSession();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [sentTo, setSentTo] = useState<string | null>(null);
@@ -20,12 +25,12 @@ export function SignUpScreen({ onBack }: { onBack: () => void }) {
   if (sentTo !== null) {
     return (
       <Card id="sign-up-screen" title="Confirm your email" titleId="sign-up-title">
-        <div id="sign-up-confirmation" className="notice notice-info" role="status">
+        <Notice id="sign-up-confirmation" kind="info">
           We sent a confirmation link to <strong>{sentTo}</strong>. Open it, then sign in.
-        </div>
-        <button id="back-to-sign-in" type="button" className="button button-primary button-block" onClick={onBack}>
+        </Notice>
+        <Button id="back-to-sign-in" variant="primary" block onClick={onBack}>
           Back to sign in
-        </button>
+        </Button>
       </Card>
     );
   }
@@ -35,37 +40,24 @@ export function SignUpScreen({ onBack }: { onBack: () => void }) {
       <ErrorNotice error={error} />
       <form className="form" onSubmit={(e) => void onSubmit(e)}>
         <EmailField id="sign-up-email" value={email} onChange={setEmail} disabled={pending} />
-        <div className="field">
-          <label htmlFor="sign-up-password">Password</label>
-          <input
-            id="sign-up-password"
-            type="password"
-            autoComplete="new-password"
-            required
-            aria-describedby="sign-up-password-hint"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            disabled={pending}
-          />
-          <p id="sign-up-password-hint" className="field-hint">
-            Use a long password you don't use anywhere else.
-          </p>
-        </div>
-        <button
-          id="sign-up"
-          type="submit"
-          className="button button-primary button-block"
+        <PasswordField
+          id="sign-up-password"
+          label="Password"
+          autoComplete="new-password"
+          hint="Use a long password you don't use anywhere else."
+          value={password}
+          onChange={setPassword}
           disabled={pending}
-          aria-busy={pendingAction === "sign_up"}
-        >
-          {pendingAction === "sign_up" ? "Creating account…" : "Create account"}
-        </button>
+        />
+        <SubmitButton id="sign-up" disabled={pending} busy={pendingAction === "sign_up"} busyLabel="Creating account…">
+          Create account
+        </SubmitButton>
       </form>
-      <div className="card-footer">
+      <CardFooter>
         <LinkButton id="back-to-sign-in" onClick={onBack} disabled={pending}>
           I already have an account
         </LinkButton>
-      </div>
+      </CardFooter>
     </Card>
   );
 }

@@ -4,7 +4,7 @@ import { App } from "../../App";
 import { AuthProvider } from "../../auth/AuthProvider";
 import type { SignInOptions, StateView } from "../../auth/types";
 import { formatCountdown, formatTime } from "../../format";
-import { clockText } from "../HomeScreen";
+import { clockText } from "../../views/SessionPanel";
 import {
   ACTIVITY,
   ALL_OPTIONS,
