@@ -82,6 +82,9 @@ EOF
   if [[ -n $TIMEBOX ]]; then
     printf 'GOTRUE_SESSIONS_TIMEBOX=%s\n' "$TIMEBOX"
   fi
+  if [[ $WITH_IDP == 1 ]]; then
+    idp_gotrue_env_lines
+  fi
   # Optional extra KEY=VALUE lines (e.g. GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED=true)
   if [[ -n ${LATCHKEY_STACK_GOTRUE_ENV_FILE:-} ]]; then
     [[ -f $LATCHKEY_STACK_GOTRUE_ENV_FILE ]] ||
@@ -162,8 +165,8 @@ gotrue_up() {
   local envs=()
   mapfile -t envs <"$envfile"
   printf '%s\n' "$GOTRUE_BIN" >"$RUN_DIR/gotrue.bin"
-  printf '\n===== %s starting gotrue %s (jwt_exp=%s timebox=%s reuse_interval=%s) =====\n' \
-    "$(date -Is)" "$GOTRUE_BIN" "$JWT_EXP" "${TIMEBOX:--}" "$REUSE_INTERVAL" >>"$LOG_DIR/gotrue.log"
+  printf '\n===== %s starting gotrue %s (jwt_exp=%s timebox=%s reuse_interval=%s idp=%s) =====\n' \
+    "$(date -Is)" "$GOTRUE_BIN" "$JWT_EXP" "${TIMEBOX:--}" "$REUSE_INTERVAL" "$WITH_IDP" >>"$LOG_DIR/gotrue.log"
   # `auth` without a subcommand runs the migrations, then serves.
   spawn_daemon "$(gotrue_pid_file)" "$LOG_DIR/gotrue.log" "$RUN_DIR" env -i "${envs[@]}" "$GOTRUE_BIN"
   printf '%s\n' "$hash" >"$RUN_DIR/gotrue.cfghash"
