@@ -120,10 +120,10 @@ test('OAuth with Keycloak: a PKCE code at the loopback, exchanged for a session 
   const landed = await oauthSignIn({ user: ALICE, redirectTo: loopback.url, challenge, extra: { scopes: 'openid phone' } });
   assert.equal(landed.followed, true);
   const back = new URL(await loopback.next());
-  assert.equal(landed.url, back.href, 'the browser shows the page the loopback served');
-  assert.equal(`${back.origin}${back.pathname}`, loopback.url);
   const code = back.searchParams.get('code');
   assert.match(code ?? '', /^[0-9a-f-]{36}$/, `a PKCE code comes back: ${back}`);
+  assert.equal(landed.url, back.href, 'the browser shows the page the loopback served');
+  assert.equal(`${back.origin}${back.pathname}`, loopback.url);
   const idpRequest = new URL(landed.documents.find((u) => u.startsWith(`${ISSUER}/protocol/openid-connect/auth`)));
   assert.deepEqual(idpRequest.searchParams.get('scope').split(' ').sort(), ['email', 'openid', 'phone', 'profile']);
 
@@ -153,6 +153,17 @@ test('OAuth with Keycloak back to latchkey://: the redirect Chromium cannot foll
   const { status, body } = await exchange(back.searchParams.get('code'), verifier);
   assert.equal(status, 200, JSON.stringify(body));
   assert.equal(body.user.email, BOB.email, 'a user of the second email domain signs in with OAuth');
+});
+
+test('OAuth with Keycloak without the openid scope: Keycloak\'s userinfo refuses GoTrue, whose error goes to redirect_to', async () => {
+  const { challenge } = pkce();
+  const landed = await oauthSignIn({ user: ALICE, redirectTo: loopback.url, challenge });
+  const back = new URL(await loopback.next());
+  assert.equal(landed.url.split('#')[0], back.href);
+  const idpRequest = new URL(landed.documents.find((u) => u.startsWith(`${ISSUER}/protocol/openid-connect/auth`)));
+  assert.equal(idpRequest.searchParams.get('scope'), 'profile email', 'GoTrue\'s keycloak provider asks for these alone');
+  assert.deepEqual(Object.fromEntries(back.searchParams), { error: 'server_error', error_code: 'unexpected_failure',
+    error_description: 'Error getting user profile from external provider' });
 });
 
 test(`SAML SSO for ${SSO_DOMAIN}: POST /sso gives Keycloak's URL; after the SAML sign-in the code makes an sso/saml session`, async (t) => {
@@ -202,6 +213,23 @@ test('SSO for a domain or provider GoTrue does not know: 404 sso_provider_not_fo
     });
     assert.equal(res.status, 404);
     assert.deepEqual(await res.json(), { code: 404, error_code: 'sso_provider_not_found', msg: message });
+  }
+});
+
+test('a callback whose flow is gone (OAuth state, SAML RelayState) is sent to SITE_URL with the error, never to the app', async () => {
+  const gone = crypto.randomUUID();
+  const cases = [
+    [`${AUTH}/callback?state=${gone}&code=x`, {}, 'invalid_request', 'bad_oauth_state', 'OAuth state not found or expired'],
+    [`${AUTH}/callback?state=${gone}&error=access_denied`, {}, 'invalid_request', 'bad_oauth_state', 'OAuth state not found or expired'],
+    [`${AUTH}/sso/saml/acs`, { method: 'POST', body: new URLSearchParams({ RelayState: gone, SAMLResponse: 'x' }) },
+      'server_error', 'saml_relay_state_not_found', 'SAML RelayState does not exist, try logging in again?'],
+  ];
+  for (const [url, init, error, code, description] of cases) {
+    const res = await fetch(url, { ...init, redirect: 'manual' });
+    assert.equal(res.status, 303, url);
+    const to = new URL(res.headers.get('location'));
+    assert.equal(`${to.origin}${to.pathname}`, SITE_URL, url);
+    assert.deepEqual(Object.fromEntries(to.searchParams), { error, error_code: code, error_description: description }, url);
   }
 });
 
