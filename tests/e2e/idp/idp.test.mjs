@@ -178,6 +178,14 @@ test(`SAML SSO for ${SSO_DOMAIN}: POST /sso gives Keycloak's URL; after the SAML
   const { url } = await res.json();
   assert.equal(res.status, 200);
   assert.ok(url.startsWith(`${ISSUER}/protocol/saml?SAMLRequest=`), url);
+  assert.match(url, /&SigAlg=http%3A%2F%2Fwww\.w3\.org%2F2000%2F09%2Fxmldsig%23rsa-sha1&Signature=/, 'GoTrue signs with RSA-SHA1');
+  const redirected = await fetch(`${AUTH}/sso`, {
+    method: 'POST', redirect: 'manual',
+    headers: { apikey: ANON, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ domain: SSO_DOMAIN, redirect_to: loopback.url, code_challenge: challenge, code_challenge_method: 's256' }),
+  });
+  assert.equal(redirected.status, 303, 'without skip_http_redirect, /sso redirects');
+  assert.ok(redirected.headers.get('location').startsWith(`${ISSUER}/protocol/saml?SAMLRequest=`));
   const landed = await withBrowser(async (browser) => {
     await browser.open(await openOnDesktop(url));
     return browser.signIn({ username: ALICE.email, password: ALICE.password });
@@ -239,6 +247,8 @@ test('OAuth consent denied at Keycloak: GoTrue sends the browser to redirect_to 
   const landed = await oauthSignIn({ user: ALICE, redirectTo: loopback.url, challenge, consent: 'deny',
     extra: { scopes: 'openid', prompt: 'consent' } });
   assert.equal(landed.consentAsked, true);
+  const idpRequest = new URL(landed.documents.find((u) => u.startsWith(`${ISSUER}/protocol/openid-connect/auth`)));
+  assert.equal(idpRequest.searchParams.get('prompt'), 'consent');
   const back = new URL(await loopback.next());
   assert.equal(loopback.received, before + 1);
   // Keycloak answers GoTrue's /callback with error=access_denied and no description; GoTrue passes both on.
