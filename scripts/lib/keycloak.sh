@@ -107,7 +107,7 @@ keycloak_resolve_dist() {
     t0=$SECONDS
     tmp=$(mktemp -d "$root/.unpack.XXXXXX")
     unzip -q "$zip" -d "$tmp" ||
-      { rm -rf -- "$tmp"; keycloak_unavailable "$STACK_EXIT_IDP_UNAVAILABLE" "unpacking $zip failed"; }
+      { rm -rf -- "$tmp"; keycloak_unavailable "$STACK_EXIT_IDP_UNAVAILABLE" "unpacking $zip failed (is unzip installed? scripts/setup installs it)"; }
     mv -- "$tmp/keycloak-$KEYCLOAK_VERSION" "$KC_HOME" && rm -rf -- "$tmp"
     stack_log "keycloak: unpacked into $KC_HOME in $((SECONDS - t0)) s"
   fi
