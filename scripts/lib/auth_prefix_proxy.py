@@ -9,8 +9,13 @@ path of API_EXTERNAL_URL; on hosted projects the prefix is removed by Kong.
 Behaviour (Python 3 standard library only):
   * listens on 127.0.0.1 only (--listen-host is validated to be loopback);
   * /auth/v1 and /auth/v1/* are forwarded with the prefix removed and the
-    query string untouched; every other path gets 404
-    {"message":"no Route matched with those values"} like Kong;
+    query string untouched;
+  * GET /signed-in (any query) answers a small static page, "You can close
+    this tab and return to Latchkey": the stack's GOTRUE_SITE_URL, where
+    GoTrue sends the browser after a SAML ACS error or an OAuth error whose
+    flow state is gone. It echoes nothing from the request;
+  * every other path gets 404 {"message":"no Route matched with those
+    values"} like Kong;
   * method, headers (duplicates kept, hop-by-hop ones dropped), body and the
     upstream status/headers/body are passed through unchanged; redirects
     (3xx) are returned to the client, never followed;
@@ -35,6 +40,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 PREFIX = "/auth/v1"
+SITE_PATH = "/signed-in"
+SITE_PAGE = b"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Latchkey</title></head>
+<body style="font-family: sans-serif; margin: 4em auto; max-width: 32em">
+<h1>Latchkey</h1>
+<p id="latchkey-site">You can close this tab and return to Latchkey.</p>
+</body></html>
+"""
 HOP_BY_HOP = {
     "connection",
     "keep-alive",
@@ -92,6 +105,17 @@ class ProxyHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
+    def _send_site_page(self):
+        self.send_response_only(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(SITE_PAGE)))
+        self.send_header("Cache-Control", "no-store")
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(SITE_PAGE)
+
     def _has_apikey(self, query):
         if self.headers.get("apikey"):
             return True
@@ -103,6 +127,11 @@ class ProxyHandler(BaseHTTPRequestHandler):
         path, sep, query = self.path.partition("?")
         if path == PREFIX or path.startswith(PREFIX + "/"):
             upstream_path = path[len(PREFIX):] or "/"
+        elif path == SITE_PATH and self.command in ("GET", "HEAD"):
+            self._read_body()
+            self._status = 200
+            self._send_site_page()
+            return
         else:
             body = self._read_body()
             self._status = 404

@@ -60,7 +60,7 @@ DB_NAMESPACE=auth
 GOTRUE_API_HOST=127.0.0.1
 PORT=$GOTRUE_PORT
 API_EXTERNAL_URL=$STACK_URL/auth/v1
-GOTRUE_SITE_URL=http://127.0.0.1:1420
+GOTRUE_SITE_URL=$STACK_URL/signed-in
 GOTRUE_URI_ALLOW_LIST=latchkey://**
 GOTRUE_JWT_SECRET=$(<"$SECRETS_DIR/jwt_secret")
 GOTRUE_JWT_KEYS=$(<"$SECRETS_DIR/jwt_keys.json")
@@ -81,6 +81,9 @@ GOTRUE_CORS_ALLOWED_HEADERS=apikey
 EOF
   if [[ -n $TIMEBOX ]]; then
     printf 'GOTRUE_SESSIONS_TIMEBOX=%s\n' "$TIMEBOX"
+  fi
+  if [[ $WITH_IDP == 1 ]]; then
+    idp_gotrue_env_lines
   fi
   # Optional extra KEY=VALUE lines (e.g. GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED=true)
   if [[ -n ${LATCHKEY_STACK_GOTRUE_ENV_FILE:-} ]]; then
@@ -162,8 +165,8 @@ gotrue_up() {
   local envs=()
   mapfile -t envs <"$envfile"
   printf '%s\n' "$GOTRUE_BIN" >"$RUN_DIR/gotrue.bin"
-  printf '\n===== %s starting gotrue %s (jwt_exp=%s timebox=%s reuse_interval=%s) =====\n' \
-    "$(date -Is)" "$GOTRUE_BIN" "$JWT_EXP" "${TIMEBOX:--}" "$REUSE_INTERVAL" >>"$LOG_DIR/gotrue.log"
+  printf '\n===== %s starting gotrue %s (jwt_exp=%s timebox=%s reuse_interval=%s idp=%s) =====\n' \
+    "$(date -Is)" "$GOTRUE_BIN" "$JWT_EXP" "${TIMEBOX:--}" "$REUSE_INTERVAL" "$WITH_IDP" >>"$LOG_DIR/gotrue.log"
   # `auth` without a subcommand runs the migrations, then serves.
   spawn_daemon "$(gotrue_pid_file)" "$LOG_DIR/gotrue.log" "$RUN_DIR" env -i "${envs[@]}" "$GOTRUE_BIN"
   printf '%s\n' "$hash" >"$RUN_DIR/gotrue.cfghash"

@@ -23,16 +23,37 @@ check_webdriver() {
   command -v tauri-driver >/dev/null || part_missing tauri-driver "tauri-driver is not installed (scripts/setup builds it with cargo install)"
 }
 
-# GoTrue over PostgreSQL: `scripts/stack up` (it builds GoTrue into the cache when needed; see scripts/stack).
-check_gotrue() {
+# GoTrue over PostgreSQL, and Keycloak behind it (scripts/stack up --with-idp, kept for the whole run by
+# LATCHKEY_STACK_WITH_IDP=1): started in the background (they need no build), looked at by check_stack.
+start_stack() {
+  export LATCHKEY_STACK_WITH_IDP=1
+  (scripts/stack up >"$LOGS/stack-up.log" 2>&1; echo $? >"$LOGS/stack-up.rc") &
+  STACK_UP_PID=$!
+}
+
+check_stack() {
   local rc
-  scripts/stack up
-  rc=$?
+  wait "$STACK_UP_PID"
+  rc=$(cat "$LOGS/stack-up.rc")
+  grep -v '^dbus-daemon' "$LOGS/stack-up.log" | tail -n 12
+  if [ "$rc" = 5 ] || [ "$rc" = 6 ]; then # no Java 17+, or no Keycloak distribution: the rest can still run
+    part_missing idp "Keycloak could not be started (scripts/stack up --with-idp exit $rc; log: $LOGS/stack-up.log)"
+    export LATCHKEY_STACK_WITH_IDP=0
+    scripts/stack up >>"$LOGS/stack-up.log" 2>&1
+    rc=$?
+  fi
   case $rc in
     0) eval "$(scripts/stack env)" ;;
-    3) part_missing gotrue "GoTrue is unavailable (scripts/stack up exit 3, see above; set LATCHKEY_GOTRUE_SRC)" ;;
-    *) part_missing gotrue "the local stack failed to start (scripts/stack up exit $rc, see above)" ;;
+    3) part_missing gotrue "GoTrue is unavailable (scripts/stack up exit 3; log: $LOGS/stack-up.log; set LATCHKEY_GOTRUE_SRC)" ;;
+    *) part_missing gotrue "the local stack failed to start (scripts/stack up exit $rc; log: $LOGS/stack-up.log)" ;;
   esac
+  [ "$rc" = 0 ] || part_missing idp "it needs GoTrue"
+}
+
+# The system browser of the sign-in tests: Debian's Chromium, driven by chromedriver.
+check_browser() {
+  command -v chromium >/dev/null && command -v chromedriver >/dev/null ||
+    part_missing browser "chromium and chromedriver are not installed (packages chromium, chromium-driver)"
 }
 
 # Restarts GoTrue with other per-run settings (e.g. LATCHKEY_STACK_JWT_EXP=6); a failure makes gotrue missing.

@@ -12,6 +12,8 @@ readonly STACK_EXIT_FAIL=1          # generic failure (start/readiness/demo user
 readonly STACK_EXIT_USAGE=2         # bad command line / bad setting
 readonly STACK_EXIT_GOTRUE_UNAVAILABLE=3
 readonly STACK_EXIT_PORT_IN_USE=4
+readonly STACK_EXIT_NO_JAVA=5           # --with-idp: no Java 17+ for Keycloak
+readonly STACK_EXIT_IDP_UNAVAILABLE=6   # --with-idp: the Keycloak distribution cannot be had
 
 stack_log() { printf 'stack: %s\n' "$*" >&2; }
 
