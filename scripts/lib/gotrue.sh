@@ -79,6 +79,8 @@ GOTRUE_LOG_LEVEL=info
 GOTRUE_DISABLE_SIGNUP=false
 GOTRUE_CORS_ALLOWED_HEADERS=apikey
 EOF
+  # MFA (TOTP, phone), phone sign-in, the Send SMS hook, current password on change: scripts/lib/sms_hook.sh
+  mfa_phone_env_lines
   if [[ -n $TIMEBOX ]]; then
     printf 'GOTRUE_SESSIONS_TIMEBOX=%s\n' "$TIMEBOX"
   fi
