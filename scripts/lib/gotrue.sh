@@ -192,6 +192,7 @@ proxy_up() {
   rm -f "$RUN_DIR/proxy.pid.self"
   spawn_daemon "$(proxy_pid_file)" "$LOG_DIR/proxy.log" "$RUN_DIR" python3 -u "$script" "${args[@]}"
   printf '%s\n' "$hash" >"$RUN_DIR/proxy.cfghash"
+  await_bound "$RUN_DIR/proxy.pid.self" "$SPAWNED_PID" "the auth prefix proxy" "$LOG_DIR/proxy.log"
   stack_log "started auth prefix proxy (pid $SPAWNED_PID) on $STACK_URL/auth/v1 -> 127.0.0.1:$GOTRUE_PORT (log $LOG_DIR/proxy.log)"
 }
 

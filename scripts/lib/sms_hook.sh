@@ -99,7 +99,7 @@ sms_hook_stop() {
 # sms_hook_up : start the receiver, or keep the running one if its port, files and script are unchanged.
 # Returns once it listens (it writes its own pid file after binding), so GoTrue never calls a closed port.
 sms_hook_up() {
-  local script="$LIB_DIR/sms_hook.py" hash old_hash="" args i
+  local script="$LIB_DIR/sms_hook.py" hash old_hash="" args
   mkdir -p "$SMS_DIR"
   chmod 700 "$SMS_DIR"
   args=(--listen-host 127.0.0.1 --listen-port "$SMS_HOOK_PORT" --secret-file "$SECRETS_DIR/sms_hook_secret"
@@ -119,15 +119,7 @@ sms_hook_up() {
   spawn_daemon "$(sms_hook_pid_file)" "$LOG_DIR/sms_hook.log" "$RUN_DIR" python3 -u "$script" "${args[@]}"
   printf '%s\n' "$hash" >"$RUN_DIR/sms_hook.cfghash"
   printf '%s\n' "$SMS_HOOK_PORT" >"$RUN_DIR/sms_hook.port"
-  for ((i = 0; i < 100; i++)); do
-    [[ -s $RUN_DIR/sms_hook.pid.self ]] && break
-    pid_alive "$SPAWNED_PID" || break
-    sleep 0.1
-  done
-  if [[ ! -s $RUN_DIR/sms_hook.pid.self ]]; then
-    tail_log "$LOG_DIR/sms_hook.log" 20
-    stack_die "$STACK_EXIT_FAIL" "the sms hook receiver did not start (log: $LOG_DIR/sms_hook.log)"
-  fi
+  await_bound "$RUN_DIR/sms_hook.pid.self" "$SPAWNED_PID" "the sms hook receiver" "$LOG_DIR/sms_hook.log"
   stack_log "started sms hook receiver (pid $SPAWNED_PID) on 127.0.0.1:$SMS_HOOK_PORT -> $SMS_FILE (log $LOG_DIR/sms_hook.log)"
 }
 
