@@ -79,6 +79,8 @@ GOTRUE_LOG_LEVEL=info
 GOTRUE_DISABLE_SIGNUP=false
 GOTRUE_CORS_ALLOWED_HEADERS=apikey
 EOF
+  # MFA (TOTP, phone), phone sign-in, the Send SMS hook, current password on change: scripts/lib/sms_hook.sh
+  mfa_phone_env_lines
   if [[ -n $TIMEBOX ]]; then
     printf 'GOTRUE_SESSIONS_TIMEBOX=%s\n' "$TIMEBOX"
   fi
@@ -193,6 +195,7 @@ proxy_up() {
   rm -f "$RUN_DIR/proxy.pid.self"
   spawn_daemon "$(proxy_pid_file)" "$LOG_DIR/proxy.log" "$RUN_DIR" python3 -u "$script" "${args[@]}"
   printf '%s\n' "$hash" >"$RUN_DIR/proxy.cfghash"
+  await_bound "$RUN_DIR/proxy.pid.self" "$SPAWNED_PID" "the auth prefix proxy" "$LOG_DIR/proxy.log"
   stack_log "started auth prefix proxy (pid $SPAWNED_PID) on $STACK_URL/auth/v1 -> 127.0.0.1:$GOTRUE_PORT (log $LOG_DIR/proxy.log)"
 }
 

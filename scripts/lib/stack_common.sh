@@ -158,3 +158,17 @@ ensure_port_number() {
   [[ $2 =~ ^[0-9]+$ ]] && ((10#$2 >= 1 && 10#$2 <= 65535)) ||
     stack_die "$STACK_EXIT_USAGE" "$1 must be a TCP port number, got '$2'"
 }
+
+# await_bound SELF_PID_FILE PID NAME LOG : wait (bounded, 10 s) until a daemon that writes its own pid file after
+# binding its socket has done so. Right after spawn_daemon the pid still runs the forking shell, not the daemon, so
+# a liveness check by command line would see "not running" and fail a healthy start.
+await_bound() {
+  local file=$1 pid=$2 name=$3 log=$4 i
+  for ((i = 0; i < 100; i++)); do
+    [[ -s $file ]] && return 0
+    pid_alive "$pid" || break
+    sleep 0.1
+  done
+  tail_log "$log" 20
+  stack_die "$STACK_EXIT_FAIL" "$name did not start listening (log: $log)"
+}
