@@ -19,6 +19,7 @@ pub mod secret;
 pub mod session;
 pub mod vault;
 pub mod verified;
+pub mod wake;
 
 pub use api::{AuthApi, GoTrue};
 pub use clock::{Clock, SystemClock};
