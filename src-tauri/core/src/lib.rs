@@ -17,6 +17,7 @@ pub mod policy;
 pub mod schedule;
 pub mod secret;
 pub mod session;
+pub mod tray;
 pub mod vault;
 pub mod verified;
 pub mod wake;
