@@ -7,7 +7,6 @@ pub mod events;
 mod handover;
 mod links;
 mod settings;
-mod sleep;
 mod windows;
 
 pub use events::STATE_EVENT;
@@ -75,7 +74,6 @@ fn builder(config: Config, api: GoTrue) -> tauri::Builder<tauri::Wry> {
             events::forward_events(app.handle().clone(), activity.follow(&handle));
             events::forward_flow_errors(app.handle().clone(), &handle);
             app.manage(activity);
-            sleep::watch_resume(handle.clone());
             app.manage(CoreTask(tauri::async_runtime::spawn(task)));
             app.manage(handle);
             app.manage(config.clone());

@@ -1,9 +1,13 @@
-//! A wall clock that jumps while monotonic time barely moves (a suspended laptop) is noticed within 2 s by the real
-//! binary: past the deadline it signs out with `timeout`, past the access token's expiry it refreshes at once.
-//! The jump comes from libfaketime (Debian's libfaketime), its offset file rewritten while `latchkey watch` runs.
+//! A wall clock that jumps while monotonic time barely moves (a suspended laptop) is noticed by the real binary
+//! within the backstop interval: past the deadline it signs out with `timeout`, past the access token's expiry it
+//! refreshes. The jump comes from libfaketime (Debian's libfaketime), its offset file rewritten while `latchkey watch`
+//! runs. libfaketime moves the process's clock but cannot fire the kernel's timerfd, so what notices the jump here
+//! is the engine's once-a-minute backstop; a real clock set (which ends the timerfd's sleep at once) cannot be made
+//! on these machines.
 
 use crate::support;
 
+use latchkey_core::wake::BACKSTOP;
 use support::{data_dir, demo, latchkey, parse_event, spawn_sign_in, stdout_lines, vault_session};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -12,6 +16,8 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
+/// What the engine's work after noticing may take (a wipe, or a refresh on the local stack), beyond the backstop.
+const WORK: Duration = Duration::from_secs(5);
 
 /// `latchkey watch --json` whose wall clock is the real one plus the offset in `offset_file`, read on every call.
 struct FakedWatch {
@@ -70,23 +76,23 @@ fn signed_in(test: &str) -> PathBuf {
 }
 
 #[test]
-fn a_25_hour_wall_clock_jump_signs_out_with_timeout_within_2_s() {
+fn a_25_hour_wall_clock_jump_signs_out_with_timeout_within_the_backstop() {
     let dir = signed_in("time-deadline");
     let watch = FakedWatch::start(&dir);
     let first = watch.next("INITIAL_SESSION", &["SIGNED_OUT"], Duration::from_secs(10));
     assert_eq!(first["state"]["status"], "signed_in");
 
     let jumped = watch.jump("+25h");
-    let out = watch.next("SIGNED_OUT", &[], Duration::from_secs(5));
+    let out = watch.next("SIGNED_OUT", &[], BACKSTOP + WORK + WORK);
     let took = jumped.elapsed();
-    println!("+25 h wall-clock jump: SIGNED_OUT {} after {took:?}", out["reason"]);
+    println!("+25 h wall-clock jump: SIGNED_OUT {} after {took:?} (backstop {BACKSTOP:?})", out["reason"]);
     assert_eq!(out["reason"], "timeout", "{out}");
-    assert!(took <= Duration::from_secs(2), "noticed {took:?} after the jump");
+    assert!(took <= BACKSTOP + WORK, "noticed {took:?} after the jump");
     assert!(vault_session(&dir).is_none(), "the vault was wiped at the deadline");
 }
 
 #[test]
-fn a_jump_past_the_access_tokens_expiry_inside_the_deadline_refreshes_at_once() {
+fn a_jump_past_the_access_tokens_expiry_inside_the_deadline_refreshes_within_the_backstop() {
     let dir = signed_in("time-expiry");
     let before = vault_session(&dir).unwrap();
     let lifetime = before.access_expires_at - cli_now();
@@ -95,10 +101,10 @@ fn a_jump_past_the_access_tokens_expiry_inside_the_deadline_refreshes_at_once() 
     watch.next("INITIAL_SESSION", &["SIGNED_OUT"], Duration::from_secs(10));
 
     let jumped = watch.jump("+2h");
-    let refreshed = watch.next("TOKEN_REFRESHED", &["SIGNED_OUT", "REFRESH_RETRYING"], Duration::from_secs(5));
+    let refreshed = watch.next("TOKEN_REFRESHED", &["SIGNED_OUT", "REFRESH_RETRYING"], BACKSTOP + WORK + WORK);
     let took = jumped.elapsed();
-    println!("+2 h wall-clock jump past a {lifetime} s token: TOKEN_REFRESHED after {took:?}");
-    assert!(took <= Duration::from_secs(2), "refreshed {took:?} after the jump");
+    println!("+2 h wall-clock jump past a {lifetime} s token: TOKEN_REFRESHED after {took:?} (backstop {BACKSTOP:?})");
+    assert!(took <= BACKSTOP + WORK, "refreshed {took:?} after the jump");
     assert_eq!(refreshed["state"]["status"], "signed_in", "{refreshed}");
     let after = vault_session(&dir).unwrap();
     assert_ne!(after.refresh_token.expose(), before.refresh_token.expose(), "the server rotated the token and it was saved");

@@ -1,17 +1,16 @@
 //! The deadline keeper: what is due at a wall-clock time, and when the task must next wake for it. Pure functions of
 //! the session and the time (the one exception, `JumpWatch`, compares wall time with monotonic time), so every rule
-//! is a row in a table test, and a timer of any kind can be armed with `next_wake`.
+//! is a row in a table test; the task sleeps on its clock's watch until `next_wake`, and nothing else wakes it.
 
 use super::live::{Live, Renewal, UserCheck};
 use super::rules::EngineRules;
 use crate::session::SignOutReason;
-use std::time::Duration;
 use tokio::time::Instant;
 
 /// A wall-clock step this much larger than the monotonic step means a suspend or a clock change.
 const JUMP_MS: i64 = 5_000;
 /// The engine never wakes more often than this, whatever it computed.
-pub(super) const MIN_SLEEP: Duration = Duration::from_millis(50);
+pub(super) const MIN_SLEEP_MS: i64 = 50;
 
 /// One thing the wall clock says is due.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,11 +56,11 @@ pub(super) fn due(live: &Live, rules: &EngineRules, now: i64) -> Vec<Due> {
     due
 }
 
-/// The next wall-clock time something may become due; never later than the wall-clock check interval from now.
-pub(super) fn next_wake(live: Option<&Live>, rules: &EngineRules, now: i64) -> i64 {
-    let recheck = now + rules.wall_check_interval.as_millis() as i64;
-    let Some(live) = live else { return recheck };
-    let mut times = vec![recheck, live.deadline_ms];
+/// The next wall-clock time something may become due; `None` when nothing ever will (signed out). The watch the task
+/// sleeps on adds the backstop.
+pub(super) fn next_wake(live: Option<&Live>, rules: &EngineRules, now: i64) -> Option<i64> {
+    let live = live?;
+    let mut times = vec![live.deadline_ms];
     times.extend(idle_deadline(live, rules));
     times.extend(rules.expiring_warnings.iter().map(|w| live.deadline_ms - w.as_millis() as i64).filter(|&t| t > now));
     match &live.renewal {
@@ -73,12 +72,13 @@ pub(super) fn next_wake(live: Option<&Live>, rules: &EngineRules, now: i64) -> i
     if let (UserCheck::Due { at }, false, true) = (live.user_check, matches!(live.renewal, Renewal::Refreshing { .. }), live.usable(now)) {
         times.push(at);
     }
-    times.into_iter().min().unwrap_or(recheck)
+    times.into_iter().min()
 }
 
-/// How long to sleep until `wake`, never less than [`MIN_SLEEP`].
-pub(super) fn sleep_until(wake: i64, now: i64) -> Duration {
-    Duration::from_millis((wake - now).max(0) as u64).max(MIN_SLEEP)
+/// The wall-clock time to sleep until: `next_wake`, but never sooner than [`MIN_SLEEP_MS`] from now (never a busy
+/// loop), and the far future when nothing is due (the watch's backstop still bounds the sleep).
+pub(super) fn wake_at(next: Option<i64>, now: i64) -> i64 {
+    next.map_or(i64::MAX, |at| at.max(now + MIN_SLEEP_MS))
 }
 
 fn idle_deadline(live: &Live, rules: &EngineRules) -> Option<i64> {

@@ -87,11 +87,6 @@ impl SessionHandle {
         self.call(|reply| Request::Flow(make(reply))).await
     }
 
-    /// Tells the engine the machine just resumed (logind `PrepareForSleep(false)`), so it rechecks at once.
-    pub async fn resumed(&self) {
-        let _ = self.requests.send(Request::Resumed).await;
-    }
-
     /// Records user activity for the idle timeout.
     pub async fn touch(&self) {
         let _ = self.requests.send(Request::Touch).await;

@@ -15,8 +15,6 @@ pub(super) enum Request {
     AccessToken { reply: Reply<AccessToken> },
     Flow(Flow),
     Touch,
-    /// The machine woke from sleep: recheck everything now.
-    Resumed,
 }
 
 /// Where the server sends the browser back after an e-mailed link or an OAuth sign-in.

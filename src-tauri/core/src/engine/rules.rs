@@ -22,8 +22,9 @@ pub struct EngineRules {
     pub expiring_warnings: Vec<Duration>,
     /// How often `GET /user` checks for revocation elsewhere.
     pub user_check_interval: Duration,
-    /// The longest the engine sleeps before re-reading the wall clock: a suspend or a clock jump is noticed this soon
-    /// even where no resume signal arrives (tokio's timers run on monotonic time, which stops during a suspend).
+    /// The backstop: the longest the engine sleeps before re-reading the wall clock, so a clock change that nothing
+    /// reported (libfaketime; a platform without notifications) is noticed this soon. Linux's timerfd and logind
+    /// report sets and resumes at once.
     pub wall_check_interval: Duration,
     /// Seed for refresh and backoff jitter.
     pub jitter_seed: u64,
@@ -84,7 +85,7 @@ impl Default for EngineRules {
             idle_timeout: None,
             expiring_warnings: vec![Duration::from_secs(600), Duration::from_secs(60)],
             user_check_interval: Duration::from_secs(600),
-            wall_check_interval: Duration::from_secs(1),
+            wall_check_interval: crate::wake::BACKSTOP,
             jitter_seed: std::process::id() as u64 ^ SystemClock.now_ms() as u64,
             policy_error: None,
             sign_in_methods: SignInMethod::all(),

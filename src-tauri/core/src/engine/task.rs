@@ -5,7 +5,7 @@ use super::deadlines::{self, Due, JumpWatch};
 use super::live::{Live, TokenAnswer, UserCheck};
 use super::pending_flow::PendingFlow;
 use super::publisher::Publisher;
-use super::requests::{Flow, Reply, Request};
+use super::requests::{Reply, Request};
 use super::rules::EngineRules;
 use super::storage::Storage;
 use super::subtasks::{Answer, Subtasks};
@@ -18,9 +18,12 @@ use crate::schedule::{self, Failure, Jitter};
 use crate::secret::AccessToken;
 use crate::session::{Persistence, Session, SignOutReason, StateView, User};
 use crate::vault::SessionStore;
+use crate::wake::Woke;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc};
+
+mod flows;
 
 pub(super) struct Engine<A, S, C> {
     api: Arc<A>,
@@ -61,20 +64,35 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     }
 
     /// Runs until every handle is dropped; the engine then drops its subtasks and any loopback listener with it.
+    /// Between events it sleeps on its clock's watch until the next deadline (or the backstop); nothing else wakes it.
     pub async fn run(mut self, mut requests: mpsc::Receiver<Request>, mut answers: mpsc::Receiver<Answer>) {
+        let mut watch = self.clock.watch(self.rules.wall_check_interval);
         self.restore().await;
         loop {
             let now = self.clock.now_ms();
-            let sleep = deadlines::sleep_until(deadlines::next_wake(self.live.as_ref(), &self.rules, now), now);
+            let wake_at = deadlines::wake_at(deadlines::next_wake(self.live.as_ref(), &self.rules, now), now);
             tokio::select! {
                 request = requests.recv() => match request {
                     Some(request) => self.handle(request).await,
                     None => break,
                 },
                 Some(answer) = answers.recv() => self.on_answer(answer).await,
-                _ = tokio::time::sleep(sleep) => {}
+                woke = watch.sleep_until_wall(wake_at) => self.woke(woke),
             }
             self.tick().await;
+        }
+    }
+
+    /// A resume or a clock set (Linux reports a resume as either): the revocation check is due now and a failed
+    /// refresh is retried now. A deadline or the backstop needs nothing more than the tick that follows.
+    fn woke(&mut self, woke: Woke) {
+        if !matches!(woke, Woke::Resumed | Woke::ClockChanged) {
+            return;
+        }
+        tracing::info!(?woke, "resumed from sleep, or the clock was set; rechecking the session");
+        let now = self.clock.now_ms();
+        if let Some(live) = self.live.as_mut() {
+            live.resumed(now);
         }
     }
 
@@ -119,12 +137,6 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 self.access_token(reply);
             }
             Request::Flow(flow) => self.flow(flow).await,
-            Request::Resumed => {
-                tracing::info!("resumed from sleep; rechecking the session");
-                if let Some(live) = self.live.as_mut() {
-                    live.resumed(now);
-                }
-            }
             Request::Touch => {
                 if let Some(live) = self.live.as_mut() {
                     live.last_activity_ms = now;
@@ -314,59 +326,6 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             live.persistence = persistence;
         }
         self.publish(EventKind::UserUpdated, self.view(self.clock.now_ms()));
-    }
-
-    async fn flow(&mut self, flow: Flow) {
-        let (api, rules, now) = (&*self.api, &self.rules, self.clock.now_unix());
-        match flow {
-            Flow::SignUp { email, password, reply } => {
-                let grant = self.flow.sign_up(api, rules, &email, &password, now).await;
-                let signed_in = match grant {
-                    Ok(Some(grant)) => self.sign_in_with(Ok((grant, EventKind::SignedIn))).await.map(|()| false),
-                    Ok(None) => Ok(true),
-                    Err(e) => Err(e),
-                };
-                drop(reply.send(signed_in));
-            }
-            Flow::SendEmailCode { email, reply } => drop(reply.send(self.flow.send_email_code(api, rules, &email, now).await)),
-            Flow::VerifyEmailCode { email, code, reply } => {
-                let grant = self.flow.verify_email_code(api, rules, &email, &code).await;
-                drop(reply.send(self.sign_in_with(grant.map(|g| (g, EventKind::SignedIn))).await));
-            }
-            Flow::StartOAuth { provider, reply } => drop(reply.send(self.flow.start_oauth(api, rules, &provider, now))),
-            Flow::Callback { url, reply } => drop(reply.send(self.callback(&url).await)),
-            Flow::RecoverPassword { email, reply } => drop(reply.send(self.flow.recover(api, rules, &email, now).await)),
-            Flow::UpdatePassword { password, reply } => drop(reply.send(self.update_password(&password).await)),
-            Flow::SetRedirect { redirect, reply } => {
-                self.flow.set_redirect(redirect);
-                drop(reply.send(Ok(())));
-            }
-        }
-    }
-
-    /// A `latchkey://` link, or a callback that reached the flow's loopback listener.
-    async fn callback(&mut self, url: &str) -> Result<(), AuthError> {
-        let grant = self.flow.exchange(&*self.api, &self.rules, url, self.clock.now_unix()).await;
-        self.sign_in_with(grant).await
-    }
-
-    /// Signs in with a flow's grant.
-    async fn sign_in_with(&mut self, grant: Result<(Grant, EventKind), AuthError>) -> Result<(), AuthError> {
-        let (grant, event) = grant?;
-        self.establish(grant, event).await;
-        Ok(())
-    }
-
-    /// GoTrue ends the user's other sessions on a password change; this one goes on.
-    async fn update_password(&mut self, password: &str) -> Result<(), AuthError> {
-        let live = self.live.as_ref().ok_or(AuthError::NotSignedIn)?;
-        if !live.usable(self.clock.now_ms()) {
-            let next_at = live.backoff().map_or(0, |b| b.until).div_euclid(1000);
-            return Err(AuthError::RefreshPending { cause: "token_expired".into(), next_at });
-        }
-        let user = self.api.update_password(&live.session.access_token, password).await?;
-        self.user_changed(user).await;
-        Ok(())
     }
 
     fn view(&self, now: i64) -> StateView {

@@ -2,6 +2,7 @@
 //! costs one wakeup and a wall-clock set or a resume ends it (`ECANCELED`); logind's resume signal is heard too.
 
 use super::{WallClockWatch, Woke, WokeFuture};
+use crate::clock::{Clock, SystemClock};
 use rustix::fd::OwnedFd;
 use rustix::io::Errno;
 use rustix::time::{Itimerspec, Timespec, TimerfdClockId, TimerfdFlags, TimerfdTimerFlags};
@@ -53,7 +54,11 @@ impl TimerFdWatch {
     }
 
     async fn sleep(&self, deadline_ms: i64) -> Woke {
-        let at_ms = deadline_ms.min(now_ms().saturating_add(self.backstop.as_millis() as i64));
+        // The deadline is on the process's wall clock, the timer on the kernel's: the same clock, unless something
+        // like libfaketime moves the process's. So the wait is measured on the first and armed on the second.
+        let wait_ms = deadline_ms.saturating_sub(SystemClock.now_ms()).max(0);
+        let backstop_ms = self.backstop.as_millis() as i64;
+        let at_ms = now_ms().saturating_add(wait_ms.min(backstop_ms));
         if let Err(e) = self.arm(at_ms) {
             tracing::warn!(error = %e, "could not arm the timerfd; sleeping for the backstop interval");
             tokio::time::sleep(self.backstop).await;
@@ -62,7 +67,7 @@ impl TimerFdWatch {
         tokio::select! {
             biased;
             _ = self.resumed.notified() => Woke::Resumed,
-            fired = self.fired() => match woke_by(fired, at_ms == deadline_ms) {
+            fired = self.fired() => match woke_by(fired, wait_ms <= backstop_ms) {
                 Some(woke) => woke,
                 None => {
                     tokio::time::sleep(self.backstop).await; // a broken timerfd must not turn into a busy loop

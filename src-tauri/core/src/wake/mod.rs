@@ -1,11 +1,13 @@
 //! Sleeping until a wall-clock deadline: a sleep ends only at the deadline, on a wall-clock change, on a resume, or
 //! after the backstop interval, and says which ([`Woke`]); the sleeper re-reads the wall clock whatever woke it.
 //!
-//! Linux sleeps on one `timerfd` (see `linux.rs`), which also hears clock changes. Elsewhere [`BackstopWatch`]
-//! sleeps in tokio, never longer than the backstop. macOS and Windows wake and time-change notifications would feed
-//! [`BackstopWatch`]'s resume signal; they cannot be compiled on the Linux machines this is built on, so none exist.
+//! Linux sleeps on one `timerfd` (see `linux.rs`), which also hears clock changes, and hears resumes from logind.
+//! Elsewhere [`BackstopWatch`] sleeps in tokio, never longer than the backstop, and ends early when its `resumed`
+//! signal is notified. That signal is the small seam for macOS (`NSWorkspaceDidWakeNotification`,
+//! `NSSystemClockDidChangeNotification`) and Windows (`WM_POWERBROADCAST`, `WM_TIMECHANGE`): their sources cannot be
+//! compiled on the Linux machines this is built on, so none is written, and those systems rely on the backstop.
 
-use crate::clock::Clock;
+use crate::clock::{Clock, SystemClock};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -47,16 +49,26 @@ pub trait WallClockWatch: Send {
     fn sleep_until_wall(&mut self, deadline_ms: i64) -> WokeFuture<'_>;
 }
 
-/// The best watch this platform has: a `timerfd` on Linux (a [`BackstopWatch`] if one can't be created), a
-/// [`BackstopWatch`] elsewhere. `resumed` is notified by whatever hears resumes (see [`notify_on_resume`]).
-/// Needs a tokio runtime with I/O enabled on Linux.
-pub fn system_watch(resumed: Arc<Notify>) -> Box<dyn WallClockWatch> {
+/// The best watch this platform has, for deadlines on [`SystemClock`]: a `timerfd` that also hears logind's resume
+/// signal on Linux (a [`BackstopWatch`] if no timer can be created), a [`BackstopWatch`] elsewhere. Needs a tokio
+/// runtime with I/O enabled on Linux.
+pub fn system_watch(backstop: Duration) -> Box<dyn WallClockWatch> {
+    let resumed = Arc::new(Notify::new());
     #[cfg(target_os = "linux")]
-    match TimerFdWatch::new(BACKSTOP, resumed.clone()) {
-        Ok(watch) => return Box::new(watch),
-        Err(e) => tracing::warn!(error = %e, "no timerfd; the wall clock is rechecked every {BACKSTOP:?} instead"),
+    {
+        let listener = resumed.clone();
+        // Off the caller's path: reaching the system bus must not delay a command's start.
+        std::thread::spawn(move || {
+            if let Err(e) = notify_on_resume(listener, None) {
+                tracing::debug!(error = %e, "no logind resume signal; a resume is noticed by the timerfd or the backstop");
+            }
+        });
+        match TimerFdWatch::new(backstop, resumed.clone()) {
+            Ok(watch) => return Box::new(watch),
+            Err(e) => tracing::warn!(error = %e, "no timerfd; the wall clock is rechecked every {backstop:?} instead"),
+        }
     }
-    Box::new(BackstopWatch::new(crate::clock::SystemClock, BACKSTOP, resumed))
+    Box::new(BackstopWatch::new(SystemClock, backstop, resumed))
 }
 
 /// The portable watch: a tokio sleep until the deadline, cut at the backstop; hears clock changes only through it.

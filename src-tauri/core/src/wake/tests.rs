@@ -18,6 +18,10 @@ impl Clock for SetClock {
     fn now_ms(&self) -> i64 {
         self.0.load(Ordering::SeqCst)
     }
+
+    fn watch(&self, backstop: Duration) -> Box<dyn WallClockWatch> {
+        Box::new(BackstopWatch::new(self.clone(), backstop, Arc::default()))
+    }
 }
 
 const HOUR_MS: i64 = 3_600_000;
@@ -116,6 +120,17 @@ mod timerfd {
         let (mut watch, resumed) = watch(BACKSTOP);
         resumed.notify_one();
         assert_eq!(watch.sleep_until_wall(SystemClock.now_ms() + HOUR_MS).await, Woke::Resumed);
+    }
+
+    #[tokio::test]
+    async fn the_system_clocks_watch_wakes_at_its_deadlines_and_its_backstop() {
+        let mut watch = SystemClock.watch(Duration::from_millis(100));
+        let deadline = SystemClock.now_ms() + 50;
+        assert_eq!(watch.sleep_until_wall(deadline).await, Woke::Deadline);
+        assert!(SystemClock.now_ms() >= deadline, "woke before the deadline");
+        let before = SystemClock.now_ms();
+        assert_eq!(watch.sleep_until_wall(i64::MAX).await, Woke::Backstop);
+        assert!(SystemClock.now_ms() >= before + 100, "woke before the backstop");
     }
 
     #[test]

@@ -4,6 +4,7 @@ use super::*;
 use crate::engine::live::Backoff;
 use crate::session::Persistence;
 use crate::testing::session;
+use std::time::Duration;
 
 const S: i64 = 1_000; // ms in a second
 const T: i64 = 1_800_000_000; // sign-in time, unix seconds
@@ -61,22 +62,26 @@ fn warnings_come_once_each_and_say_the_time_left() {
 }
 
 #[test]
-fn the_task_wakes_for_the_next_thing_due_and_at_least_every_check_interval() {
+fn the_task_wakes_only_for_the_next_thing_due() {
     let at = |secs: i64| (T + secs) * S;
     let r = EngineRules { user_check_interval: Duration::from_secs(24 * 3600), ..rules() };
     let with = |renewal: Renewal, check: UserCheck| Live { renewal, user_check: check, ..live() };
     let far = UserCheck::Due { at: at(80_000) };
-    let rows: Vec<(&str, Option<Live>, i64, i64)> = vec![
-        ("signed out: the check interval", None, at(0), at(1)),
-        ("the check interval bounds every sleep", Some(live()), at(10), at(11)),
-        ("the refresh", Some(with(Renewal::Idle { next_at: at(1800) }, far)), at(1799) + 500, at(1800)),
-        ("the retry", Some(with(Renewal::Backoff(backoff(at(2000) + 300)), far)), at(2000), at(2000) + 300),
-        ("the expiry to announce", Some(with(Renewal::Backoff(backoff(at(5000))), far)), at(3599) + 700, at(3600)),
-        ("the revocation check", Some(with(Renewal::Idle { next_at: at(1800) }, UserCheck::Due { at: at(600) + 200 })), at(600), at(600) + 200),
-        ("not the check while refreshing", Some(with(Renewal::Refreshing { due_at: at(1800), after: None }, UserCheck::Due { at: at(1801) })), at(1801), at(1802)),
+    let rows: Vec<(&str, Option<Live>, i64, Option<i64>)> = vec![
+        ("signed out: nothing, ever", None, at(0), None),
+        ("no periodic wake: the revocation check is next", Some(live()), at(10), Some(at(600))),
+        ("the refresh", Some(with(Renewal::Idle { next_at: at(1800) }, far)), at(1799) + 500, Some(at(1800))),
+        ("the retry", Some(with(Renewal::Backoff(backoff(at(2000) + 300)), far)), at(2000), Some(at(2000) + 300)),
+        ("the expiry to announce", Some(with(Renewal::Backoff(backoff(at(5000))), far)), at(3599) + 700, Some(at(3600))),
+        ("the revocation check", Some(with(Renewal::Idle { next_at: at(1800) }, UserCheck::Due { at: at(600) + 200 })), at(600), Some(at(600) + 200)),
+        ("not the check while refreshing: the idle limit", Some(with(Renewal::Refreshing { due_at: at(1800), after: None }, UserCheck::Due { at: at(1801) })), at(1801), Some(at(7200))),
+        ("the expiry warnings", Some(Live { last_activity_ms: at(86_000), ..with(Renewal::Idle { next_at: at(90_000) }, far) }), at(85_000), Some(at(85_800))),
     ];
     for (name, live, now, expected) in rows {
         assert_eq!(next_wake(live.as_ref(), &r, now), expected, "{name}");
     }
-    assert_eq!(sleep_until(at(5), at(5)), MIN_SLEEP, "never a busy loop");
+    assert_eq!(wake_at(Some(at(9)), at(5)), at(9));
+    assert_eq!(wake_at(Some(at(5)), at(5)), at(5) + MIN_SLEEP_MS, "never a busy loop");
+    assert_eq!(wake_at(Some(at(1)), at(5)), at(5) + MIN_SLEEP_MS, "a past time too");
+    assert_eq!(wake_at(None, at(5)), i64::MAX, "only the backstop");
 }

@@ -61,7 +61,7 @@ async fn a_resume_checks_for_revocation_at_once_but_still_obeys_retry_after() {
     rig.next(&[EventKind::RefreshRetrying]).await;
     let before = Instant::now();
     let refreshes = rig.api.refreshes.load(Ordering::SeqCst);
-    rig.handle.resumed().await;
+    rig.clock.resume();
     let out = rig.next(&[EventKind::SignedOut]).await;
     assert_eq!(out.reason, Some(SignOutReason::Revoked));
     assert!(before.elapsed() < std::time::Duration::from_secs(1), "found {:?} after the resume, not at the next 10-minute check", before.elapsed());
@@ -87,4 +87,31 @@ async fn revocation_elsewhere_is_detected_by_the_user_check() {
     let out = rig.next(&[EventKind::SignedOut]).await;
     assert_eq!(out.reason, Some(SignOutReason::Revoked));
     assert_eq!(rig.now_s() - T0 / 1000, 600, "found by the second check, one interval later");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_idle_engine_wakes_only_for_its_deadlines_and_the_backstop() {
+    let quiet = EngineRules { user_check_interval: std::time::Duration::from_secs(24 * 3600), ..settings() };
+    let rig = signed_in(2 * HOUR, quiet).await;
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await; // the sign-in's revocation check
+    rig.clock.forget_reads();
+    tokio::time::sleep(std::time::Duration::from_secs(20 * 60)).await; // before the refresh at half-life
+    assert_eq!(rig.clock.reads(), 20, "one look at the clock per backstop minute, nothing in between");
+    assert_eq!(rig.api.refreshes.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wall_clock_jump_is_noticed_at_the_backstop_and_a_resume_at_once() {
+    let mut rig = signed_in(HOUR, settings()).await;
+    tokio::time::sleep(std::time::Duration::from_secs(7)).await;
+    let before = Instant::now();
+    rig.clock.jump(2 * HOUR); // nothing reports it: the backstop does
+    rig.next(&[EventKind::TokenRefreshed]).await;
+    assert_eq!(before.elapsed().as_secs(), 60 - 7, "at the first backstop after the last wake");
+
+    rig.clock.jump(2 * HOUR);
+    let before = Instant::now();
+    rig.clock.resume(); // logind (or the timerfd) reports it
+    rig.next(&[EventKind::TokenRefreshed]).await;
+    assert!(before.elapsed() < std::time::Duration::from_secs(1), "noticed {:?} after the resume", before.elapsed());
 }

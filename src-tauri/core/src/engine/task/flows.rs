@@ -1,0 +1,65 @@
+//! The sign-in flows as the session task runs them (sign-up, e-mail codes, OAuth, callbacks, recovery, password
+//! change): the pending flow checks and exchanges, the task establishes the session it yields.
+
+use super::Engine;
+use crate::api::{AuthApi, Grant};
+use crate::clock::Clock;
+use crate::engine::requests::Flow;
+use crate::error::AuthError;
+use crate::events::EventKind;
+use crate::vault::SessionStore;
+
+impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
+    pub(super) async fn flow(&mut self, flow: Flow) {
+        let (api, rules, now) = (&*self.api, &self.rules, self.clock.now_unix());
+        match flow {
+            Flow::SignUp { email, password, reply } => {
+                let grant = self.flow.sign_up(api, rules, &email, &password, now).await;
+                let signed_in = match grant {
+                    Ok(Some(grant)) => self.sign_in_with(Ok((grant, EventKind::SignedIn))).await.map(|()| false),
+                    Ok(None) => Ok(true),
+                    Err(e) => Err(e),
+                };
+                drop(reply.send(signed_in));
+            }
+            Flow::SendEmailCode { email, reply } => drop(reply.send(self.flow.send_email_code(api, rules, &email, now).await)),
+            Flow::VerifyEmailCode { email, code, reply } => {
+                let grant = self.flow.verify_email_code(api, rules, &email, &code).await;
+                drop(reply.send(self.sign_in_with(grant.map(|g| (g, EventKind::SignedIn))).await));
+            }
+            Flow::StartOAuth { provider, reply } => drop(reply.send(self.flow.start_oauth(api, rules, &provider, now))),
+            Flow::Callback { url, reply } => drop(reply.send(self.callback(&url).await)),
+            Flow::RecoverPassword { email, reply } => drop(reply.send(self.flow.recover(api, rules, &email, now).await)),
+            Flow::UpdatePassword { password, reply } => drop(reply.send(self.update_password(&password).await)),
+            Flow::SetRedirect { redirect, reply } => {
+                self.flow.set_redirect(redirect);
+                drop(reply.send(Ok(())));
+            }
+        }
+    }
+
+    /// A `latchkey://` link, or a callback that reached the flow's loopback listener.
+    pub(super) async fn callback(&mut self, url: &str) -> Result<(), AuthError> {
+        let grant = self.flow.exchange(&*self.api, &self.rules, url, self.clock.now_unix()).await;
+        self.sign_in_with(grant).await
+    }
+
+    /// Signs in with a flow's grant.
+    async fn sign_in_with(&mut self, grant: Result<(Grant, EventKind), AuthError>) -> Result<(), AuthError> {
+        let (grant, event) = grant?;
+        self.establish(grant, event).await;
+        Ok(())
+    }
+
+    /// GoTrue ends the user's other sessions on a password change; this one goes on.
+    async fn update_password(&mut self, password: &str) -> Result<(), AuthError> {
+        let live = self.live.as_ref().ok_or(AuthError::NotSignedIn)?;
+        if !live.usable(self.clock.now_ms()) {
+            let next_at = live.backoff().map_or(0, |b| b.until).div_euclid(1000);
+            return Err(AuthError::RefreshPending { cause: "token_expired".into(), next_at });
+        }
+        let user = self.api.update_password(&live.session.access_token, password).await?;
+        self.user_changed(user).await;
+        Ok(())
+    }
+}
