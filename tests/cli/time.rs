@@ -1,9 +1,11 @@
 //! A wall clock that jumps while monotonic time barely moves (a suspended laptop) is noticed by the real binary
 //! within the backstop interval: past the deadline it signs out with `timeout`, past the access token's expiry it
 //! refreshes. The jump comes from libfaketime (Debian's libfaketime), its offset file rewritten while `latchkey watch`
-//! runs. libfaketime moves the process's clock but cannot fire the kernel's timerfd, so what notices the jump here
-//! is the engine's once-a-minute backstop; a real clock set (which ends the timerfd's sleep at once) cannot be made
-//! on these machines.
+//! runs. libfaketime moves the process's clock but cannot fire the kernel's timerfd, so what guarantees noticing the
+//! jump here is the engine's once-a-minute backstop (anything else that wakes it, such as the answer to the
+//! launch-time revocation check, notices it sooner: the printed times say which). A real clock set, which ends the
+//! timerfd's sleep at once, cannot be made on these machines; the engine's unit tests cover both paths through the
+//! test clock's watch.
 
 use crate::support;
 
