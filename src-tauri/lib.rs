@@ -65,11 +65,13 @@ fn builder(config: Config, api: GoTrue) -> tauri::Builder<tauri::Wry> {
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_opener::init())
         .setup(move |app| {
-            let lock = latchkey_host::lock_vault(&config)
-                .inspect_err(|e| tracing::warn!(code = e.code(), "vault lock unavailable; the session will be kept in memory only"))
-                .ok();
+            let lock = latchkey_host::lock_vault(&config);
+            let busy = matches!(lock, Err(latchkey_core::AuthError::StorageBusy));
             app.manage(api.clone()); // one HTTP client (TLS trust, proxy) for the commands that ask the server
-            let (handle, task) = latchkey_host::build_with(api, &config, lock);
+            let (handle, task) = latchkey_host::build_with(api, &config, lock.inspect_err(|e| tracing::warn!(code = e.code(), "vault lock unavailable")).ok());
+            if busy {
+                app.manage(latchkey_host::follow(&config, &handle)); // another process holds the vault: follow it
+            }
             let activity = Arc::new(Activity::new(&config));
             events::forward_events(app.handle().clone(), activity.follow(&handle));
             events::forward_flow_errors(app.handle().clone(), &handle);

@@ -4,6 +4,7 @@
 
 pub mod activity;
 mod core;
+pub mod follow;
 pub mod keychain;
 pub mod logging;
 pub mod settings;
@@ -13,4 +14,5 @@ mod typescript;
 
 pub use crate::core::{build, build_with, gotrue, lock_vault, vault, LOCK_WAIT};
 pub use activity::{Activity, Trail};
+pub use follow::{follow, Following};
 pub use logging::{init_logging, Sink};

@@ -44,7 +44,7 @@ pub(super) fn due(live: &Live, rules: &EngineRules, now: i64) -> Vec<Due> {
     let refresh_at = match &live.renewal {
         Renewal::Idle { next_at } => Some(*next_at),
         Renewal::Backoff(b) | Renewal::Expired(b) => Some(b.until),
-        Renewal::Refreshing { .. } => None,
+        Renewal::Refreshing { .. } | Renewal::Elsewhere => None,
     };
     if refresh_at.is_some_and(|at| now >= at) {
         due.push(Due::Refresh);
@@ -68,8 +68,10 @@ pub(super) fn next_wake(live: Option<&Live>, rules: &EngineRules, now: i64) -> O
         Renewal::Backoff(b) => times.extend([b.until, live.access_expires_ms()]),
         Renewal::Expired(b) => times.push(b.until),
         Renewal::Refreshing { .. } => {} // its answer wakes the task
+        Renewal::Elsewhere => {}         // the holder's write wakes it
     }
-    if let (UserCheck::Due { at }, false, true) = (live.user_check, matches!(live.renewal, Renewal::Refreshing { .. }), live.usable(now)) {
+    let renewing = matches!(live.renewal, Renewal::Refreshing { .. } | Renewal::Elsewhere);
+    if let (UserCheck::Due { at }, false, true) = (live.user_check, renewing, live.usable(now)) {
         times.push(at);
     }
     times.into_iter().min()

@@ -1,5 +1,6 @@
 //! The signed-in session as the task holds it: its tokens and times, where the renewal of its access token stands
-//! (one enum, no flags) and when its revocation check is due. Every transition here is pure; the task does the I/O.
+//! (one enum, no flags: here, or `Elsewhere` when another process holds the vault) and when its revocation check is
+//! due. Every transition here is pure; the task does the I/O.
 
 use crate::error::AuthError;
 use crate::events::Retry;
@@ -18,6 +19,8 @@ pub(super) enum Renewal {
     Backoff(Backoff),
     /// As `Backoff`, but the token has expired and the UI has been told (REFRESH_RETRYING in the expired state).
     Expired(Backoff),
+    /// Another process holds the vault and renews the token; this one adopts what it saves and never refreshes.
+    Elsewhere,
 }
 
 /// A failed refresh and the attempt that follows it.
@@ -103,7 +106,7 @@ impl Live {
     pub fn backoff(&self) -> Option<&Backoff> {
         match &self.renewal {
             Renewal::Backoff(b) | Renewal::Expired(b) | Renewal::Refreshing { after: Some(b), .. } => Some(b),
-            Renewal::Idle { .. } | Renewal::Refreshing { after: None, .. } => None,
+            Renewal::Idle { .. } | Renewal::Refreshing { after: None, .. } | Renewal::Elsewhere => None,
         }
     }
 
@@ -114,6 +117,7 @@ impl Live {
             Renewal::Backoff(b) | Renewal::Expired(b) if b.until > now => {
                 TokenAnswer::Pending(AuthError::RefreshPending { cause: b.cause.clone(), next_at: b.until.div_euclid(1000) })
             }
+            Renewal::Elsewhere => TokenAnswer::Pending(AuthError::StorageBusy),
             _ => TokenAnswer::Wait,
         }
     }
@@ -121,7 +125,7 @@ impl Live {
     /// Marks the one refresh as started; `false` when one is already in flight.
     pub fn begin_refresh(&mut self) -> bool {
         let (due_at, after) = match &self.renewal {
-            Renewal::Refreshing { .. } => return false,
+            Renewal::Refreshing { .. } | Renewal::Elsewhere => return false,
             Renewal::Idle { next_at } => (*next_at, None),
             Renewal::Backoff(b) | Renewal::Expired(b) => (b.until, Some(b.clone())),
         };
@@ -131,10 +135,19 @@ impl Live {
 
     /// A refreshed session, already saved: the next refresh at its half-life.
     pub fn refreshed(&mut self, session: Session, persistence: Persistence, now: i64, u: f64) {
+        self.adopt(session, persistence, now, true, u);
+    }
+
+    /// A session as saved (by this process, or by the one holding the vault), its token received at `received_ms`;
+    /// renewed here at its half-life, or `Elsewhere`.
+    pub fn adopt(&mut self, session: Session, persistence: Persistence, received_ms: i64, renews_here: bool, u: f64) {
         self.session = session;
         self.persistence = persistence;
-        self.received_ms = now;
-        self.renewal = Renewal::Idle { next_at: schedule::refresh_at(now, self.lifetime_ms(), u) };
+        self.received_ms = received_ms;
+        self.renewal = match renews_here {
+            true => Renewal::Idle { next_at: schedule::refresh_at(received_ms, self.lifetime_ms(), u) },
+            false => Renewal::Elsewhere,
+        };
     }
 
     /// An ambiguous failure: the next attempt after a backoff, and `Expired` once the token has expired.
@@ -195,6 +208,7 @@ impl Live {
             Renewal::Refreshing { due_at, .. } => (Freshness::Refreshing, *due_at),
             Renewal::Backoff(b) | Renewal::Expired(b) => (Freshness::OfflineValid, b.until),
             Renewal::Idle { next_at } => (Freshness::Fresh, *next_at),
+            Renewal::Elsewhere => (Freshness::Fresh, schedule::refresh_at(self.received_ms, self.lifetime_ms(), 0.5)),
         };
         StateView::SignedIn {
             user: s.user.clone(),

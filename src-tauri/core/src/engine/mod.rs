@@ -22,7 +22,7 @@ use crate::error::AuthError;
 use crate::events::{AuthEvent, Snapshot};
 use crate::secret::AccessToken;
 use crate::session::StateView;
-use crate::vault::SessionStore;
+use crate::vault::{SessionStore, VaultLock};
 use publisher::Publisher;
 use requests::Request;
 use secrecy::SecretString;
@@ -85,6 +85,18 @@ impl SessionHandle {
     /// Runs one of the other sign-in flows (sign-up, e-mail code, magic link, OAuth, recovery).
     pub async fn flow<T>(&self, make: impl FnOnce(Reply<T>) -> Flow) -> Result<T, AuthError> {
         self.call(|reply| Request::Flow(make(reply))).await
+    }
+
+    /// The vault file changed (the process holding its lock wrote it): an engine without the lock re-reads it and
+    /// adopts what it holds. Never waits; a change reported while one is queued is covered by that one.
+    pub fn vault_changed(&self) {
+        let _ = self.requests.try_send(Request::VaultChanged);
+    }
+
+    /// This process took the vault lock over (the holder quit): from now on its engine saves and renews the session.
+    /// Blocks: call it from the thread that waited for the lock, never from async code.
+    pub fn took_lock(&self, lock: VaultLock) {
+        let _ = self.requests.blocking_send(Request::TookLock(lock));
     }
 
     /// Records user activity for the idle timeout.

@@ -3,6 +3,7 @@
 use crate::api::LogoutScope;
 use crate::error::AuthError;
 use crate::secret::AccessToken;
+use crate::vault::VaultLock;
 use secrecy::SecretString;
 use tokio::sync::oneshot;
 
@@ -15,6 +16,10 @@ pub(super) enum Request {
     AccessToken { reply: Reply<AccessToken> },
     Flow(Flow),
     Touch,
+    /// The vault file changed: another process wrote it.
+    VaultChanged,
+    /// This process took the vault lock over from one that quit.
+    TookLock(VaultLock),
 }
 
 /// Where the server sends the browser back after an e-mailed link or an OAuth sign-in.

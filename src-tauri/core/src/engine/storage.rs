@@ -3,7 +3,7 @@
 
 use crate::error::AuthError;
 use crate::session::{Persistence, Session};
-use crate::vault::SessionStore;
+use crate::vault::{SessionStore, VaultLock};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +25,15 @@ impl<S: SessionStore> Storage<S> {
 
     pub async fn clear(&self) -> Result<(), AuthError> {
         self.run(|s| s.clear()).await
+    }
+
+    /// Whether this process saves the session (it holds the vault lock), or follows the process that does.
+    pub fn writes(&self) -> bool {
+        self.store.writes()
+    }
+
+    pub fn take_over(&self, lock: VaultLock) {
+        self.store.take_over(lock)
     }
 
     /// Where a session the store just loaded or saved is kept.

@@ -2,7 +2,7 @@
 //! keeper's wake-ups; it is the only code that changes the session, saving each change before publishing it once.
 
 use super::deadlines::{self, Due, JumpWatch};
-use super::live::{Live, TokenAnswer, UserCheck};
+use super::live::{Live, Renewal, TokenAnswer, UserCheck};
 use super::pending_flow::PendingFlow;
 use super::publisher::Publisher;
 use super::requests::{Reply, Request};
@@ -24,6 +24,7 @@ use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc};
 
 mod flows;
+mod follow;
 
 pub(super) struct Engine<A, S, C> {
     api: Arc<A>,
@@ -123,8 +124,13 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
     }
 
+    /// A session's schedule; renewed here only if this process may (see `renews_here`).
     fn new_live(&mut self, session: Session, persistence: Persistence, received: i64, now: i64) -> Live {
-        Live::new(session, persistence, received, self.rules.max_session_age.as_millis() as i64, now, self.jitter.draw())
+        let mut live = Live::new(session, persistence, received, self.rules.max_session_age.as_millis() as i64, now, self.jitter.draw());
+        if !self.renews_here(persistence) {
+            live.renewal = Renewal::Elsewhere;
+        }
+        live
     }
 
     async fn handle(&mut self, request: Request) {
@@ -142,6 +148,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                     live.last_activity_ms = now;
                 }
             }
+            Request::VaultChanged => self.follow_vault().await,
+            Request::TookLock(lock) => self.take_over(lock).await,
         }
     }
 

@@ -1,11 +1,13 @@
-//! A session store and a keychain that fail on demand: the vault's and the keychain's failures without a keychain.
+//! A session store and a keychain that fail on demand: the vault's and the keychain's failures without a keychain. The
+//! store can also stand for a vault another process holds (`following`), which that process writes.
 
 use crate::error::{AuthError, Corruption};
 use crate::keychain::KeyStore;
 use crate::session::Session;
-use crate::vault::{MemoryStore, SessionStore};
+use crate::vault::{MemoryStore, SessionStore, VaultLock};
 use secrecy::SecretString;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 /// The error an injected failure code stands for: `keychain_locked`, `storage_corrupt`, or `keychain_unavailable`.
@@ -23,9 +25,24 @@ fn injected(code: Option<&'static str>) -> Result<(), AuthError> {
 pub struct TestStore {
     inner: MemoryStore,
     fail_with: Mutex<Option<&'static str>>,
+    /// Another process holds the lock: saves and clears are refused (`storage_busy`) until `take_over`.
+    following: AtomicBool,
 }
 
 impl TestStore {
+    /// A vault another process holds and writes (see [`write_as_holder`](Self::write_as_holder)).
+    pub fn following() -> Self {
+        TestStore { following: AtomicBool::new(true), ..TestStore::default() }
+    }
+
+    /// What the process holding the lock saves (`None`: it cleared the vault).
+    pub fn write_as_holder(&self, session: Option<&Session>) {
+        match session {
+            Some(session) => self.inner.save(session).unwrap(),
+            None => self.inner.clear().unwrap(),
+        }
+    }
+
     /// From now on every call fails (see [`injected`] for the codes).
     pub fn fail(&self, code: &'static str) {
         *self.fail_with.lock().unwrap() = Some(code);
@@ -39,6 +56,11 @@ impl TestStore {
     fn check(&self) -> Result<(), AuthError> {
         injected(*self.fail_with.lock().unwrap())
     }
+
+    fn check_writable(&self) -> Result<(), AuthError> {
+        self.check()?;
+        if self.writes() { Ok(()) } else { Err(AuthError::StorageBusy) }
+    }
 }
 
 impl SessionStore for TestStore {
@@ -47,12 +69,19 @@ impl SessionStore for TestStore {
         self.inner.load()
     }
     fn save(&self, session: &Session) -> Result<(), AuthError> {
-        self.check()?;
+        self.check_writable()?;
         self.inner.save(session)
     }
     fn clear(&self) -> Result<(), AuthError> {
-        self.check()?;
+        self.check_writable()?;
         self.inner.clear()
+    }
+    fn writes(&self) -> bool {
+        !self.following.load(Ordering::SeqCst)
+    }
+    fn take_over(&self, lock: VaultLock) {
+        drop(lock);
+        self.following.store(false, Ordering::SeqCst);
     }
 }
 

@@ -126,14 +126,7 @@ pub struct VaultLock {
 impl VaultLock {
     /// Waits up to `wait` for the lock; after that, `StorageBusy`.
     pub fn acquire(dir: &Path, wait: Duration) -> Result<VaultLock, AuthError> {
-        ensure_dir(dir)?;
-        let path = dir.join("vault.lock");
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| io_error("open", &path, e))?;
+        let (file, path) = Self::open(dir)?;
         let deadline = Instant::now() + wait;
         loop {
             match file.try_lock() {
@@ -143,6 +136,20 @@ impl VaultLock {
                 Err(TryLockError::Error(e)) => return Err(io_error("lock", &path, e)),
             }
         }
+    }
+
+    /// Blocks the calling thread until the process holding the lock lets go of it (by quitting, or by dropping it).
+    pub fn wait(dir: &Path) -> Result<VaultLock, AuthError> {
+        let (file, path) = Self::open(dir)?;
+        file.lock().map_err(|e| io_error("lock", &path, e))?;
+        Ok(VaultLock { _file: file })
+    }
+
+    fn open(dir: &Path) -> Result<(File, PathBuf), AuthError> {
+        ensure_dir(dir)?;
+        let path = dir.join("vault.lock");
+        let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(|e| io_error("open", &path, e))?;
+        Ok((file, path))
     }
 }
 
@@ -189,6 +196,26 @@ mod tests {
         assert_eq!(quarantined(&path), vec![first.clone(), second]);
         assert_eq!(read(&first).unwrap().unwrap(), b"one");
         assert!(read(&path).unwrap().is_none());
+    }
+
+    #[test]
+    fn waiting_for_the_lock_returns_once_the_holder_lets_go() {
+        let dir = temp_dir("wait");
+        let held = VaultLock::acquire(&dir, Duration::ZERO).unwrap();
+        let (took, taken) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn({
+            let dir = dir.clone();
+            move || {
+                let lock = VaultLock::wait(&dir).unwrap();
+                took.send(()).unwrap();
+                lock
+            }
+        });
+        assert!(taken.recv_timeout(Duration::from_millis(100)).is_err(), "taken while still held");
+        drop(held);
+        let lock = waiter.join().unwrap();
+        assert_eq!(VaultLock::acquire(&dir, Duration::ZERO).unwrap_err().code(), "storage_busy", "the waiter holds it now");
+        drop(lock);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use sealed::VaultKey;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// The sealed session file, in the app data directory.
 pub const FILE: &str = "session.vault";
@@ -33,6 +33,15 @@ pub trait SessionStore: Send + Sync + 'static {
     fn persistence(&self) -> Persistence {
         Persistence::Keychain
     }
+    /// Whether this store saves: `false` for a vault opened without its lock, which another process writes (the
+    /// engine then follows it instead of refreshing).
+    fn writes(&self) -> bool {
+        true
+    }
+    /// Makes this store the writer, with the lock of a process that quit. Stores without a lock have nothing to do.
+    fn take_over(&self, lock: VaultLock) {
+        drop(lock);
+    }
 }
 
 /// Where the vault key lives.
@@ -48,8 +57,9 @@ pub struct Vault<K: KeyStore, C: Clock> {
     dir: PathBuf,
     keys: K,
     clock: C,
-    /// Without the lock this vault is read-only: it never writes, migrates or quarantines.
-    lock: Option<VaultLock>,
+    /// Without the lock this vault is read-only: it never writes, migrates or quarantines. Set once: at creation, or
+    /// when the lock is taken over.
+    lock: OnceLock<VaultLock>,
     key: Mutex<Option<VaultKey>>,
     key_file: KeyFile,
     /// Policy `allow_insecure_storage_fallback`: the key may live in `key_file` while the keychain is unavailable.
@@ -60,6 +70,7 @@ pub struct Vault<K: KeyStore, C: Clock> {
 impl<K: KeyStore, C: Clock> Vault<K, C> {
     pub fn new(dir: &Path, keys: K, clock: C, lock: Option<VaultLock>) -> Self {
         let key_file = KeyFile::new(dir);
+        let lock = lock.map(OnceLock::from).unwrap_or_default();
         Vault { dir: dir.into(), keys, clock, lock, key: Mutex::new(None), key_file, fallback_allowed: false, home: Mutex::new(KeyHome::Keychain) }
     }
 
@@ -113,7 +124,7 @@ impl<K: KeyStore, C: Clock> Vault<K, C> {
     }
 
     fn writable(&self) -> Result<(), AuthError> {
-        self.lock.as_ref().map(|_| ()).ok_or(AuthError::StorageBusy)
+        self.lock.get().map(|_| ()).ok_or(AuthError::StorageBusy)
     }
 
     /// Sets a damaged file aside (when writable) and returns the named error.
@@ -228,6 +239,14 @@ impl<K: KeyStore, C: Clock> SessionStore for Vault<K, C> {
             KeyHome::File => Persistence::InsecureFile,
         }
     }
+
+    fn writes(&self) -> bool {
+        self.writable().is_ok()
+    }
+
+    fn take_over(&self, lock: VaultLock) {
+        let _ = self.lock.set(lock);
+    }
 }
 
 /// What `doctor` shows about the vault.
@@ -293,6 +312,12 @@ impl SessionStore for Box<dyn SessionStore> {
     fn persistence(&self) -> Persistence {
         (**self).persistence()
     }
+    fn writes(&self) -> bool {
+        (**self).writes()
+    }
+    fn take_over(&self, lock: VaultLock) {
+        (**self).take_over(lock)
+    }
 }
 
 impl<T: SessionStore> SessionStore for std::sync::Arc<T> {
@@ -307,6 +332,12 @@ impl<T: SessionStore> SessionStore for std::sync::Arc<T> {
     }
     fn persistence(&self) -> Persistence {
         (**self).persistence()
+    }
+    fn writes(&self) -> bool {
+        (**self).writes()
+    }
+    fn take_over(&self, lock: VaultLock) {
+        (**self).take_over(lock)
     }
 }
 

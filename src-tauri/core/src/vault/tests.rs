@@ -176,6 +176,20 @@ fn without_the_lock_the_vault_reads_but_never_writes_or_quarantines() {
 }
 
 #[test]
+fn a_reader_becomes_the_writer_when_it_takes_the_lock_over() {
+    let (dir, keys) = saved("take-over");
+    let held = VaultLock::acquire(&dir, Duration::ZERO).unwrap();
+    let reader = Vault::new(&dir, keys.clone(), clock(), None);
+    assert!(!reader.writes());
+    drop(held); // the holder quits
+    reader.take_over(VaultLock::wait(&dir).unwrap());
+    assert!(reader.writes());
+    reader.save(&sample(2)).unwrap();
+    assert_eq!(reader.load().unwrap().unwrap().signed_in_at, 2);
+    assert_eq!(VaultLock::acquire(&dir, Duration::ZERO).unwrap_err().code(), "storage_busy", "it holds the lock now");
+}
+
+#[test]
 fn clear_removes_the_file_and_the_key() {
     let (dir, keys) = saved("clear");
     vault(&dir, &keys).clear().unwrap();

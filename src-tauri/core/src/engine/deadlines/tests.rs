@@ -40,6 +40,8 @@ fn what_is_due_follows_the_time_and_the_renewal_state() {
         ("no check with an unusable token", with(Renewal::Backoff(backoff(at(3700)))), at(3595), vec![]),
         ("idle limit", live(), at(7200), vec![Due::End(SignOutReason::IdleTimeout)]),
         ("the absolute deadline before the idle one", live(), at(86_400), vec![Due::End(SignOutReason::Timeout)]),
+        ("another process renews: no refresh, no check", with(Renewal::Elsewhere), at(3600), vec![]),
+        ("another process renews: the deadline still ends it here", with(Renewal::Elsewhere), at(86_400), vec![Due::End(SignOutReason::Timeout)]),
     ];
     for (name, live, now, expected) in rows {
         assert_eq!(due(&live, &rules(), now), expected, "{name}");
@@ -75,6 +77,7 @@ fn the_task_wakes_only_for_the_next_thing_due() {
         ("the expiry to announce", Some(with(Renewal::Backoff(backoff(at(5000))), far)), at(3599) + 700, Some(at(3600))),
         ("the revocation check", Some(with(Renewal::Idle { next_at: at(1800) }, UserCheck::Due { at: at(600) + 200 })), at(600), Some(at(600) + 200)),
         ("not the check while refreshing: the idle limit", Some(with(Renewal::Refreshing { due_at: at(1800), after: None }, UserCheck::Due { at: at(1801) })), at(1801), Some(at(7200))),
+        ("another process renews: only the limits", Some(with(Renewal::Elsewhere, UserCheck::Due { at: at(600) })), at(700), Some(at(7200))),
         ("the expiry warnings", Some(Live { last_activity_ms: at(86_000), ..with(Renewal::Idle { next_at: at(90_000) }, far) }), at(85_000), Some(at(85_800))),
     ];
     for (name, live, now, expected) in rows {
