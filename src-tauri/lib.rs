@@ -1,7 +1,6 @@
 //! Tauri glue only: the builder wires the host layer's core to the webview (commands in, events out); everything
 //! the window shares with the command line is in `latchkey_host`.
 
-pub mod cli;
 mod commands;
 pub mod events;
 mod handover;

@@ -2,13 +2,15 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Builder, By, until } from 'selenium-webdriver';
 import { recordIpc, recordOutput } from './leaks.mjs';
 import { startProxy } from './proxy.mjs';
 
+/** The window's binary (scripts/build prints it); the command line, `latchkey`, is beside it. */
 export const APP = process.env.LATCHKEY_APP_BIN;
 if (!APP) throw new Error('LATCHKEY_APP_BIN is not set: run through scripts/test');
+export const CLI = join(dirname(APP), 'latchkey');
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -219,7 +221,7 @@ export function filesContaining(dir, needles) {
 /** `latchkey status --json` with no display at all: it must not need GTK. */
 export function status() {
   const { DISPLAY, WAYLAND_DISPLAY, ...env } = process.env;
-  return execFileSync(APP, ['status', '--json'], { encoding: 'utf8', env });
+  return execFileSync(CLI, ['status', '--json'], { encoding: 'utf8', env });
 }
 
 /** Saves what the window shows, so every screen can be looked at after a run. Under Xvfb, WebKit

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { By } from 'selenium-webdriver';
-import { APP, startDriver, launch, quit, waitFor, waitText, screenshot } from './harness.mjs';
+import { CLI, startDriver, launch, quit, waitFor, waitText, screenshot } from './harness.mjs';
 import { dataDir } from './vault.mjs';
 
 const policyFile = join(mkdtempSync(join(tmpdir(), 'latchkey-policy-')), 'policy.json');
@@ -21,7 +21,7 @@ after(async () => {
 });
 
 const writePolicy = (policy) => writeFileSync(policyFile, typeof policy === 'string' ? policy : JSON.stringify(policy));
-const policyReport = () => JSON.parse(execFileSync(APP, ['policy', '--json'], { encoding: 'utf8' }));
+const policyReport = () => JSON.parse(execFileSync(CLI, ['policy', '--json'], { encoding: 'utf8' }));
 
 test('locked settings are shown as managed and disabled; a user setting is saved for the next launch', async () => {
   writePolicy({

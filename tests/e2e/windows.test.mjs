@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { APP, startDriver, launch, quit, waitFor, waitText, signIn, filesContaining, screenshot, holdIpcDrains } from './harness.mjs';
+import { CLI, startDriver, launch, quit, waitFor, waitText, signIn, filesContaining, screenshot, holdIpcDrains } from './harness.mjs';
 
 const email = process.env.LATCHKEY_DEMO_EMAIL;
 const password = process.env.LATCHKEY_DEMO_PASSWORD;
@@ -59,7 +59,7 @@ async function openActivityWindow(d) {
 
 /** Leaves no session behind for the next test, whatever happened in this one. */
 function signOutQuietly() {
-  try { execFileSync(APP, ['sign-out'], { stdio: 'ignore', timeout: 30000 }); } catch { /* already signed out */ }
+  try { execFileSync(CLI, ['sign-out'], { stdio: 'ignore', timeout: 30000 }); } catch { /* already signed out */ }
 }
 
 test('a second window stays in sync, and gets only the read-only commands', async () => {

@@ -2,7 +2,10 @@
 # The installer cycle, as CI runs it on a Debian machine:
 #   1. build the .deb (scripts/package deb) and print the package sizes
 #   2. install it with apt-get
-#   2b. check the installed desktop entry declares latchkey:// (MimeType, Exec with %u) and xdg-mime names it
+#   2b. check the installed desktop entry declares latchkey:// (MimeType, Exec of the window binary with %u) and
+#       xdg-mime names it
+#   2c. both binaries: /usr/bin/latchkey (the command line, linking neither GTK nor WebKit) and
+#       /usr/bin/latchkey-desktop (the window)
 #   3. run the installed /usr/bin/latchkey --version and `latchkey doctor --json` headless (no DISPLAY)
 #   4. install a policy at /etc/latchkey/policy.json and check `latchkey policy --json` shows it as managed
 #      (and that a release build ignores LATCHKEY_POLICY_PATH, and reports an invalid policy as an error)
@@ -27,6 +30,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKG=latchkey
 BIN=/usr/bin/latchkey
+WINDOW_BIN=/usr/bin/latchkey-desktop
 POLICY_DIR=/etc/latchkey
 POLICY=$POLICY_DIR/policy.json
 
@@ -126,8 +130,8 @@ desktop=/usr/share/applications/Latchkey.desktop
 if [ -f "$desktop" ]; then
   grep -q '^MimeType=\(.*;\)\?x-scheme-handler/latchkey;' "$desktop" && pass "installed desktop entry: $(grep '^MimeType=' "$desktop")" ||
     fail "installed desktop entry lacks MimeType=x-scheme-handler/latchkey; ($(grep '^MimeType=' "$desktop"))"
-  grep -q '^Exec=.* %u$' "$desktop" && pass "desktop entry passes the link: $(grep '^Exec=' "$desktop")" ||
-    fail "desktop entry Exec has no %u: $(grep '^Exec=' "$desktop")"
+  grep -q '^Exec=latchkey-desktop %u$' "$desktop" && pass "desktop entry starts the window binary with the link: $(grep '^Exec=' "$desktop")" ||
+    fail "desktop entry Exec is not 'latchkey-desktop %u': $(grep '^Exec=' "$desktop")"
   # scripts/setup installs both tools (desktop-file-utils, xdg-utils); a missing one fails, it is never skipped.
   if ! command -v desktop-file-validate >/dev/null; then
     fail "desktop-file-validate is not installed (package desktop-file-utils), so the entry could not be checked"
@@ -147,6 +151,21 @@ if [ -f "$desktop" ]; then
 else
   fail "$desktop is not installed"
 fi
+
+echo "installer: 2c. two binaries"
+for b in "$BIN" "$WINDOW_BIN"; do
+  [ -x "$b" ] && pass "$b installed" || fail "$b is not installed"
+done
+if [ -x "$BIN" ] && libs="$(ldd "$BIN" 2>&1)" && echo "$libs" | grep -q 'libc\.so'; then
+  if echo "$libs" | grep -qE 'libgtk|libwebkit2gtk|libgdk|libjavascriptcore'; then
+    fail "$BIN links GTK or WebKit: $(echo "$libs" | grep -E 'libgtk|libwebkit2gtk|libgdk|libjavascriptcore' | tr '\n' ' ')"
+  else
+    pass "$BIN links neither GTK nor WebKit ($(echo "$libs" | wc -l) libraries)"
+  fi
+else
+  fail "ldd could not list the libraries of $BIN: ${libs:-}"
+fi
+if [ -x "$WINDOW_BIN" ] && ldd "$WINDOW_BIN" | grep -q libwebkit2gtk; then pass "$WINDOW_BIN links WebKitGTK (the window)"; else fail "$WINDOW_BIN: no WebKitGTK in ldd"; fi
 
 echo "installer: 3. run headless"
 if [ -x "$BIN" ]; then
@@ -211,7 +230,7 @@ got="$(json_get "$work/bad.out" '[typeof j.error === "string" && j.error.include
 if [ "$got" = '[true,"fail_closed"]' ]; then pass "invalid policy reported as an error, fails closed"; else fail "invalid policy: $got $(head -c 300 "$work/bad.out")"; fi
 
 echo "installer: 5. uninstall"
-if $SUDO env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq "$PKG" >"$work/remove.log" 2>&1 && [ ! -e "$BIN" ]; then
+if $SUDO env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq "$PKG" >"$work/remove.log" 2>&1 && [ ! -e "$BIN" ] && [ ! -e "$WINDOW_BIN" ]; then
   installed=0
   pass "apt-get remove $PKG"
 else

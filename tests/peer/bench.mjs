@@ -15,7 +15,8 @@ const ROOT = join(HERE, '../..');
 const need = (name) => process.env[name] ?? fail(`${name} is not set: run scripts/bench-peer`);
 function fail(message) { console.error(`bench-peer: ${message}`); process.exit(1); }
 
-const APP = need('LATCHKEY_APP_BIN');
+const APP = need('LATCHKEY_APP_BIN'); // the window's binary
+const CLI = join(dirname(APP), 'latchkey'); // the command line beside it
 const OUT = need('PEER_OUT');
 const OUTAGE_SECS = Number(process.env.LATCHKEY_BENCH_OUTAGE_SECS ?? 300);
 const ROUNDS = Number(process.env.LATCHKEY_BENCH_RESTORE_ROUNDS ?? 9);
@@ -72,7 +73,7 @@ export function exec(cmd, args, env, input = '') {
 }
 
 async function oursSignIn(side, who) {
-  const r = await exec(APP, ['sign-in', '--email', who.email, '--password-stdin'], side.env, `${who.password}\n`);
+  const r = await exec(CLI, ['sign-in', '--email', who.email, '--password-stdin'], side.env, `${who.password}\n`);
   if (r.status !== 0) fail(`latchkey sign-in: ${r.status} ${r.stderr}`);
 }
 
@@ -110,7 +111,7 @@ function run(cmd, args, env, name) {
   };
 }
 
-const watchOurs = (side, name) => run(APP, ['watch', '--json'], side.env, name);
+const watchOurs = (side, name) => run(CLI, ['watch', '--json'], side.env, name);
 const watchTheirs = (side, name, extra = []) => run(process.execPath, [...extra, join(HERE, 'client.mjs'), 'watch'], side.env, name);
 const signedIn = (j) => j.state?.status === 'signed_in' || j.signed_in === true;
 

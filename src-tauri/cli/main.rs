@@ -1,4 +1,6 @@
-//! Headless subcommands for people, scripts and admins: they never start GTK and never print a token.
+//! `latchkey`, the command line for people, scripts and admins: a binary without GTK or WebKit that never prints a
+//! token. Without a subcommand (or with `open`, or a `latchkey://` link) it starts the window's binary, which raises
+//! the running window if there is one.
 
 mod audit;
 mod doctor;
@@ -20,6 +22,9 @@ pub mod exit {
     pub const BUSY: i32 = 75;
 }
 
+/// The window's binary, installed beside this one.
+const WINDOW_BINARY: &str = if cfg!(windows) { "latchkey-desktop.exe" } else { "latchkey-desktop" };
+
 #[derive(Parser)]
 #[command(name = "latchkey", version, about = "Keeps you signed in to Supabase. Without a subcommand, opens the window.")]
 pub struct Cli {
@@ -29,6 +34,12 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Starts the window, or brings the running one forward (the same as no subcommand).
+    Open {
+        /// Passed to the window (a `latchkey://` link, for instance).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// The session state, the project and the keychain backend.
     Status {
         #[arg(long)]
@@ -92,15 +103,25 @@ enum AuditCommand {
     },
 }
 
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    restore_default_sigpipe();
+    std::process::exit(match parse(&args) {
+        None => open_window(&args),
+        Some(parsed) => run(parsed),
+    })
+}
+
 /// `None` means: open the window (no arguments, or a `latchkey://` link handed over by the OS).
-pub fn parse(args: &[String]) -> Option<Result<Cli, clap::Error>> {
+fn parse(args: &[String]) -> Option<Result<Cli, clap::Error>> {
     let first = args.first()?;
     (!first.contains("://")).then(|| Cli::try_parse_from(std::iter::once("latchkey".to_string()).chain(args.iter().cloned())))
 }
 
 /// Runs a parsed command line and returns the process exit code.
-pub fn run(parsed: Result<Cli, clap::Error>) -> i32 {
+fn run(parsed: Result<Cli, clap::Error>) -> i32 {
     let cli = match parsed {
+        Ok(Cli { command: Command::Open { args } }) => return open_window(&args),
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -118,6 +139,7 @@ pub fn run(parsed: Result<Cli, clap::Error>) -> i32 {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
     runtime.block_on(async {
         match cli.command {
+            Command::Open { .. } => unreachable!("handled above"),
             Command::Status { json } => status::run(&config, json).await,
             Command::Doctor { json } => doctor::run(&config, json).await,
             Command::SignIn { email, .. } => session::sign_in(&config, email).await,
@@ -128,6 +150,34 @@ pub fn run(parsed: Result<Cli, clap::Error>) -> i32 {
             Command::Reset { yes, json } => reset::run(&config, yes, json).await,
         }
     })
+}
+
+/// Starts the window's binary (beside this one; else the one on `PATH`) with `args`: the running window, if any, is
+/// raised and gets them. On Unix this process becomes the window.
+fn open_window(args: &[String]) -> i32 {
+    let beside = std::env::current_exe().ok().and_then(|exe| Some(exe.parent()?.join(WINDOW_BINARY)));
+    let binary = beside.filter(|path| path.exists()).unwrap_or_else(|| WINDOW_BINARY.into());
+    let mut window = std::process::Command::new(&binary);
+    window.args(args);
+    #[cfg(unix)]
+    let error = std::os::unix::process::CommandExt::exec(&mut window);
+    #[cfg(not(unix))]
+    let error = match window.spawn() {
+        Ok(_) => return exit::OK,
+        Err(e) => e,
+    };
+    eprintln!("latchkey: could not start the window ({}): {error}", binary.display());
+    exit::FAILED
+}
+
+/// `latchkey status | head` must end quietly when the reader goes away, as command-line tools do, instead of
+/// panicking in `println!` (Rust ignores SIGPIPE by default).
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called once, before any other thread exists; SIG_DFL is a valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 /// A policy error is exit 1: the app refuses to run a session under a broken policy.
@@ -142,7 +192,7 @@ fn policy(config: &Config, as_json: bool) -> i32 {
 }
 
 /// Prints an error as `{ "code", "message" }` on stderr and maps it to an exit code.
-pub(crate) fn fail(e: &AuthError) -> i32 {
+fn fail(e: &AuthError) -> i32 {
     eprintln!("{}", serde_json::to_string(e).expect("errors serialize"));
     if matches!(e, AuthError::StorageBusy) { exit::BUSY } else { exit::FAILED }
 }
@@ -156,9 +206,11 @@ mod tests {
     }
 
     #[test]
-    fn no_arguments_or_a_link_open_the_window() {
+    fn no_arguments_a_link_or_open_start_the_window() {
         assert!(parse_args(&[]).is_none());
         assert!(parse_args(&["latchkey://callback?code=x"]).is_none());
+        let Some(Ok(Cli { command: Command::Open { args } })) = parse_args(&["open", "--background", "x"]) else { panic!("open parses") };
+        assert_eq!(args, ["--background", "x"], "open passes everything after it to the window");
     }
 
     #[test]
