@@ -90,6 +90,9 @@ pub fn client(network: &Network) -> Result<reqwest::Client, AuthError> {
         .use_preconfigured_tls(tls)
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(30))
+        // A followed 307/308 would resend the body (a password, a refresh token) wherever it points, https→http
+        // included; the caller reports a redirect instead (`malformed_response`).
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("latchkey/", env!("CARGO_PKG_VERSION")));
     if let Some(proxy) = &network.proxy {
         let proxy = reqwest::Proxy::all(proxy).map_err(|e| setup(format!("the proxy {} is not usable ({e})", redact_proxy(proxy))))?;
