@@ -23,6 +23,7 @@ pub(crate) use values::kind;
 pub use values::{check_http_url, check_max_session_age, check_proxy_url, parse_idle_timeout};
 use values::*;
 
+use crate::net::ProxyUrl;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -74,7 +75,7 @@ pub struct Tier {
     pub session_persistence: Option<SessionPersistence>,
     pub allow_insecure_storage_fallback: Option<bool>,
     pub extra_ca_certificates: Option<Vec<PathBuf>>,
-    pub proxy: Option<String>,
+    pub proxy: Option<ProxyUrl>,
     pub audit_log_enabled: Option<bool>,
     pub audit_log_path: Option<PathBuf>,
     pub audit_log_retention: Option<Duration>,
