@@ -22,6 +22,10 @@ use std::sync::Mutex;
 pub const FILE: &str = "session.vault";
 /// The keychain account holding the vault key.
 pub const KEY_ACCOUNT: &str = "vault-key";
+/// How far this computer's clock may have stepped back since a session was signed in or refreshed (an NTP
+/// correction) before the saved session counts as tampered with: a clock set back further would stretch the
+/// session's deadline, which runs from `signed_in_at`.
+pub const ALLOWED_CLOCK_STEP_BACK_SECS: i64 = 300;
 
 /// Where the engine keeps the session between launches. Blocking.
 pub trait SessionStore: Send + Sync + 'static {
@@ -132,6 +136,20 @@ impl<K: KeyStore, C: Clock> Vault<K, C> {
         Ok(session)
     }
 
+    /// A session signed in (or refreshed) later than now, beyond [`ALLOWED_CLOCK_STEP_BACK_SECS`], is refused as tampered:
+    /// the clock was set back, which would stretch its deadline, or the record was forged.
+    fn not_from_the_future(&self, session: Session) -> Result<Session, AuthError> {
+        let now = self.clock.now_unix();
+        let latest = session.last_refresh_at.unwrap_or(session.signed_in_at).max(session.signed_in_at);
+        if latest - now > ALLOWED_CLOCK_STEP_BACK_SECS {
+            return Err(AuthError::StorageCorrupt {
+                kind: Corruption::Tampered,
+                detail: format!("the session was signed in or refreshed {} s after this computer's time: the clock was set back, or the file was changed", latest - now),
+            });
+        }
+        Ok(session)
+    }
+
     /// The v1 → v2 migration: a whole session in the keychain becomes a sealed vault.
     fn migrate_v1(&self) -> Result<Option<Session>, AuthError> {
         let Some(record) = self.keys.get(legacy::ACCOUNT)? else { return Ok(None) };
@@ -165,7 +183,7 @@ impl<K: KeyStore, C: Clock> SessionStore for Vault<K, C> {
         let key = self.stored_key()?;
         match (bytes, key) {
             (None, None) => self.migrate_v1(),
-            (Some(bytes), Some((key, home))) => match self.open_with(&bytes, &key) {
+            (Some(bytes), Some((key, home))) => match self.open_with(&bytes, &key).and_then(|s| self.not_from_the_future(s)) {
                 Ok(session) => {
                     *self.home.lock().unwrap() = home;
                     Ok(Some(session))

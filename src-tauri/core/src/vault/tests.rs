@@ -274,3 +274,21 @@ fn a_key_file_replaces_an_older_keychain_key_and_sign_out_removes_it_with_the_ke
     v.clear().unwrap();
     assert!(!dir.join(FILE).exists() && !dir.join(key_file::KEY_FILE).exists());
 }
+
+#[test]
+fn a_session_signed_in_after_now_is_tampering_and_set_aside() {
+    let dir = temp_dir("future");
+    let keys = Arc::new(MemoryKeys::default());
+    let now = clock().now_unix();
+    // Within the allowed skew: the clock was stepped back a little (NTP), the session is kept.
+    vault(&dir, &keys).save(&sample(now + ALLOWED_CLOCK_STEP_BACK_SECS)).unwrap();
+    assert!(vault(&dir, &keys).load().unwrap().is_some());
+    // Beyond it: the clock was set back (which would stretch the session's deadline) or the file was forged.
+    vault(&dir, &keys).save(&sample(now + ALLOWED_CLOCK_STEP_BACK_SECS + 1)).unwrap();
+    let read_only = Vault::new(&dir, keys.clone(), clock(), None).load();
+    assert_eq!(corruption(read_only), Corruption::Tampered);
+    assert_eq!(quarantined_count(&dir), 0, "a reader without the lock moves nothing");
+    let e = vault(&dir, &keys).load().unwrap_err();
+    assert!(e.to_string().contains("after this computer's time"), "{e}");
+    assert_eq!(quarantined_count(&dir), 1);
+}
