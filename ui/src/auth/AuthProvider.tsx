@@ -4,6 +4,7 @@ import { AuthActionsContext, AuthStateContext, type AuthActions, type QueryResul
 import { authReducer, initialAuthState, type AuthAction, type PendingAction } from "./reducer";
 import {
   isActivityEntry,
+  authErrorOf,
   isAuthError,
   isAuthSnapshot,
   isKeychainBackend,
@@ -101,7 +102,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     const flow = bindings.listenFlowError((payload) => {
       if (!active) return;
       const error = isAuthError(payload)
-        ? { code: payload.code, message: payload.message }
+        ? authErrorOf(payload)
         : { code: "invalid_callback", message: "The sign-in could not be completed." };
       dispatch({ type: "flow_error", error });
     });

@@ -1,6 +1,7 @@
 // The reducer of the webview's auth state: no IPC, no clocks, no randomness. What it cannot apply (an unknown or
 // malformed event, an unknown action) is never dropped silently: it is logged and counted in `rejected`.
 import {
+  authErrorOf,
   isAuthError,
   isAuthEventPayload,
   isAuthSnapshot,
@@ -136,7 +137,7 @@ export function authReducer(state: AuthState, action: AuthAction): AuthState {
       return {
         ...state,
         pending: state.pending === "start_oauth" ? null : state.pending,
-        error: { code: action.error.code, message: action.error.message },
+        error: authErrorOf(action.error),
       };
     case "action_started":
       return { ...state, pending: action.action, error: null };

@@ -63,6 +63,8 @@ export type SettingSource = Source;
 export interface AuthError {
   code: ErrorCode | (string & {});
   message: string;
+  /** Text from the server or identity provider (a refused sign-in in the browser): shown only quoted, under ours. */
+  detail?: string;
 }
 
 const SIGNED_OUT_REASONS: ReadonlySet<string> = new Set(SIGN_OUT_REASONS);
@@ -156,8 +158,18 @@ export function isAuthSnapshot(value: unknown): value is AuthSnapshot {
 
 export function isAuthError(value: unknown): value is AuthError {
   return (
-    isObject(value) && typeof value.code === "string" && typeof value.message === "string"
+    isObject(value) &&
+    typeof value.code === "string" &&
+    typeof value.message === "string" &&
+    (value.detail === undefined || typeof value.detail === "string")
   );
+}
+
+/** The fields of an AuthError, and nothing else the payload carried. */
+export function authErrorOf(value: AuthError): AuthError {
+  return value.detail === undefined
+    ? { code: value.code, message: value.message }
+    : { code: value.code, message: value.message, detail: value.detail };
 }
 
 export function isSignInOptions(value: unknown): value is SignInOptions {
@@ -199,7 +211,7 @@ export function isActivityEntry(value: unknown): value is ActivityEntry {
 
 /** Turns anything a rejected invoke may carry into an AuthError. */
 export function toAuthError(value: unknown): AuthError {
-  if (isAuthError(value)) return { code: value.code, message: value.message };
+  if (isAuthError(value)) return authErrorOf(value);
   if (value instanceof Error) return { code: "internal", message: value.message };
   if (typeof value === "string") return { code: "internal", message: value };
   return { code: "internal", message: "Unexpected error." };
