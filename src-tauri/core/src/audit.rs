@@ -124,17 +124,27 @@ pub struct AuditLog {
     rotate_bytes: u64,
     pruned: AtomicBool,
     warned: AtomicBool,
+    /// The per-user log directory, kept 0700 (narrowed back if opened up); an admin's `audit_log.path` is only created.
+    per_user_dir: bool,
 }
 
 impl AuditLog {
     pub fn new(dir: PathBuf, include_email: bool, retention: Duration) -> Self {
-        AuditLog { dir, include_email, retention, rotate_bytes: ROTATE_BYTES, pruned: AtomicBool::new(false), warned: AtomicBool::new(false) }
+        AuditLog {
+            dir,
+            include_email,
+            retention,
+            rotate_bytes: ROTATE_BYTES,
+            pruned: AtomicBool::new(false),
+            warned: AtomicBool::new(false),
+            per_user_dir: false,
+        }
     }
 
     /// The log the configuration asks for; `None` when policy turns it off (`audit_log.enabled: false`).
     pub fn from_config(config: &Config) -> Option<Self> {
         let a = &config.audit_log;
-        a.enabled.then(|| AuditLog::new(dir_of(config), a.include_email, a.retention))
+        a.enabled.then(|| AuditLog { per_user_dir: a.path.is_none(), ..AuditLog::new(dir_of(config), a.include_email, a.retention) })
     }
 
     pub fn dir(&self) -> &Path {
@@ -168,7 +178,11 @@ impl AuditLog {
     pub fn write(&self, line: &Line, now_ms: i64) -> io::Result<()> {
         let mut bytes = serde_json::to_vec(line).map_err(io::Error::other)?;
         bytes.push(b'\n');
-        create_private_dir(&self.dir)?;
+        if self.per_user_dir {
+            crate::vault::private_dir(&self.dir)?;
+        } else {
+            create_private_dir(&self.dir)?;
+        }
         let current = self.dir.join(FILE);
         let rotated = match fs::metadata(&current) {
             Ok(m) if m.len() > 0 && (m.len() + bytes.len() as u64 > self.rotate_bytes || first_day(&current).as_deref() != line.time.get(..10)) => {

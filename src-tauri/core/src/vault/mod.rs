@@ -5,7 +5,7 @@ pub mod key_file;
 mod legacy;
 pub mod sealed;
 
-pub use files::VaultLock;
+pub use files::{private_dir, VaultLock};
 
 use crate::clock::Clock;
 use crate::error::{AuthError, Corruption};
