@@ -37,7 +37,7 @@ pub fn log_dir(dir: &Path) -> PathBuf {
 
 /// The binary under test: this build's, or `LATCHKEY_CLI_BIN` (an older build, to show that a new test fails on it).
 pub fn binary() -> PathBuf {
-    std::env::var_os("LATCHKEY_CLI_BIN").map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_latchkey")), PathBuf::from)
+    std::env::var_os("LATCHKEY_CLI_BIN").filter(|p| !p.is_empty()).map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_latchkey")), PathBuf::from)
 }
 
 /// The binary with no display at all, over `dir` (and its own log directory).

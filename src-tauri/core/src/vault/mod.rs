@@ -22,8 +22,8 @@ use std::sync::Mutex;
 pub const FILE: &str = "session.vault";
 /// The keychain account holding the vault key.
 pub const KEY_ACCOUNT: &str = "vault-key";
-/// How far this computer's clock may have stepped back since a session was signed in or refreshed (an NTP
-/// correction) before the saved session counts as tampered with: a clock set back further would stretch the
+/// How far this computer's clock may have stepped back since a session was signed in (an NTP correction) before the
+/// saved session counts as tampered with: a clock set back further would stretch the
 /// session's deadline, which runs from `signed_in_at`.
 pub const ALLOWED_CLOCK_STEP_BACK_SECS: i64 = 300;
 
@@ -160,15 +160,15 @@ impl<K: KeyStore, C: Clock> Vault<K, C> {
         Ok(session)
     }
 
-    /// A session signed in (or refreshed) later than now, beyond [`ALLOWED_CLOCK_STEP_BACK_SECS`], is refused as tampered:
-    /// the clock was set back, which would stretch its deadline, or the record was forged.
+    /// A session signed in later than now, beyond [`ALLOWED_CLOCK_STEP_BACK_SECS`], is refused as tampered: the clock
+    /// was set back, which would stretch its deadline (it runs from `signed_in_at`), or the record was forged.
+    /// (A refresh time ahead of the clock stretches nothing, so it is not checked.)
     fn not_from_the_future(&self, session: Session) -> Result<Session, AuthError> {
-        let now = self.clock.now_unix();
-        let latest = session.last_refresh_at.unwrap_or(session.signed_in_at).max(session.signed_in_at);
-        if latest - now > ALLOWED_CLOCK_STEP_BACK_SECS {
+        let ahead = session.signed_in_at - self.clock.now_unix();
+        if ahead > ALLOWED_CLOCK_STEP_BACK_SECS {
             return Err(AuthError::StorageCorrupt {
                 kind: Corruption::Tampered,
-                detail: format!("the session was signed in or refreshed {} s after this computer's time: the clock was set back, or the file was changed", latest - now),
+                detail: format!("the session was signed in {ahead} s after this computer's time: the clock was set back, or the file was changed"),
             });
         }
         Ok(session)
