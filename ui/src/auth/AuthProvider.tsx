@@ -10,12 +10,14 @@ import {
   isKeychainBackend,
   isSettingsReport,
   isSignInOptions,
+  isSignOutReport,
   isSignUpResult,
   toAuthError,
   type ActivityEntry,
   type KeychainBackend,
   type SettingsReport,
   type SignInOptions,
+  type SignOutReport,
   type SignOutScope,
   type SignUpResult,
 } from "./types";
@@ -28,7 +30,7 @@ async function loadSnapshot(dispatch: Dispatch, isActive: () => boolean): Promis
     const snapshot: unknown = await bindings.getAuthState();
     if (!isActive()) return;
     if (isAuthSnapshot(snapshot)) {
-      dispatch({ type: "snapshot", seq: snapshot.seq, state: snapshot.state });
+      dispatch({ type: "snapshot", seq: snapshot.seq, state: snapshot.state, pendingSignOut: snapshot.pendingSignOut });
     } else {
       dispatch({
         type: "snapshot_failed",
@@ -162,7 +164,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       }, false);
     return {
       session: {
-        signOut: (scope = "local") => ok(SIGN_OUT_ACTION[scope], () => bindings.signOut(scope)),
+        signOut: (scope = "local") =>
+          runAction(
+            SIGN_OUT_ACTION[scope],
+            async () => {
+              const report = await bindings.signOut(scope);
+              if (!isSignOutReport(report)) throw { code: "malformed_response", message: "sign_out returned an unexpected value." };
+              return report as SignOutReport | null;
+            },
+            null,
+          ),
         touch: async () => {
           try {
             await bindings.touch();

@@ -102,6 +102,7 @@ const EVENT_LABELS: Readonly<Record<string, string>> = {
   PASSWORD_RECOVERY: "Password recovery",
   SESSION_EXPIRING: "Session ending soon",
   REFRESH_RETRYING: "Renewal retrying",
+  SERVER_SIGN_OUT: "Server sign-out",
 };
 
 export function eventLabel(event: string): string {

@@ -5,6 +5,7 @@ import {
   EVENT_KINDS,
   FRESHNESSES,
   PERSISTENCES,
+  SERVER_OUTCOMES,
   SIGN_OUT_REASONS,
   type AuthEvent,
   type BackendReport,
@@ -12,10 +13,13 @@ import {
   type ErrorCode,
   type EventKind,
   type LogoutScope,
+  type PendingSignOut,
   type Persistence,
   type Retry,
+  type ServerSignOut,
   type SignInOptions,
   type SignOutReason,
+  type SignOutReport,
   type SignUpResult,
   type Snapshot,
   type Source,
@@ -26,7 +30,10 @@ import {
 export type {
   ErrorCode,
   Freshness,
+  PendingSignOut,
   Persistence,
+  ServerSignOut,
+  SignOutReport,
   SignInMethod,
   SignInOptions,
   SignUpResult,
@@ -126,6 +133,48 @@ export function isStateView(value: unknown): value is StateView {
     default:
       return false;
   }
+}
+
+const SCOPES: ReadonlySet<string> = new Set(["local", "global", "others"]);
+const OUTCOMES: ReadonlySet<string> = new Set(SERVER_OUTCOMES);
+
+/** A sign-out of other sessions still waiting for the server (`pendingSignOut` on events and snapshots). */
+export function isPendingSignOut(value: unknown): value is PendingSignOut {
+  return (
+    isObject(value) &&
+    typeof value.scope === "string" &&
+    SCOPES.has(value.scope) &&
+    isNumber(value.until) &&
+    isNumber(value.attempt) &&
+    isNumber(value.nextAt) &&
+    typeof value.cause === "string"
+  );
+}
+
+/** How the server part of a sign-out went (`serverSignOut` on SERVER_SIGN_OUT). */
+export function isServerSignOut(value: unknown): value is ServerSignOut {
+  return (
+    isObject(value) &&
+    typeof value.scope === "string" &&
+    SCOPES.has(value.scope) &&
+    typeof value.outcome === "string" &&
+    OUTCOMES.has(value.outcome) &&
+    (value.cause === undefined || typeof value.cause === "string")
+  );
+}
+
+/** `sign_out`'s answer. */
+export function isSignOutReport(value: unknown): value is SignOutReport {
+  return (
+    isObject(value) &&
+    typeof value.scope === "string" &&
+    SCOPES.has(value.scope) &&
+    typeof value.server === "string" &&
+    OUTCOMES.has(value.server) &&
+    (value.pending === undefined || isPendingSignOut(value.pending)) &&
+    Array.isArray(value.problems) &&
+    value.problems.every((p) => typeof p === "string")
+  );
 }
 
 export function isRetryInfo(value: unknown): value is RetryInfo {

@@ -8,6 +8,7 @@ import { Card, CardFooter } from "../components/Card";
 import { EmailField, PasswordField, TextField } from "../components/Field";
 import { ErrorNotice, Notice } from "../components/Notice";
 import { Tabs, type Tab } from "../components/Tabs";
+import { OtherSessionsNotice } from "../views/OtherSessions";
 import { PolicyErrorNotice } from "../views/PolicyStatus";
 import "./SignInScreen.css";
 
@@ -270,6 +271,7 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
         </Notice>
       )}
 
+      <OtherSessionsNotice />
       <PolicyErrorNotice />
       <ErrorNotice error={error} />
 
