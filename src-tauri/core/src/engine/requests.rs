@@ -2,6 +2,7 @@
 
 use crate::api::LogoutScope;
 use crate::error::AuthError;
+use crate::events::SignOutReport;
 use crate::secret::AccessToken;
 use crate::vault::VaultLock;
 use secrecy::SecretString;
@@ -12,7 +13,7 @@ pub type Reply<T> = oneshot::Sender<Result<T, AuthError>>;
 
 pub(super) enum Request {
     SignIn { email: String, password: SecretString, reply: Reply<()> },
-    SignOut { scope: LogoutScope, reply: Reply<()> },
+    SignOut { scope: LogoutScope, reply: Reply<SignOutReport> },
     AccessToken { reply: Reply<AccessToken> },
     Flow(Flow),
     Touch,

@@ -3,7 +3,7 @@
 //! renews the session itself once it takes the lock over.
 
 use super::Engine;
-use crate::api::AuthApi;
+use crate::api::{AuthApi, LogoutScope};
 use crate::clock::Clock;
 use crate::engine::deadlines::{self, Due};
 use crate::events::{EventKind, Subject};
@@ -39,6 +39,17 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             Ok(saved) => saved,
             Err(e) => return tracing::warn!(code = e.code(), "the vault could not be read after it changed; keeping the session as it was"),
         };
+        // A `global` sign-out's record is no session: only what its pending retry needs.
+        let (saved, global_record) = match saved {
+            Some(record) if record.pending_sign_out == Some(LogoutScope::Global) => (None, Some(record)),
+            saved => (saved, None),
+        };
+        self.adopt(saved).await;
+        self.pending_as_kept(global_record);
+    }
+
+    /// The live session becomes what the vault holds, published as a refresh, a sign-in or a sign-out.
+    async fn adopt(&mut self, saved: Option<Session>) {
         let now = self.clock.now_ms();
         match (saved, self.live.as_ref()) {
             (None, None) => {}

@@ -76,3 +76,22 @@ async fn a_writer_ignores_changes_to_the_vault() {
     assert!(matches!(rig.handle.snapshot().state, StateView::SignedIn { .. }));
     assert!(rig.events.try_recv().is_err(), "nothing published");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_pending_global_sign_out_is_retried_by_the_holder_only() {
+    let store = Arc::new(TestStore::following());
+    let record = crate::session::Session { pending_sign_out: Some(LogoutScope::Global), ..sample(T0 / 1000) };
+    store.write_as_holder(Some(&record));
+    let mut rig = rig_with(FakeApi::new(HOUR), store, settings()).await;
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    assert_eq!(rig.api.refreshes.load(Ordering::SeqCst), 0, "no /token without the lock");
+    assert!(rig.api.logouts.lock().unwrap().is_empty());
+
+    let dir = crate::testing::temp_dir("follow-pending");
+    let lock = VaultLock::acquire(&dir, Duration::ZERO).unwrap();
+    let handle = rig.handle.clone();
+    tokio::task::spawn_blocking(move || handle.took_lock(lock)).await.unwrap();
+    rig.next(&[EventKind::ServerSignOut]).await;
+    assert_eq!(*rig.api.logouts.lock().unwrap(), vec![LogoutScope::Global], "retried once this process holds the lock");
+    let _ = std::fs::remove_dir_all(dir);
+}
