@@ -48,6 +48,18 @@ pub fn run() {
     });
 }
 
+/// The resident agent's channel: `latchkey sign-in|sign-out|reset|watch` reach this process's core through it while
+/// it runs (a reset quits the app afterwards).
+fn serve_commands(app: &tauri::AppHandle, core: &latchkey_core::SessionHandle, config: &Config, activity: &Arc<Activity>) {
+    let quitting = app.clone();
+    let agent = latchkey_host::agent::Agent { core: core.clone(), config: config.clone(), activity: activity.clone(), quit: Box::new(move || quitting.exit(0)) };
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = latchkey_host::agent::listen(Arc::new(agent)).await {
+            tracing::warn!(error = %e, "the command line cannot reach this process; its commands use the vault directly");
+        }
+    });
+}
+
 /// The app: plugins, the core in setup, and the commands.
 fn builder(config: Config, api: GoTrue) -> tauri::Builder<tauri::Wry> {
     tauri::Builder::default()
@@ -74,6 +86,7 @@ fn builder(config: Config, api: GoTrue) -> tauri::Builder<tauri::Wry> {
             let activity = Arc::new(Activity::new(&config));
             events::forward_events(app.handle().clone(), activity.follow(&handle));
             events::forward_flow_errors(app.handle().clone(), &handle);
+            serve_commands(app.handle(), &handle, &config, &activity);
             app.manage(activity);
             app.manage(CoreTask(tauri::async_runtime::spawn(task)));
             app.manage(handle);

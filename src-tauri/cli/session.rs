@@ -1,28 +1,51 @@
-//! `latchkey sign-in` / `sign-out` / `watch`: the same core as the window, holding the vault lock for the whole
-//! command, and writing the same audit lines.
+//! `latchkey sign-in` / `sign-out` / `watch`: through the running agent (the window's process) when one answers, so
+//! they never meet a busy vault; otherwise the same core as the window over the vault, holding its lock for the whole
+//! command (`watch` follows the process that holds it instead), and writing the same audit lines.
 
 use super::{exit, fail};
 use latchkey_core::api::LogoutScope;
 use latchkey_core::events::{ServerOutcome, SignOutReport};
-use latchkey_core::{AuthError, Config, EventKind, SessionHandle};
-use latchkey_host::{Activity, Trail};
+use latchkey_core::{AuthError, Config, EventKind, SessionHandle, VaultLock};
+use latchkey_host::agent::{self, Connection, Password, Reply, Request};
+use latchkey_host::status::{describe_json, rfc3339};
+use latchkey_host::{Activity, Following, Trail};
+use serde_json::Value;
 use std::io::BufRead;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// Sends `request` to the running agent: `Ok(None)` when none runs, `Err(exit code)` when one cannot be reached.
+pub(super) async fn ask_agent(config: &Config, request: &Request) -> Result<Option<Connection>, i32> {
+    agent::connect(config, request).await.map_err(|e| {
+        eprintln!("latchkey: the running Latchkey cannot be reached ({}): {e}", agent::address(config).display());
+        exit::FAILED
+    })
+}
 
 /// The core over the locked vault, started, with the trail of its events (subscribed before anything happens).
 async fn locked_core(config: &Config) -> Result<(SessionHandle, Trail), AuthError> {
     let locking = config.clone();
     let lock = tokio::task::spawn_blocking(move || latchkey_host::lock_vault(&locking)).await.map_err(|_| AuthError::Stopped)??;
-    let (handle, task) = latchkey_host::build(config, Some(lock))?;
+    started(config, Some(lock))
+}
+
+fn started(config: &Config, lock: Option<VaultLock>) -> Result<(SessionHandle, Trail), AuthError> {
+    let (handle, task) = latchkey_host::build(config, lock)?;
     let trail = Arc::new(Activity::new(config)).follow(&handle);
     tokio::spawn(task);
     Ok((handle, trail))
 }
 
-/// `latchkey watch`: runs the engine headless (it refreshes and enforces deadlines) and prints every event
-/// as one JSON line until interrupted or signed out. Holds the vault lock, like the window.
+/// `latchkey watch`: every auth event as one JSON line until interrupted or signed out. The agent's events while it
+/// runs; otherwise this process runs the engine (it refreshes and enforces deadlines) with the vault lock, or, while
+/// another process holds it, follows that process's writes and takes the lock over when it quits.
 pub async fn watch(config: &Config) -> i32 {
-    let (_core, mut trail) = match locked_core(config).await {
+    match ask_agent(config, &Request::Watch).await {
+        Ok(Some(connection)) => return watch_agent(connection).await,
+        Ok(None) => {}
+        Err(code) => return code,
+    }
+    let (_core, mut trail, _following) = match watched_core(config) {
         Ok(core) => core,
         Err(e) => return fail(&e),
     };
@@ -42,21 +65,73 @@ pub async fn watch(config: &Config) -> i32 {
     }
 }
 
+/// The core for `watch`: with the lock if it is free now, else following its holder.
+fn watched_core(config: &Config) -> Result<(SessionHandle, Trail, Option<Following>), AuthError> {
+    match VaultLock::acquire(&config.data_dir, Duration::ZERO) {
+        Ok(lock) => started(config, Some(lock)).map(|(core, trail)| (core, trail, None)),
+        Err(AuthError::StorageBusy) => {
+            let (core, trail) = started(config, None)?;
+            let following = latchkey_host::follow(config, &core);
+            Ok((core, trail, Some(following)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn watch_agent(mut agent: Connection) -> i32 {
+    loop {
+        tokio::select! {
+            reply = agent.next() => match reply {
+                Ok(Some(Reply::Event { event })) => {
+                    println!("{event}");
+                    if event["event"] == "SIGNED_OUT" {
+                        return exit::OK;
+                    }
+                }
+                Ok(Some(other)) => return print_reply(other),
+                Ok(None) => {
+                    eprintln!("latchkey: the running Latchkey quit");
+                    return exit::FAILED;
+                }
+                Err(e) => {
+                    eprintln!("latchkey: the running Latchkey's reply could not be read: {e}");
+                    return exit::FAILED;
+                }
+            },
+            _ = tokio::signal::ctrl_c() => return exit::OK,
+        }
+    }
+}
+
 pub async fn sign_in(config: &Config, email: String) -> i32 {
     let mut password = String::new();
     if std::io::stdin().lock().read_line(&mut password).is_err() || password.trim_end_matches(['\r', '\n']).is_empty() {
         eprintln!("latchkey: no password on standard input");
         return exit::USAGE;
     }
-    let password = password.trim_end_matches(['\r', '\n']).to_string();
-    report(async {
+    password.truncate(password.trim_end_matches(['\r', '\n']).len());
+    let request = Request::SignIn { email, password: Password::new(password) };
+    match ask_agent(config, &request).await {
+        Ok(Some(agent)) => return agent_reply(agent).await,
+        Ok(None) => {}
+        Err(code) => return code,
+    }
+    let Request::SignIn { email, password } = request else { unreachable!("built above") };
+    let result = async {
         let (core, mut trail) = locked_core(config).await?;
         core.initialized().await;
-        let result = core.sign_in_with_password(email, password).await;
+        let result = core.sign_in_with_password(email, password.take()).await;
         trail.drain();
         result.map(|()| core)
     }
-    .await)
+    .await;
+    match result {
+        Ok(core) => {
+            println!("{}", describe_json(&core.snapshot()));
+            exit::OK
+        }
+        Err(e) => fail(&e),
+    }
 }
 
 pub async fn sign_out(config: &Config, scope: Option<String>) -> i32 {
@@ -64,6 +139,11 @@ pub async fn sign_out(config: &Config, scope: Option<String>) -> i32 {
         Ok(scope) => scope,
         Err(e) => return fail(&e),
     };
+    match ask_agent(config, &Request::SignOut { scope }).await {
+        Ok(Some(agent)) => return agent_reply(agent).await,
+        Ok(None) => {}
+        Err(code) => return code,
+    }
     let result = async {
         let (core, mut trail) = locked_core(config).await?;
         core.initialized().await;
@@ -73,20 +153,56 @@ pub async fn sign_out(config: &Config, scope: Option<String>) -> i32 {
     }
     .await;
     match result {
-        Ok((core, report)) => signed_out(&core, &report),
+        Ok((core, report)) => signed_out(describe_json(&core.snapshot()), &report),
         Err(e) => fail(&e),
     }
 }
 
+/// The agent's one reply, printed as the command prints its own result.
+pub(super) async fn agent_reply(mut agent: Connection) -> i32 {
+    match agent.next().await {
+        Ok(Some(reply)) => print_reply(reply),
+        Ok(None) => {
+            eprintln!("latchkey: the running Latchkey hung up without answering");
+            exit::FAILED
+        }
+        Err(e) => {
+            eprintln!("latchkey: the running Latchkey's reply could not be read: {e}");
+            exit::FAILED
+        }
+    }
+}
+
+fn print_reply(reply: Reply) -> i32 {
+    match reply {
+        Reply::SignedIn { state } => {
+            println!("{state}");
+            exit::OK
+        }
+        Reply::SignedOut { state, report } => signed_out(state, &report),
+        Reply::Failed { error } => {
+            eprintln!("{error}");
+            if error["code"] == "storage_busy" { exit::BUSY } else { exit::FAILED }
+        }
+        Reply::Refused { message } => {
+            eprintln!("latchkey: {message}");
+            exit::FAILED
+        }
+        Reply::Event { .. } | Reply::Reset { .. } => {
+            eprintln!("latchkey: the running Latchkey answered something else");
+            exit::FAILED
+        }
+    }
+}
+
 /// Prints the state with what the sign-out did; says plainly when other sessions are still signed in.
-fn signed_out(core: &SessionHandle, report: &SignOutReport) -> i32 {
-    let mut out = super::status::describe_json(&core.snapshot());
+fn signed_out(mut out: Value, report: &SignOutReport) -> i32 {
     out["sign_out"] = serde_json::to_value(report).expect("reports serialize");
     println!("{out}");
     let scope = report.scope.as_str();
     let (code, message) = match (report.server, report.scope) {
         (ServerOutcome::Pending, _) => {
-            let until = report.pending.as_ref().map_or_else(String::new, |p| format!(" until {}", super::status::rfc3339(p.until).as_str().unwrap_or("")));
+            let until = report.pending.as_ref().map_or_else(String::new, |p| format!(" until {}", rfc3339(p.until).as_str().unwrap_or("")));
             let message = format!("signed out on this computer, but the server could not be reached to end your other sessions ({scope}): they are still signed in; Latchkey retries{until}");
             (exit::SIGN_OUT_PENDING, Some(("sign_out_pending", message)))
         }
@@ -100,15 +216,4 @@ fn signed_out(core: &SessionHandle, report: &SignOutReport) -> i32 {
         eprintln!("{}", serde_json::json!({ "code": code, "message": message }));
     }
     code
-}
-
-/// Prints the resulting state (exit 0), or the error (`fail`).
-fn report(result: Result<SessionHandle, AuthError>) -> i32 {
-    match result {
-        Ok(core) => {
-            println!("{}", super::status::describe_json(&core.snapshot()));
-            exit::OK
-        }
-        Err(e) => fail(&e),
-    }
 }

@@ -1,8 +1,8 @@
 //! `latchkey status`: reads the vault without writing it (so it works while the app runs), never prints a token.
 
-use latchkey_core::{Clock, Config, Persistence, Snapshot, StateView, SystemClock};
-use serde_json::{json, Value};
-use std::time::{Duration, UNIX_EPOCH};
+pub use latchkey_host::status::{describe_json, rfc3339, storage};
+use latchkey_core::{Clock, Config, Snapshot, StateView, SystemClock};
+use serde_json::json;
 
 pub async fn run(config: &Config, as_json: bool) -> i32 {
     let (handle, task) = match latchkey_host::build(config, None) {
@@ -28,44 +28,6 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
         println!("Data:     {}", config.data_dir.display());
     }
     super::exit::OK
-}
-
-pub(super) fn rfc3339(unix: i64) -> Value {
-    json!(humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix.max(0) as u64)).to_string())
-}
-
-/// How a persistence is said to people: the insecure fallback is named as weaker.
-pub fn storage(persistence: &Persistence) -> &'static str {
-    match persistence {
-        Persistence::Keychain => "keychain",
-        Persistence::MemoryOnly => "memory only (lost when Latchkey quits)",
-        Persistence::InsecureFile => "file (insecure fallback allowed by policy: the vault key is in a file, not the keychain)",
-    }
-}
-
-/// The stable status object (docs/cli.md): `state` is `signed_in` | `expired` | `signed_out` | `initializing`.
-pub fn describe_json(snapshot: &Snapshot) -> Value {
-    let base = json!({ "seq": snapshot.seq, "user": null, "reason": null });
-    let extra = match &snapshot.state {
-        StateView::Initializing => json!({ "state": "initializing" }),
-        StateView::SignedIn { user, access_expires_at, signed_in_at, persistence, freshness, deadline_at, next_refresh_at } => json!({
-            "state": "signed_in", "user": user, "persistence": persistence, "storage": storage(persistence), "freshness": freshness,
-            "signed_in_at": rfc3339(*signed_in_at), "access_expires_at": rfc3339(*access_expires_at),
-            "next_refresh_at": rfc3339(*next_refresh_at), "deadline_at": rfc3339(*deadline_at),
-        }),
-        StateView::Expired { user, signed_in_at, persistence, deadline_at, next_retry_at } => json!({
-            "state": "expired", "user": user, "persistence": persistence, "storage": storage(persistence), "signed_in_at": rfc3339(*signed_in_at),
-            "next_retry_at": rfc3339(*next_retry_at), "deadline_at": rfc3339(*deadline_at),
-        }),
-        StateView::SignedOut { reason } => json!({ "state": "signed_out", "reason": reason }),
-    };
-    let mut out = base;
-    out.as_object_mut().expect("object").extend(extra.as_object().expect("object").clone());
-    if let Some(p) = &snapshot.pending_sign_out {
-        out["pending_sign_out"] = json!({ "scope": p.scope, "until": rfc3339(p.until), "attempt": p.attempt, "cause": p.cause,
-            "other_sessions": "still signed in: the sign-out has not reached the server" });
-    }
-    out
 }
 
 /// The other sessions, in words, while a sign-out of them waits for the server.
@@ -98,6 +60,7 @@ pub(super) fn describe(state: &StateView, now: i64) -> String {
 mod tests {
     use super::*;
     use latchkey_core::session::{Freshness, User};
+    use latchkey_core::Persistence;
 
     fn signed_in() -> StateView {
         StateView::SignedIn {
@@ -114,16 +77,5 @@ mod tests {
     #[test]
     fn status_text_names_the_user_but_no_token() {
         assert_eq!(describe(&signed_in(), 1_000), "signed in as a@b.c (access token valid for 2m5s)");
-    }
-
-    #[test]
-    fn the_json_shape_is_stable() {
-        let out = describe_json(&Snapshot::of(3, signed_in()));
-        assert_eq!(out["state"], "signed_in");
-        assert_eq!(out["user"]["email"], "a@b.c");
-        assert_eq!(out["deadline_at"], "1970-01-02T00:16:40Z");
-        assert_eq!(out["reason"], Value::Null);
-        let out = describe_json(&Snapshot::of(4, StateView::SignedOut { reason: Some(latchkey_core::SignOutReason::Timeout) }));
-        assert_eq!((out["state"].as_str(), out["reason"].as_str(), out["user"].is_null()), (Some("signed_out"), Some("timeout"), true));
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::api::LogoutScope;
 use crate::session::{Session, SignOutReason, StateView};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// What changed.
@@ -22,7 +22,7 @@ pub enum EventKind {
 }
 
 /// How the server part of a sign-out went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, strum::VariantArray)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 pub enum ServerOutcome {
     /// The server confirmed: the sessions of the scope are ended.
@@ -51,7 +51,7 @@ pub struct ServerSignOut {
 }
 
 /// A `global` or `others` sign-out the server has not confirmed: until it does, the other sessions are still alive.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PendingSignOut {
     pub scope: LogoutScope,
@@ -64,8 +64,8 @@ pub struct PendingSignOut {
     pub cause: String,
 }
 
-/// What a sign-out did, for the window and `latchkey sign-out`.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+/// What a sign-out did, for the window and `latchkey sign-out` (which may get it from the running agent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SignOutReport {
     pub scope: LogoutScope,

@@ -3,7 +3,7 @@
 
 use latchkey_core::audit::{self, AuditLog};
 use latchkey_core::events::Subject;
-use latchkey_core::{AuthEvent, Clock, Config, Session, SessionHandle, SystemClock};
+use latchkey_core::{AuthEvent, Clock, Config, SessionHandle, SystemClock};
 use serde::Serialize;
 use std::collections::VecDeque;
 use std::path::Path;
@@ -53,11 +53,10 @@ impl Activity {
     }
 
     /// `latchkey reset`'s line: the session it wiped (if any) was signed out by a reset.
-    pub fn record_reset(&self, wiped: Option<&Session>) {
+    pub fn record_reset(&self, wiped: Option<Subject>) {
         if let Some(log) = &self.audit {
             let now = SystemClock.now_ms();
-            let subject = wiped.map(Subject::of);
-            log.write_or_warn(&audit::Line::new("SIGNED_OUT", Some("reset".into()), subject.as_ref(), self.include_email, now), now);
+            log.write_or_warn(&audit::Line::new("SIGNED_OUT", Some("reset".into()), wiped.as_ref(), self.include_email, now), now);
         }
     }
 

@@ -3,12 +3,15 @@
 //! the settings a user may change, and logging. Whatever runs the core (the window, the CLI, a daemon) starts here.
 
 pub mod activity;
+pub mod agent;
 mod core;
 pub mod follow;
 pub mod keychain;
 pub mod logging;
+pub mod reset;
 pub mod settings;
 pub mod sign_in_options;
+pub mod status;
 #[cfg(test)]
 mod typescript;
 
