@@ -18,6 +18,12 @@ check_xvfb() {
   timeout 30 scripts/lib/with-xvfb xdpyinfo >/dev/null 2>&1 || part_missing xvfb "a private Xvfb display did not answer xdpyinfo"
 }
 
+# The agent's other-user test becomes `nobody` with setpriv (util-linux), which needs root.
+check_root() {
+  command -v setpriv >/dev/null || { part_missing root "setpriv is not installed (package util-linux)"; return; }
+  [ "$(id -u)" = 0 ] || part_missing root "changing to another user (setpriv --reuid=nobody) needs root; this runs as $(id -un)"
+}
+
 check_webdriver() {
   command -v WebKitWebDriver >/dev/null || { part_missing webkitwebdriver "WebKitWebDriver is not installed (package webkit2gtk-driver)"; return; }
   command -v tauri-driver >/dev/null || part_missing tauri-driver "tauri-driver is not installed (scripts/setup builds it with cargo install)"

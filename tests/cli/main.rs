@@ -6,10 +6,12 @@
 //! (tests/nextest.toml).
 
 mod admin;
+mod agent;
 mod binaries;
 mod crash;
 mod crash_loop;
 mod faults;
+mod follow;
 mod hardening;
 mod insecure_fallback;
 mod locked_keychain;

@@ -111,3 +111,75 @@ pub fn vault_session(dir: &Path) -> Option<Session> {
 pub fn quarantined(dir: &Path) -> usize {
     std::fs::read_dir(dir).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains(".quarantine-")).count()
 }
+
+/// A running process whose output lines are read as they come; killed when dropped.
+pub struct Running {
+    pub child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Running {
+    /// `cmd` with its stdout read line by line.
+    pub fn stdout_of(mut cmd: Command) -> Running {
+        let mut child = cmd.stdout(Stdio::piped()).spawn().expect("the process starts");
+        let lines = stdout_lines(&mut child);
+        Running { child, lines }
+    }
+
+    /// The next line that satisfies `want`, or the test fails after `within` naming `what`.
+    pub fn until(&self, what: &str, within: Duration, want: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let line = self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now()));
+            let line = line.unwrap_or_else(|_| panic!("no {what} within {within:?}"));
+            if want(&line) {
+                return line;
+            }
+        }
+    }
+
+    /// The next `watch --json` event of `kind`.
+    pub fn event(&self, kind: &str, within: Duration) -> serde_json::Value {
+        parse_event(&self.until(kind, within, |l| parse_event(l)["event"] == kind))
+    }
+
+    /// How many `watch --json` events of `kind` it has printed that were not read yet (reading them all).
+    pub fn unread(&self, kind: &str) -> usize {
+        self.lines.try_iter().filter(|l| parse_event(l)["event"] == kind).count()
+    }
+
+    /// Waits for the process to end on its own (its output closes); its exit code.
+    pub fn exit_code(&mut self, within: Duration) -> Option<i32> {
+        let deadline = Instant::now() + within;
+        loop {
+            match self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(_) => continue,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("still running after {within:?}"),
+            }
+        }
+        self.child.wait().unwrap().code()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The window's binary over `dir` on the test's display (scripts/test runs these steps under Xvfb), its log lines
+/// (stderr) read; returns once its agent listens.
+pub fn window(dir: &Path) -> Running {
+    assert!(std::env::var_os("DISPLAY").is_some(), "a display: run through scripts/test, which starts Xvfb");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_latchkey-desktop"));
+    cmd.env("LATCHKEY_DATA_DIR", dir).env("LATCHKEY_LOG_DIR", log_dir(dir)).env_remove("LATCHKEY_LOG").env("RUST_LOG", "info");
+    let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("the window starts");
+    let stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || stderr.map_while(Result::ok).for_each(|l| drop(tx.send(l))));
+    let window = Running { child, lines };
+    window.until("'the agent is listening' from the window", Duration::from_secs(60), |l| l.contains("the agent is listening"));
+    window
+}

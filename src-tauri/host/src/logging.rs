@@ -24,7 +24,7 @@ pub enum Sink {
 /// `RUST_LOG` (full directives), then `log_level` from the user's settings or the recommended policy, then `info`.
 pub fn filter_directives(config: &Config, rust_log: Option<&str>) -> String {
     // rustls-platform-verifier logs every refused certificate at ERROR; Latchkey reports it once as tls_untrusted.
-    let own = |level: &str| format!("warn,rustls_platform_verifier=off,latchkey={level},latchkey_app={level},latchkey_core={level}");
+    let own = |level: &str| format!("warn,rustls_platform_verifier=off,latchkey={level},latchkey_app={level},latchkey_core={level},latchkey_host={level}");
     match (config.source_of("log_level"), rust_log) {
         (Some(Source::Managed | Source::Environment), _) | (_, None) => own(config.log_level.as_str()),
         (_, Some(directives)) => directives.to_string(),
@@ -89,7 +89,7 @@ mod tests {
 
     #[test]
     fn the_level_follows_managed_then_latchkey_log_then_rust_log_then_settings() {
-        let own = |l: &str| format!("warn,rustls_platform_verifier=off,latchkey={l},latchkey_app={l},latchkey_core={l}");
+        let own = |l: &str| format!("warn,rustls_platform_verifier=off,latchkey={l},latchkey_app={l},latchkey_core={l},latchkey_host={l}");
         assert_eq!(filter_directives(&config("none", &[], None), None), own("info"));
         assert_eq!(filter_directives(&config("none", &[], None), Some("hyper=trace")), "hyper=trace");
         assert_eq!(filter_directives(&config("env", &[("LATCHKEY_LOG", "debug")], None), Some("hyper=trace")), own("debug"));

@@ -20,6 +20,7 @@ pub struct Agent {
 impl Agent {
     /// Answers the one request on a connection whose peer has been checked.
     pub async fn answer<S: AsyncRead + AsyncWrite + Unpin>(&self, stream: S) {
+        self.core.initialized().await; // the agent listens while its core restores the session
         let (read, mut write) = tokio::io::split(stream);
         let mut read = BufReader::new(read);
         let mut text = String::new();

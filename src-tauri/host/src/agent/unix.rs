@@ -2,14 +2,14 @@
 //! may enter (0700, created or narrowed here; another user's is refused), and answers only peers whose uid
 //! (SO_PEERCRED, `getpeereid` on macOS) is its own.
 
-use super::protocol::{line, Reply};
+use super::protocol::{line, Reply, MAX_REQUEST};
 use super::Agent;
 use latchkey_core::{Config, APP_ID};
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 
 /// The agent's socket for `config`'s data folder: in `$XDG_RUNTIME_DIR` (else the temporary folder, by uid).
@@ -39,10 +39,15 @@ pub async fn listen(agent: Arc<Agent>) -> io::Result<()> {
     }
 }
 
+/// Says no, then reads (and drops, unread) what the peer sent, so closing does not reset the connection before the
+/// peer has read the refusal.
 async fn refuse(mut stream: UnixStream, peer: io::Result<u32>) {
     tracing::warn!(peer_uid = ?peer.as_ref().ok(), "refused a connection to the agent from another user");
     let refused = Reply::Refused { message: "this Latchkey agent answers only its own user".into() };
     let _ = stream.write_all(&line(&refused)).await;
+    let _ = stream.shutdown().await;
+    let (mut sent, mut nowhere) = ((&mut stream).take(MAX_REQUEST), tokio::io::sink());
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), tokio::io::copy(&mut sent, &mut nowhere)).await;
 }
 
 async fn bind(path: &Path) -> io::Result<UnixListener> {
