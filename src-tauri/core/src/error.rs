@@ -1,5 +1,6 @@
 //! Every failure has a stable `code()` the UI branches on and a message a person can act on; none carries a secret.
 
+use crate::assurance::FactorType;
 use crate::policy::SignInMethod;
 use serde::ser::SerializeStruct;
 use serde::Serialize;
@@ -57,6 +58,7 @@ pub enum ErrorCode {
     InvalidScope,
     BrowserUnavailable,
     WindowUnavailable,
+    SecondFactorRequired,
     Internal,
     // GoTrue's.
     InvalidCredentials,
@@ -71,6 +73,28 @@ pub enum ErrorCode {
     SessionExpired,
     UserNotFound,
     UserBanned,
+    // GoTrue's, from the second-factor and account routes (docs/mfa-stack.md).
+    MfaVerificationFailed,
+    MfaChallengeExpired,
+    MfaFactorNotFound,
+    MfaIpAddressMismatch,
+    MfaFactorNameConflict,
+    MfaVerifiedFactorExists,
+    TooManyEnrolledMfaFactors,
+    MfaTotpEnrollNotEnabled,
+    MfaPhoneEnrollNotEnabled,
+    InsufficientAal,
+    OverSmsSendRateLimit,
+    ValidationFailed,
+    BadJson,
+    CurrentPasswordRequired,
+    CurrentPasswordInvalid,
+    SamePassword,
+    EmailExists,
+    EmailAddressInvalid,
+    OtpDisabled,
+    SmsSendFailed,
+    HookTimeoutAfterRetry,
 }
 
 impl ErrorCode {
@@ -140,6 +164,10 @@ pub enum Refusal {
     Locked(String),
     /// A setting the settings screen does not offer.
     NotEditable(String),
+    /// A kind of second factor the policy does not list.
+    Factor(FactorType),
+    /// Removing the last verified factor while the policy requires one.
+    LastFactor,
 }
 
 impl std::fmt::Display for Refusal {
@@ -151,6 +179,7 @@ impl std::fmt::Display for Refusal {
                     SignInMethod::Password => "a password",
                     SignInMethod::EmailOtp => "an e-mailed code",
                     SignInMethod::MagicLink => "an e-mailed link",
+                    SignInMethod::Phone => "a texted code",
                     SignInMethod::OAuth(provider) => provider,
                 };
                 write!(f, "your organization does not allow signing in with {how}")
@@ -158,6 +187,9 @@ impl std::fmt::Display for Refusal {
             Refusal::SignUp => write!(f, "your organization does not allow creating accounts here"),
             Refusal::Locked(key) => write!(f, "`{key}` is managed by your organization and cannot be changed here"),
             Refusal::NotEditable(key) => write!(f, "`{key}` cannot be changed from the settings screen"),
+            Refusal::Factor(FactorType::Totp) => write!(f, "your organization does not allow authenticator apps as a second factor"),
+            Refusal::Factor(FactorType::Phone) => write!(f, "your organization does not allow text messages as a second factor"),
+            Refusal::LastFactor => write!(f, "your organization requires a second factor: add another before removing this one"),
         }
     }
 }
@@ -220,6 +252,15 @@ pub enum AuthError {
     StorageBusy,
     #[error("not signed in")]
     NotSignedIn,
+    /// Signed in with one factor while a second is required: no access token until it is verified (or enrolled).
+    #[error("a second factor is required: enter the code from your authenticator (or set one up) first")]
+    SecondFactorRequired,
+    /// A password change outside a recovery session without the current password.
+    #[error("enter your current password to change it")]
+    CurrentPasswordRequired,
+    /// A factor id that is not one of the signed-in user's factors.
+    #[error("no such second factor on this account")]
+    NoSuchFactor,
     /// The access token has expired and refreshing keeps failing; the next attempt is scheduled.
     #[error("the session is being renewed (last attempt: {cause}); next attempt at {next_at}")]
     RefreshPending { cause: String, next_at: i64 },
@@ -286,6 +327,9 @@ impl AuthError {
             AuthError::StorageIo(_) => C::StorageIo,
             AuthError::StorageBusy => C::StorageBusy,
             AuthError::NotSignedIn => C::NotSignedIn,
+            AuthError::SecondFactorRequired => C::SecondFactorRequired,
+            AuthError::CurrentPasswordRequired => C::CurrentPasswordRequired,
+            AuthError::NoSuchFactor => C::MfaFactorNotFound,
             AuthError::RefreshPending { .. } => C::RefreshPending,
             AuthError::Policy(_) => C::Policy,
             AuthError::InvalidSetting(_) => C::InvalidSetting,

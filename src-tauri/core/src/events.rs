@@ -16,6 +16,8 @@ pub enum EventKind {
     PasswordRecovery,
     SessionExpiring,
     RefreshRetrying,
+    /// A second factor was verified: the session is now `aal2` (its state carries the claims and factors).
+    MfaChallengeVerified,
 }
 
 /// Why and when the next refresh attempt happens.

@@ -23,20 +23,20 @@ use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc};
 
 pub(super) struct Engine<A, S, C> {
-    api: Arc<A>,
-    storage: Storage<S>,
-    clock: C,
-    rules: EngineRules,
-    live: Option<Live>,
-    flow: PendingFlow,
+    pub(super) api: Arc<A>,
+    pub(super) storage: Storage<S>,
+    pub(super) clock: C,
+    pub(super) rules: EngineRules,
+    pub(super) live: Option<Live>,
+    pub(super) flow: PendingFlow,
     /// The network calls in flight; dropped (so aborted) with the engine.
-    subtasks: Subtasks<A>,
+    pub(super) subtasks: Subtasks<A>,
     /// Bumped on every sign-in and sign-out, so a late network answer for an old session is ignored.
-    generation: u64,
-    waiters: Vec<Reply<AccessToken>>,
-    jitter: Jitter,
-    publisher: Publisher,
-    jumps: JumpWatch,
+    pub(super) generation: u64,
+    pub(super) waiters: Vec<Reply<AccessToken>>,
+    pub(super) jitter: Jitter,
+    pub(super) publisher: Publisher,
+    pub(super) jumps: JumpWatch,
 }
 
 impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
@@ -106,7 +106,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     }
 
     fn new_live(&mut self, session: Session, persistence: Persistence, received: i64, now: i64) -> Live {
-        Live::new(session, persistence, received, self.rules.max_session_age.as_millis() as i64, now, self.jitter.draw())
+        let max_age_ms = self.rules.max_session_age.as_millis() as i64;
+        Live::new(session, persistence, received, max_age_ms, now, self.jitter.draw(), self.rules.require_mfa)
     }
 
     async fn handle(&mut self, request: Request) {
@@ -119,6 +120,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 self.access_token(reply);
             }
             Request::Flow(flow) => self.flow(flow).await,
+            Request::Account(request) => self.account(request).await,
             Request::Resumed => {
                 tracing::info!("resumed from sleep; rechecking the session");
                 if let Some(live) = self.live.as_mut() {
@@ -172,7 +174,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         let now = self.clock.now_ms();
         let session = grant.into_session(now.div_euclid(1000), now.div_euclid(1000));
         let persistence = self.storage.save(&session).await;
-        let live = self.new_live(session, persistence, now, now);
+        let mut live = self.new_live(session, persistence, now, now);
+        live.from_recovery = event == EventKind::PasswordRecovery;
         if let Some(old) = self.live.replace(live) {
             self.subtasks.revoke(old.session, LogoutScope::Local, now);
         }
@@ -182,7 +185,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     }
 
     /// Clears the vault and the in-memory session before asking the server, so offline sign-out works.
-    async fn sign_out(&mut self, scope: LogoutScope) -> Result<(), AuthError> {
+    pub(super) async fn sign_out(&mut self, scope: LogoutScope) -> Result<(), AuthError> {
         let Some(live) = self.take_live() else { return Ok(()) };
         let cleared = self.storage.clear().await;
         self.publish_ended(EventKind::SignedOut, SignOutReason::User, Subject::of(&live.session));
@@ -194,7 +197,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
 
     /// Ends the session: no more tokens, the vault wiped, the server session ended (best effort, while the access
     /// token is still valid), then the event.
-    async fn end(&mut self, reason: SignOutReason, event: EventKind) {
+    pub(super) async fn end(&mut self, reason: SignOutReason, event: EventKind) {
         let Some(live) = self.take_live() else { return };
         if let Err(e) = self.storage.clear().await {
             tracing::warn!(code = e.code(), error = %e, "could not wipe the vault");
@@ -228,7 +231,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     }
 
     /// The one place a refresh starts; while one is in flight, nobody starts another.
-    fn start_refresh(&mut self) {
+    pub(super) fn start_refresh(&mut self) {
         let now = self.clock.now_ms();
         let Some(live) = self.live.as_mut() else { return };
         if !live.begin_refresh() {
@@ -304,10 +307,10 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
     }
 
-    /// Saves and publishes a change to the signed-in user.
-    async fn user_changed(&mut self, user: User) {
+    /// Saves and publishes a change to the signed-in user (its factors included: the stage follows them).
+    pub(super) async fn user_changed(&mut self, user: User) {
         let Some(live) = self.live.as_mut() else { return };
-        live.session.user = user;
+        live.set_user(user);
         let session = live.session.clone();
         let persistence = self.storage.save(&session).await;
         if let Some(live) = self.live.as_mut() {
@@ -336,7 +339,11 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             Flow::StartOAuth { provider, reply } => drop(reply.send(self.flow.start_oauth(api, rules, &provider, now))),
             Flow::Callback { url, reply } => drop(reply.send(self.callback(&url).await)),
             Flow::RecoverPassword { email, reply } => drop(reply.send(self.flow.recover(api, rules, &email, now).await)),
-            Flow::UpdatePassword { password, reply } => drop(reply.send(self.update_password(&password).await)),
+            Flow::SendPhoneCode { phone, reply } => drop(reply.send(self.flow.send_phone_code(api, rules, &phone).await)),
+            Flow::VerifyPhoneCode { phone, code, reply } => {
+                let grant = self.flow.verify_phone_code(api, rules, &phone, &code).await;
+                drop(reply.send(self.sign_in_with(grant.map(|g| (g, EventKind::SignedIn))).await));
+            }
             Flow::SetRedirect { redirect, reply } => {
                 self.flow.set_redirect(redirect);
                 drop(reply.send(Ok(())));
@@ -357,26 +364,14 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         Ok(())
     }
 
-    /// GoTrue ends the user's other sessions on a password change; this one goes on.
-    async fn update_password(&mut self, password: &str) -> Result<(), AuthError> {
-        let live = self.live.as_ref().ok_or(AuthError::NotSignedIn)?;
-        if !live.usable(self.clock.now_ms()) {
-            let next_at = live.backoff().map_or(0, |b| b.until).div_euclid(1000);
-            return Err(AuthError::RefreshPending { cause: "token_expired".into(), next_at });
-        }
-        let user = self.api.update_password(&live.session.access_token, password).await?;
-        self.user_changed(user).await;
-        Ok(())
-    }
-
-    fn view(&self, now: i64) -> StateView {
+    pub(super) fn view(&self, now: i64) -> StateView {
         match &self.live {
-            Some(live) => live.view(self.rules.max_session_age.as_secs() as i64, now),
+            Some(live) => live.view(self.rules.max_session_age.as_secs() as i64, &self.rules.mfa_factors, now),
             None => StateView::SignedOut { reason: None },
         }
     }
 
-    fn publish(&self, event: EventKind, state: StateView) {
+    pub(super) fn publish(&self, event: EventKind, state: StateView) {
         self.announce(AuthEvent::new(event, state));
     }
 

@@ -7,6 +7,7 @@ use crate::testing::{FakeApi, TestClock, TestStore};
 use std::sync::Arc;
 
 mod deadlines;
+mod mfa;
 mod policy;
 mod refresh;
 mod session;
