@@ -10,6 +10,7 @@ mod crash_loop;
 mod faults;
 mod insecure_fallback;
 mod locked_keychain;
+mod mfa;
 mod network;
 mod policy;
 mod session;
