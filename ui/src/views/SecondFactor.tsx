@@ -86,8 +86,8 @@ const KIND_TABS: Record<FactorType, Tab<FactorType>> = {
   phone: { key: "phone", id: "enrol-kind-phone", label: factorKind("phone"), panelId: "enrolment-panel" },
 };
 
-/** Sets up a second factor of one of the `allowed` types: it counts once its first code is verified. */
-export function Enrolment({ allowed, onCancel }: { allowed: FactorType[]; onCancel: () => void }) {
+/** Sets up a second factor of one of the `allowed` types: it counts once its first code is verified (`onDone`). */
+export function Enrolment({ allowed, onCancel, onDone = () => {} }: { allowed: FactorType[]; onCancel: () => void; onDone?: () => void }) {
   const [kind, setKind] = useState<FactorType>(allowed[0] ?? "totp");
   const [started, setStarted] = useState(false);
   if (allowed.length === 0) {
@@ -103,7 +103,11 @@ export function Enrolment({ allowed, onCancel }: { allowed: FactorType[]; onCanc
         <Tabs tabs={allowed.map((k) => KIND_TABS[k])} selected={kind} onSelect={setKind} label="Kind of second factor" look="segmented" />
       )}
       <div id="enrolment-panel">
-        {kind === "totp" ? <TotpEnrolmentForm onStarted={() => setStarted(true)} /> : <PhoneEnrolmentForm onStarted={() => setStarted(true)} />}
+        {kind === "totp" ? (
+          <TotpEnrolmentForm onStarted={() => setStarted(true)} onDone={onDone} />
+        ) : (
+          <PhoneEnrolmentForm onStarted={() => setStarted(true)} onDone={onDone} />
+        )}
       </div>
       <LinkButton id="cancel-enrolment" onClick={onCancel}>
         Cancel
@@ -112,7 +116,12 @@ export function Enrolment({ allowed, onCancel }: { allowed: FactorType[]; onCanc
   );
 }
 
-function TotpEnrolmentForm({ onStarted }: { onStarted: () => void }) {
+interface FormSteps {
+  onStarted: () => void;
+  onDone: () => void;
+}
+
+function TotpEnrolmentForm({ onStarted, onDone }: FormSteps) {
   const { enrolTotp, verifyFactor } = useAccount();
   const { busy, error, run } = useAccountAction();
   const [name, setName] = useState("Authenticator app");
@@ -125,6 +134,10 @@ function TotpEnrolmentForm({ onStarted }: { onStarted: () => void }) {
       setEnrolment(made.value);
       onStarted();
     }
+  }
+
+  async function verify(code: string) {
+    if (enrolment && (await run(() => verifyFactor(enrolment.factorId, code))).ok) onDone();
   }
 
   if (!enrolment) {
@@ -151,12 +164,12 @@ function TotpEnrolmentForm({ onStarted }: { onStarted: () => void }) {
         </div>
       </div>
       <ErrorNotice error={error} />
-      <CodeForm id="enrol-code" label="Code from the app" busy={busy} onSubmit={(code) => void run(() => verifyFactor(enrolment.factorId, code))} />
+      <CodeForm id="enrol-code" label="Code from the app" busy={busy} onSubmit={(code) => void verify(code)} />
     </div>
   );
 }
 
-function PhoneEnrolmentForm({ onStarted }: { onStarted: () => void }) {
+function PhoneEnrolmentForm({ onStarted, onDone }: FormSteps) {
   const { enrolPhone, challengeFactor, verifyFactor } = useAccount();
   const { busy, error, run } = useAccountAction();
   const [name, setName] = useState("My phone");
@@ -190,7 +203,12 @@ function PhoneEnrolmentForm({ onStarted }: { onStarted: () => void }) {
         We texted a code to {phone}.
       </p>
       <ErrorNotice error={error} />
-      <CodeForm id="enrol-code" label="Code from the text message" busy={busy} onSubmit={(code) => void run(() => verifyFactor(factorId, code))} />
+      <CodeForm
+        id="enrol-code"
+        label="Code from the text message"
+        busy={busy}
+        onSubmit={(code) => void run(() => verifyFactor(factorId, code)).then((r) => r.ok && onDone())}
+      />
     </div>
   );
 }

@@ -60,7 +60,7 @@ function Factors() {
         </Table>
       )}
       {adding ? (
-        <Enrolment allowed={FACTOR_TYPES} onCancel={() => setAdding(false)} />
+        <Enrolment allowed={FACTOR_TYPES} onCancel={() => setAdding(false)} onDone={() => setAdding(false)} />
       ) : (
         <div className="button-row-inline">
           <Button id="add-factor" onClick={() => setAdding(true)}>
