@@ -10,9 +10,7 @@ const signedIn: StateView = {
   persistence: "keychain",
   freshness: "fresh",
   deadlineAt: 1764376400,
-  nextRefreshAt: 1764299700,
-  claims: null,
-  nextAal: "aal1",
+  nextRefreshAt: 1764299700, claims: null, nextAal: "aal1",
 };
 const offlineValid: StateView = { ...(signedIn as SignedInView), freshness: "offline_valid" };
 const expired: StateView = {
@@ -21,9 +19,7 @@ const expired: StateView = {
   signedInAt: 1764290000,
   persistence: "keychain",
   deadlineAt: 1764376400,
-  nextRetryAt: 1764300300,
-  claims: null,
-  nextAal: "aal1",
+  nextRetryAt: 1764300300, claims: null, nextAal: "aal1",
 };
 const retry3 = { attempt: 3, nextAt: 1764300300, cause: "server_unreachable" };
 const signedOutUser: StateView = { status: "signed_out", reason: "user" };
