@@ -233,4 +233,16 @@ mod tests {
         assert_eq!(parse_user(b"<html>").unwrap_err().code(), "malformed_response");
         assert_eq!(OtpKind::MagicLink.as_str(), "magiclink");
     }
+
+    #[test]
+    fn the_users_factors_phone_and_pending_email_are_read_and_unknown_factor_kinds_left_out() {
+        let u = parse_user(br#"{"id":"u1","email":"a@b.c","phone":"","new_email":"n@b.c","factors":[
+            {"id":"f1","friendly_name":"App","factor_type":"totp","status":"verified","phone":""},
+            {"id":"f2","friendly_name":"Work","factor_type":"phone","status":"unverified","phone":"15550100001"},
+            {"id":"f3","factor_type":"webauthn","status":"verified"}]}"#).unwrap();
+        assert_eq!((u.phone, u.new_email.as_deref()), (None, Some("n@b.c")));
+        let kinds: Vec<_> = u.factors.iter().map(|f| (f.id.as_str(), f.factor_type, f.verified(), f.phone.as_deref())).collect();
+        assert_eq!(kinds, [("f1", FactorType::Totp, true, None), ("f2", FactorType::Phone, false, Some("15550100001"))]);
+        assert!(parse_user(br#"{"id":"u1"}"#).unwrap().factors.is_empty(), "no `factors` key: none");
+    }
 }
