@@ -20,6 +20,9 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
         println!("{}", serde_json::to_string_pretty(&out).expect("status serializes"));
     } else {
         println!("Session:  {}", describe(&snapshot.state, SystemClock.now_unix()));
+        if let Some(others) = other_sessions(&snapshot) {
+            println!("Others:   {others}");
+        }
         if let StateView::SignedIn { persistence, .. } | StateView::Expired { persistence, .. } | StateView::NeedsSecondFactor { persistence, .. } = &snapshot.state {
             println!("Storage:  {}", storage(persistence));
         }
@@ -32,7 +35,7 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
     super::exit::OK
 }
 
-fn rfc3339(unix: i64) -> Value {
+pub(super) fn rfc3339(unix: i64) -> Value {
     json!(humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix.max(0) as u64)).to_string())
 }
 
@@ -78,6 +81,10 @@ pub fn describe_json(snapshot: &Snapshot) -> Value {
             ("claims".into(), json!(claims)),
         ]);
     }
+    if let Some(p) = &snapshot.pending_sign_out {
+        out["pending_sign_out"] = json!({ "scope": p.scope, "until": rfc3339(p.until), "attempt": p.attempt, "cause": p.cause,
+            "other_sessions": "still signed in: the sign-out has not reached the server" });
+    }
     out
 }
 
@@ -98,6 +105,18 @@ fn assurance_text(state: &StateView) -> Option<String> {
     let aal = serde_json::to_value(claims.map_or(Aal::Aal1, |c| c.aal)).ok()?;
     let methods: Vec<&str> = claims.map(|c| c.amr.iter().map(|m| m.method.as_str()).collect()).unwrap_or_default();
     Some(format!("two-factor {two_factor}, {} ({})", aal.as_str()?, methods.join(", ")))
+}
+
+/// The other sessions, in words, while a sign-out of them waits for the server.
+fn other_sessions(snapshot: &Snapshot) -> Option<String> {
+    let p = snapshot.pending_sign_out.as_ref()?;
+    let until = rfc3339(p.until);
+    Some(format!(
+        "still signed in: a {} sign-out has not reached the server ({}); Latchkey retries until {}",
+        p.scope.as_str(),
+        p.cause,
+        until.as_str().unwrap_or("")
+    ))
 }
 
 pub(super) fn describe(state: &StateView, now: i64) -> String {
@@ -146,12 +165,12 @@ mod tests {
 
     #[test]
     fn the_json_shape_is_stable() {
-        let out = describe_json(&Snapshot { seq: 3, state: signed_in() });
+        let out = describe_json(&Snapshot::of(3, signed_in()));
         assert_eq!(out["state"], "signed_in");
         assert_eq!(out["user"]["email"], "a@b.c");
         assert_eq!(out["deadline_at"], "1970-01-02T00:16:40Z");
         assert_eq!(out["reason"], Value::Null);
-        let out = describe_json(&Snapshot { seq: 4, state: StateView::SignedOut { reason: Some(latchkey_core::SignOutReason::Timeout) } });
+        let out = describe_json(&Snapshot::of(4, StateView::SignedOut { reason: Some(latchkey_core::SignOutReason::Timeout) }));
         assert_eq!((out["state"].as_str(), out["reason"].as_str(), out["user"].is_null()), (Some("signed_out"), Some("timeout"), true));
     }
 }

@@ -40,6 +40,9 @@ pub struct Session {
     /// The access token's claims, as verified when it was received (`None` only in a record written before claims
     /// were kept: it counts as `aal1`).
     pub claims: Option<Claims>,
+    /// A `global` or `others` sign-out the server has not confirmed yet. With `global` this device is signed out and
+    /// the record is kept only to retry it (its access token is gone); with `others` this device stays signed in.
+    pub pending_sign_out: Option<crate::api::LogoutScope>,
 }
 
 /// The latest time a saved session may name (unix seconds, the year 5138): beyond it a record is damaged, and the

@@ -9,7 +9,7 @@ use crate::sign_in_options::{SignInOptions, SignUpResult};
 use latchkey_core::api::LogoutScope;
 use latchkey_core::config::Source;
 use latchkey_core::error::ErrorCode;
-use latchkey_core::events::{AuthEvent, EventKind, Retry, Snapshot};
+use latchkey_core::events::{AuthEvent, EventKind, PendingSignOut, Retry, ServerOutcome, ServerSignOut, SignOutReport, Snapshot};
 use latchkey_core::keychain::BackendReport;
 use latchkey_core::policy::SignInMethod;
 use latchkey_core::session::{Freshness, Persistence, SecondStep, SignOutReason, StateView, User};
@@ -53,6 +53,10 @@ fn generated() -> String {
         declaration::<StateView>(&cfg),
         declaration::<EventKind>(&cfg),
         declaration::<Retry>(&cfg),
+        declaration::<ServerOutcome>(&cfg),
+        declaration::<ServerSignOut>(&cfg),
+        declaration::<PendingSignOut>(&cfg),
+        declaration::<SignOutReport>(&cfg),
         declaration::<AuthEvent>(&cfg),
         declaration::<Snapshot>(&cfg),
         declaration::<ErrorCode>(&cfg),
@@ -70,6 +74,7 @@ fn generated() -> String {
         values::<EventKind>("EVENT_KINDS"),
         values::<Aal>("AALS"),
         values::<FactorType>("FACTOR_TYPES"),
+        values::<ServerOutcome>("SERVER_OUTCOMES"),
         values::<ErrorCode>("ERROR_CODES"),
     ];
     format!("{HEADER}\n{}", declarations.join("\n"))

@@ -66,6 +66,8 @@ const WITH_DETAIL: Readonly<Record<string, string>> = {
 };
 
 const GENERIC_ERROR = "Something went wrong. Please try again.";
+/** A sign-in the server or the identity provider refused in the browser: their text is only ever the quoted detail. */
+const REFUSED_IN_BROWSER = "The sign-in didn't complete: the server or your identity provider refused it.";
 
 function has(record: Readonly<Record<string, string>>, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(record, key);
@@ -74,6 +76,7 @@ function has(record: Readonly<Record<string, string>>, key: string): boolean {
 /** Friendly text for an error, falling back to the core's own message. */
 export function errorMessage(error: AuthError): string {
   if (has(ERROR_MESSAGES, error.code)) return ERROR_MESSAGES[error.code];
+  if (error.detail !== undefined) return REFUSED_IN_BROWSER;
   const detail = error.message.trim();
   if (has(WITH_DETAIL, error.code)) {
     const base = WITH_DETAIL[error.code];
@@ -124,6 +127,7 @@ const EVENT_LABELS: Readonly<Record<string, string>> = {
   SESSION_EXPIRING: "Session ending soon",
   REFRESH_RETRYING: "Renewal retrying",
   MFA_CHALLENGE_VERIFIED: "Second factor verified",
+  SERVER_SIGN_OUT: "Server sign-out",
 };
 
 export function eventLabel(event: string): string {

@@ -9,6 +9,7 @@ import { EmailField, PasswordField, TextField } from "../components/Field";
 import { ErrorNotice, Notice } from "../components/Notice";
 import { Tabs, type Tab } from "../components/Tabs";
 import { PhoneForm } from "../views/PhoneForm";
+import { OtherSessionsNotice } from "../views/OtherSessions";
 import { PolicyErrorNotice } from "../views/PolicyStatus";
 import "./SignInScreen.css";
 
@@ -274,6 +275,7 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
         </Notice>
       )}
 
+      <OtherSessionsNotice />
       <PolicyErrorNotice />
       <ErrorNotice error={error} />
 

@@ -144,6 +144,12 @@ export const ACTIVITY: ActivityEntry[] = [
   { at: 1764280000, seq: 1, event: "SIGNED_OUT", reason: "idle_timeout", detail: null },
 ];
 
+/** `sign_out`'s answer: the server part's outcome for `scope` (pending ones wait until `until`). */
+export function signOutReport(scope: string, server: string, until?: number) {
+  const pending = until === undefined ? {} : { pending: { scope, until, attempt: 1, nextAt: until - 3600, cause: "server_unreachable" } };
+  return { scope, server, problems: [], ...pending };
+}
+
 export function signedOut(reason: (StateView & { status: "signed_out" })["reason"]): StateView {
   return { status: "signed_out", reason };
 }
@@ -173,7 +179,6 @@ export class FakeCore {
       "verify_factor",
       "unenrol_factor",
       "cancel_second_factor",
-      "sign_out",
       "touch",
       "window_ready",
     ]) {
@@ -183,6 +188,7 @@ export class FakeCore {
     this.on("enrol_totp", () => ({ factorId: "f-new", qrSvg: "<svg xmlns='http://www.w3.org/2000/svg'/>", secret: "JBSW Y3DP EHPK 3PXP" }));
     this.on("enrol_phone", () => "f-phone");
     this.on("challenge_factor", () => 1764300300);
+    this.on("sign_out", (args) => signOutReport(String(args.scope ?? "local"), "ended"));
     this.on("get_sign_in_options", () => ALL_OPTIONS);
     this.on("get_keychain_backend", () => KEYCHAIN);
     this.on("get_clock_skew", () => 0);

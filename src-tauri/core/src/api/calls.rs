@@ -10,7 +10,7 @@ use crate::session::{Session, User};
 use std::future::Future;
 
 /// Which sessions `/logout` ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum LogoutScope {
     Local,
@@ -64,6 +64,7 @@ impl Grant {
             signed_in_at,
             last_refresh_at: (now != signed_in_at).then_some(now),
             claims: self.claims.map(|c| *c),
+            pending_sign_out: None,
         }
     }
 }

@@ -34,5 +34,6 @@ pub fn session(now: i64) -> Session {
         signed_in_at: now,
         last_refresh_at: None,
         claims: None,
+        pending_sign_out: None,
     }
 }

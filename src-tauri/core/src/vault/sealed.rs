@@ -1,6 +1,7 @@
 //! The sealed vault format: AES-256-GCM over the session, with the app id, schema and user bound as associated data.
 
 use crate::assurance::Claims;
+use crate::api::LogoutScope;
 use crate::error::{AuthError, Corruption};
 use crate::secret::{AccessToken, RefreshToken};
 use crate::session::{Session, User};
@@ -72,6 +73,9 @@ struct Payload {
     /// Verified when the token was received; absent in records written before claims were kept.
     #[serde(default)]
     claims: Option<Claims>,
+    /// Absent in vaults written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pending_sign_out: Option<LogoutScope>,
 }
 
 impl Drop for Payload {
@@ -100,6 +104,7 @@ pub fn seal(session: &Session, key: &VaultKey) -> Result<Vec<u8>, AuthError> {
         signed_in_at: session.signed_in_at,
         last_refresh_at: session.last_refresh_at,
         claims: session.claims.clone(),
+        pending_sign_out: session.pending_sign_out,
     };
     let mut buf = Zeroizing::new(serde_json::to_vec(&payload).expect("payload serializes"));
     let mut nonce = [0u8; NONCE_LEN];
@@ -147,6 +152,7 @@ pub fn open(bytes: &[u8], key: &VaultKey) -> Result<Session, AuthError> {
         signed_in_at: p.signed_in_at,
         last_refresh_at: p.last_refresh_at,
         claims: p.claims.clone(),
+        pending_sign_out: p.pending_sign_out,
     };
     if !session.times_are_plausible() {
         return Err(corrupt(Corruption::Truncated, "the sealed session names impossible times"));

@@ -24,13 +24,21 @@ export type Freshness = "fresh" | "refreshing" | "offline_valid";
 
 export type StateView = { "status": "initializing" } | { "status": "signed_in", user: User, accessExpiresAt: number, signedInAt: number, persistence: Persistence, freshness: Freshness, deadlineAt: number, nextRefreshAt: number, claims: Claims | null, nextAal: Aal, } | { "status": "expired", user: User, signedInAt: number, persistence: Persistence, deadlineAt: number, nextRetryAt: number, claims: Claims | null, nextAal: Aal, } | { "status": "needs_second_factor", user: User, signedInAt: number, persistence: Persistence, deadlineAt: number, claims: Claims | null, nextAal: Aal, step: SecondStep, allowedFactors: Array<FactorType>, } | { "status": "signed_out", reason: SignOutReason | null, };
 
-export type EventKind = "INITIAL_SESSION" | "SIGNED_IN" | "SIGNED_OUT" | "TOKEN_REFRESHED" | "USER_UPDATED" | "PASSWORD_RECOVERY" | "SESSION_EXPIRING" | "REFRESH_RETRYING" | "MFA_CHALLENGE_VERIFIED";
+export type EventKind = "INITIAL_SESSION" | "SIGNED_IN" | "SIGNED_OUT" | "TOKEN_REFRESHED" | "USER_UPDATED" | "PASSWORD_RECOVERY" | "SESSION_EXPIRING" | "REFRESH_RETRYING" | "MFA_CHALLENGE_VERIFIED" | "SERVER_SIGN_OUT";
 
 export type Retry = { attempt: number, nextAt: number, cause: string, };
 
-export type AuthEvent = { seq: number, event: EventKind, state: StateView, reason?: SignOutReason, remaining?: number, retry?: Retry, };
+export type ServerOutcome = "ended" | "pending" | "not_ended" | "abandoned" | "no_session";
 
-export type Snapshot = { seq: number, state: StateView, };
+export type ServerSignOut = { scope: LogoutScope, outcome: ServerOutcome, cause?: string, };
+
+export type PendingSignOut = { scope: LogoutScope, until: number, attempt: number, nextAt: number, cause: string, };
+
+export type SignOutReport = { scope: LogoutScope, server: ServerOutcome, pending?: PendingSignOut, problems: Array<string>, };
+
+export type AuthEvent = { seq: number, event: EventKind, state: StateView, reason?: SignOutReason, remaining?: number, retry?: Retry, serverSignOut?: ServerSignOut, pendingSignOut?: PendingSignOut, };
+
+export type Snapshot = { seq: number, state: StateView, pendingSignOut?: PendingSignOut, };
 
 export type ErrorCode = "server_unreachable" | "tls_untrusted" | "proxy_unreachable" | "network_setup" | "server_error" | "malformed_response" | "over_request_rate_limit" | "keychain_unavailable" | "keychain_locked" | "storage_corrupt" | "storage_io" | "storage_busy" | "not_signed_in" | "refresh_pending" | "policy" | "invalid_setting" | "invalid_callback" | "invalid_state" | "flow_expired" | "flow_already_used" | "callback_error" | "invalid_jwt" | "jwt_expired" | "unsupported" | "loopback_unavailable" | "invalid_scope" | "browser_unavailable" | "window_unavailable" | "second_factor_required" | "internal" | "invalid_credentials" | "email_not_confirmed" | "user_already_exists" | "weak_password" | "otp_expired" | "signup_disabled" | "refresh_token_not_found" | "refresh_token_already_used" | "session_not_found" | "session_expired" | "user_not_found" | "user_banned" | "mfa_verification_failed" | "mfa_challenge_expired" | "mfa_factor_not_found" | "mfa_ip_address_mismatch" | "mfa_factor_name_conflict" | "mfa_verified_factor_exists" | "too_many_enrolled_mfa_factors" | "mfa_totp_enroll_not_enabled" | "mfa_phone_enroll_not_enabled" | "insufficient_aal" | "over_sms_send_rate_limit" | "validation_failed" | "bad_json" | "current_password_required" | "current_password_invalid" | "same_password" | "email_exists" | "email_address_invalid" | "otp_disabled" | "sms_send_failed" | "hook_timeout_after_retry";
 
@@ -56,10 +64,12 @@ export const PERSISTENCES = ["keychain", "memory_only", "insecure_file"] as cons
 
 export const FRESHNESSES = ["fresh", "refreshing", "offline_valid"] as const;
 
-export const EVENT_KINDS = ["INITIAL_SESSION", "SIGNED_IN", "SIGNED_OUT", "TOKEN_REFRESHED", "USER_UPDATED", "PASSWORD_RECOVERY", "SESSION_EXPIRING", "REFRESH_RETRYING", "MFA_CHALLENGE_VERIFIED"] as const;
+export const EVENT_KINDS = ["INITIAL_SESSION", "SIGNED_IN", "SIGNED_OUT", "TOKEN_REFRESHED", "USER_UPDATED", "PASSWORD_RECOVERY", "SESSION_EXPIRING", "REFRESH_RETRYING", "MFA_CHALLENGE_VERIFIED", "SERVER_SIGN_OUT"] as const;
 
 export const AALS = ["aal1", "aal2"] as const;
 
 export const FACTOR_TYPES = ["totp", "phone"] as const;
+
+export const SERVER_OUTCOMES = ["ended", "pending", "not_ended", "abandoned", "no_session"] as const;
 
 export const ERROR_CODES = ["server_unreachable", "tls_untrusted", "proxy_unreachable", "network_setup", "server_error", "malformed_response", "over_request_rate_limit", "keychain_unavailable", "keychain_locked", "storage_corrupt", "storage_io", "storage_busy", "not_signed_in", "refresh_pending", "policy", "invalid_setting", "invalid_callback", "invalid_state", "flow_expired", "flow_already_used", "callback_error", "invalid_jwt", "jwt_expired", "unsupported", "loopback_unavailable", "invalid_scope", "browser_unavailable", "window_unavailable", "second_factor_required", "internal", "invalid_credentials", "email_not_confirmed", "user_already_exists", "weak_password", "otp_expired", "signup_disabled", "refresh_token_not_found", "refresh_token_already_used", "session_not_found", "session_expired", "user_not_found", "user_banned", "mfa_verification_failed", "mfa_challenge_expired", "mfa_factor_not_found", "mfa_ip_address_mismatch", "mfa_factor_name_conflict", "mfa_verified_factor_exists", "too_many_enrolled_mfa_factors", "mfa_totp_enroll_not_enabled", "mfa_phone_enroll_not_enabled", "insufficient_aal", "over_sms_send_rate_limit", "validation_failed", "bad_json", "current_password_required", "current_password_invalid", "same_password", "email_exists", "email_address_invalid", "otp_disabled", "sms_send_failed", "hook_timeout_after_retry"] as const;

@@ -3,9 +3,9 @@
 //! is reached); the others need the session complete. A verify's new refresh token is saved before anything uses or
 //! publishes it, and every change of the session is published once.
 
-use super::live::{Exchange, Stage, UserCheck};
-use super::requests::Account;
-use super::task::Engine;
+use super::Engine;
+use crate::engine::live::{Exchange, Stage, UserCheck};
+use crate::engine::requests::Account;
 use crate::api::{AuthApi, Challenge, Enrolment, Grant, LogoutScope, NewFactor, UserChange};
 use crate::assurance::FactorType;
 use crate::clock::Clock;
@@ -133,7 +133,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     async fn stepped_up(&mut self, grant: Grant) {
         let now = self.clock.now_ms();
         let Some(signed_in_at) = self.live.as_ref().map(|live| live.session.signed_in_at) else { return };
-        let session = grant.into_session(now.div_euclid(1000), signed_in_at);
+        let mut session = grant.into_session(now.div_euclid(1000), signed_in_at);
+        session.pending_sign_out = self.live.as_ref().and_then(|live| live.session.pending_sign_out);
         let persistence = self.storage.save(&session).await;
         let u = self.jitter.draw();
         let Some(live) = self.live.as_mut() else { return };
@@ -180,7 +181,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 self.end(SignOutReason::Policy, EventKind::SignedOut).await;
                 Ok(())
             }
-            Stage::SecondFactor(SecondStep::Verify) => self.sign_out(LogoutScope::Local).await,
+            Stage::SecondFactor(SecondStep::Verify) => self.sign_out(LogoutScope::Local).await.map(drop),
         }
     }
 
