@@ -2,10 +2,11 @@
 //! the policy's enrolment, and the password and e-mail changes (on the scripted server; the real one: core_mfa).
 
 use super::*;
-use crate::api::NewFactor;
+use crate::api::{LogoutScope, NewFactor};
 use crate::assurance::{Aal, FactorType};
 use crate::engine::Account;
-use crate::session::SecondStep;
+use crate::events::ServerOutcome;
+use crate::session::{SecondStep, User};
 use crate::testing::GOOD_CODE;
 use std::sync::atomic::Ordering;
 
@@ -168,4 +169,24 @@ async fn a_password_change_needs_the_current_password_and_an_email_change_shows_
     let rig = needing_second_factor(settings()).await;
     let err = rig.handle.account(|reply| Account::ChangeEmail { email: "x@b.c".into(), reply }).await.unwrap_err();
     assert_eq!(err.code(), "second_factor_required");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_verified_second_factor_keeps_an_others_sign_out_the_server_has_not_confirmed() {
+    let rig = needing_second_factor(settings()).await;
+    rig.api.logout_script.lock().unwrap().extend((0..10_000).map(|_| Err(offline())));
+    assert_eq!(rig.handle.sign_out(LogoutScope::Others).await.unwrap().server, ServerOutcome::Pending);
+    verify(&rig, "f-0", GOOD_CODE).await.unwrap();
+    assert_eq!(rig.store.stored().unwrap().pending_sign_out, Some(LogoutScope::Others), "the aal2 session still asks");
+    assert_eq!(rig.handle.snapshot().pending_sign_out.map(|p| p.scope), Some(LogoutScope::Others));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_global_sign_outs_record_keeps_the_users_id_but_not_their_factors_or_claims() {
+    let rig = needing_second_factor(settings()).await;
+    let user_id = rig.store.stored().unwrap().user.id;
+    rig.api.logout_script.lock().unwrap().extend((0..10_000).map(|_| Err(offline())));
+    assert_eq!(rig.handle.sign_out(LogoutScope::Global).await.unwrap().server, ServerOutcome::Pending);
+    let record = rig.store.stored().expect("one record is kept");
+    assert_eq!((record.user, record.claims), (User { id: user_id, ..User::default() }, None));
 }
