@@ -53,7 +53,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Signs in with email and password (the password is read from standard input) and saves the session.
+    /// Signs in with email and password (the password is read from standard input) and saves the session. When the
+    /// account has a second factor, its code is the next line of standard input (asked for on standard error).
     SignIn {
         #[arg(long)]
         email: String,
@@ -61,6 +62,8 @@ enum Command {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Completes a saved session that waits for its second factor: the code is read from standard input.
+    SecondFactor,
     /// Signs out: clears the vault, then ends the server session(s).
     SignOut {
         /// local (this device), global (everywhere) or others (other devices).
@@ -146,6 +149,7 @@ fn run(parsed: Result<Cli, clap::Error>) -> i32 {
             Command::Status { json } => status::run(&config, json).await,
             Command::Doctor { json } => doctor::run(&config, json).await,
             Command::SignIn { email, .. } => session::sign_in(&config, email).await,
+            Command::SecondFactor => session::complete(&config).await,
             Command::SignOut { scope } => session::sign_out(&config, Some(scope)).await,
             Command::Watch { .. } => session::watch(&config).await,
             Command::Policy { json } => policy(&config, json),

@@ -1,6 +1,7 @@
-//! `latchkey sign-in` / `sign-out` / `watch`: through the running agent (the window's process) when one answers, so
-//! they never meet a busy vault; otherwise the same core as the window over the vault, holding its lock for the whole
-//! command (`watch` follows the process that holds it instead), and writing the same audit lines.
+//! `latchkey sign-in` (with its second factor) / `second-factor` / `sign-out` / `watch`: through the running agent (the
+//! window's process) when one answers, so they never meet a busy vault; otherwise the same core as the window over
+//! the vault, holding its lock for the whole command (`watch` follows the process that holds it instead), and writing
+//! the same audit lines.
 
 use super::{exit, fail};
 use latchkey_core::api::LogoutScope;
@@ -103,13 +104,20 @@ async fn watch_agent(mut agent: Connection) -> i32 {
     }
 }
 
+/// One line of standard input, without its line end; `None` when there is none (or it is empty).
+fn stdin_line() -> Option<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).ok()?;
+    line.truncate(line.trim_end_matches(['\r', '\n']).len());
+    Some(line).filter(|l| !l.is_empty())
+}
+
+/// Signs in with the password from standard input; when a second factor is due, its code is the next line.
 pub async fn sign_in(config: &Config, email: String) -> i32 {
-    let mut password = String::new();
-    if std::io::stdin().lock().read_line(&mut password).is_err() || password.trim_end_matches(['\r', '\n']).is_empty() {
+    let Some(password) = stdin_line() else {
         eprintln!("latchkey: no password on standard input");
         return exit::USAGE;
-    }
-    password.truncate(password.trim_end_matches(['\r', '\n']).len());
+    };
     let request = Request::SignIn { email, password: Password::new(password) };
     match ask_agent(config, &request).await {
         Ok(Some(agent)) => return agent_reply(agent).await,
@@ -117,14 +125,50 @@ pub async fn sign_in(config: &Config, email: String) -> i32 {
         Err(code) => return code,
     }
     let Request::SignIn { email, password } = request else { unreachable!("built above") };
-    let result = async {
+    report(async {
         let (core, mut trail) = locked_core(config).await?;
         core.initialized().await;
-        let result = core.sign_in_with_password(email, password.take()).await;
+        let result = match core.sign_in_with_password(email, password.take()).await {
+            Ok(()) => second_factor(&core).await,
+            Err(e) => Err(e),
+        };
         trail.drain();
         result.map(|()| core)
     }
-    .await;
+    .await)
+}
+
+/// `latchkey second-factor`: completes a saved session that waits for its second factor (the code on standard input).
+pub async fn complete(config: &Config) -> i32 {
+    match ask_agent(config, &Request::SecondFactor).await {
+        Ok(Some(agent)) => return agent_reply(agent).await,
+        Ok(None) => {}
+        Err(code) => return code,
+    }
+    report(async {
+        let (core, mut trail) = locked_core(config).await?;
+        core.initialized().await;
+        let result = second_factor(&core).await;
+        trail.drain();
+        result.map(|()| core)
+    }
+    .await)
+}
+
+/// When the session needs its second factor: asks on standard error, reads the code from standard input, verifies it.
+async fn second_factor(core: &SessionHandle) -> Result<(), AuthError> {
+    let Some(challenge) = latchkey_host::second_factor::challenge(core).await? else { return Ok(()) };
+    let code = ask_code(&challenge.from).ok_or(AuthError::SecondFactorRequired)?;
+    latchkey_host::second_factor::verify(core, challenge, &code).await
+}
+
+fn ask_code(from: &str) -> Option<String> {
+    eprintln!("latchkey: a second factor is needed: enter {from}");
+    stdin_line()
+}
+
+/// Prints the resulting state (exit 0), or the error (`fail`).
+fn report(result: Result<SessionHandle, AuthError>) -> i32 {
     match result {
         Ok(core) => {
             println!("{}", describe_json(&core.snapshot()));
@@ -158,17 +202,27 @@ pub async fn sign_out(config: &Config, scope: Option<String>) -> i32 {
     }
 }
 
-/// The agent's one reply, printed as the command prints its own result.
+/// The agent's reply, printed as the command prints its own result; a second factor's code is asked for here and
+/// sent to it.
 pub(super) async fn agent_reply(mut agent: Connection) -> i32 {
-    match agent.next().await {
-        Ok(Some(reply)) => print_reply(reply),
-        Ok(None) => {
-            eprintln!("latchkey: the running Latchkey hung up without answering");
-            exit::FAILED
-        }
-        Err(e) => {
-            eprintln!("latchkey: the running Latchkey's reply could not be read: {e}");
-            exit::FAILED
+    loop {
+        match agent.next().await {
+            Ok(Some(Reply::CodeNeeded { from })) => {
+                let Some(code) = ask_code(&from) else { return fail(&AuthError::SecondFactorRequired) };
+                if let Err(e) = agent.send(&Request::Code { code: Password::new(code) }).await {
+                    eprintln!("latchkey: the running Latchkey did not take the code: {e}");
+                    return exit::FAILED;
+                }
+            }
+            Ok(Some(reply)) => return print_reply(reply),
+            Ok(None) => {
+                eprintln!("latchkey: the running Latchkey hung up without answering");
+                return exit::FAILED;
+            }
+            Err(e) => {
+                eprintln!("latchkey: the running Latchkey's reply could not be read: {e}");
+                return exit::FAILED;
+            }
         }
     }
 }
@@ -188,7 +242,7 @@ fn print_reply(reply: Reply) -> i32 {
             eprintln!("latchkey: {message}");
             exit::FAILED
         }
-        Reply::Event { .. } | Reply::Reset { .. } => {
+        Reply::Event { .. } | Reply::Reset { .. } | Reply::CodeNeeded { .. } => {
             eprintln!("latchkey: the running Latchkey answered something else");
             exit::FAILED
         }

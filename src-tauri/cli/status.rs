@@ -1,7 +1,10 @@
 //! `latchkey status`: reads the vault without writing it (so it works while the app runs), never prints a token.
 
 pub use latchkey_host::status::{describe_json, rfc3339, storage};
+use latchkey_core::assurance::Aal;
+use latchkey_core::session::SecondStep;
 use latchkey_core::{Clock, Config, Snapshot, StateView, SystemClock};
+use latchkey_host::status::assurance;
 use serde_json::json;
 
 pub async fn run(config: &Config, as_json: bool) -> i32 {
@@ -21,13 +24,25 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
         if let Some(others) = other_sessions(&snapshot) {
             println!("Others:   {others}");
         }
-        if let StateView::SignedIn { persistence, .. } | StateView::Expired { persistence, .. } = &snapshot.state {
+        if let StateView::SignedIn { persistence, .. } | StateView::Expired { persistence, .. } | StateView::NeedsSecondFactor { persistence, .. } = &snapshot.state {
             println!("Storage:  {}", storage(persistence));
+        }
+        if let Some(assurance) = assurance_text(&snapshot.state) {
+            println!("Level:    {assurance}");
         }
         println!("Project:  {} ({:?})", config.supabase_url, config.project_source);
         println!("Data:     {}", config.data_dir.display());
     }
     super::exit::OK
+}
+
+/// "two-factor on, aal2 (password, totp)"
+fn assurance_text(state: &StateView) -> Option<String> {
+    let (claims, next_aal) = assurance(state)?;
+    let two_factor = if next_aal == Aal::Aal2 { "on" } else { "off" };
+    let aal = serde_json::to_value(claims.map_or(Aal::Aal1, |c| c.aal)).ok()?;
+    let methods: Vec<&str> = claims.map(|c| c.amr.iter().map(|m| m.method.as_str()).collect()).unwrap_or_default();
+    Some(format!("two-factor {two_factor}, {} ({})", aal.as_str()?, methods.join(", ")))
 }
 
 /// The other sessions, in words, while a sign-out of them waits for the server.
@@ -51,6 +66,12 @@ pub(super) fn describe(state: &StateView, now: i64) -> String {
             format!("signed in as {} ({access})", user.email)
         }
         StateView::Expired { user, .. } => format!("signed in as {}, access token expired, renewing", user.email),
+        StateView::NeedsSecondFactor { user, step: SecondStep::Verify, .. } => {
+            format!("signed in as {} with one factor; a second factor is needed (latchkey sign-in asks for its code)", user.email)
+        }
+        StateView::NeedsSecondFactor { user, step: SecondStep::Enrol, .. } => {
+            format!("signed in as {} with one factor; your organization requires a second factor: set one up in the Latchkey window", user.email)
+        }
         StateView::SignedOut { reason: Some(r) } => format!("signed out ({})", serde_json::to_value(r).unwrap_or_default().as_str().unwrap_or("?")),
         StateView::SignedOut { reason: None } => "signed out".into(),
     }
@@ -64,13 +85,15 @@ mod tests {
 
     fn signed_in() -> StateView {
         StateView::SignedIn {
-            user: User { id: "u".into(), email: "a@b.c".into() },
+            user: User { id: "u".into(), email: "a@b.c".into(), ..User::default() },
             access_expires_at: 1_000 + 125,
             signed_in_at: 1_000,
             persistence: Persistence::Keychain,
             freshness: Freshness::Fresh,
             deadline_at: 1_000 + 86_400,
             next_refresh_at: 1_060,
+            claims: None,
+            next_aal: Aal::Aal1,
         }
     }
 

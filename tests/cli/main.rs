@@ -15,6 +15,7 @@ mod follow;
 mod hardening;
 mod insecure_fallback;
 mod locked_keychain;
+mod mfa;
 mod network;
 mod policy;
 mod session;

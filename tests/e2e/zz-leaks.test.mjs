@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APP, startDriver, launch, quit, waitFor, waitText, signIn, logDir, markedPids } from './harness.mjs';
 import { dataDir, SERVICE } from './vault.mjs';
-import { RUNS_DIR, hitsIn, needlesFor, readRun, runDir, scanFiles } from './leaks.mjs';
+import { RUNS_DIR, familyOf, hitsIn, needlesFor, readRun, runDir, scanFiles } from './leaks.mjs';
 
 const email = process.env.LATCHKEY_DEMO_EMAIL;
 const password = process.env.LATCHKEY_DEMO_PASSWORD;
@@ -79,6 +79,10 @@ test('the scanner finds a planted token in a file (UTF-8 or UTF-16), in part, an
     assert.deepEqual([...new Set(scan.hits.map((h) => h.where.slice(dir.length + 1)))].sort(), ['signature-only', 'utf16.sqlite', 'utf8.log']);
     assert.ok(scan.hits.some((h) => h.needle === 'refresh_token utf16le'));
     assert.deepEqual(hitsIn(JSON.stringify({ event: 'auth://state', payload: { refresh: 'plantedrefresh42' } }), needles).map((n) => n.family), ['refresh']);
+    const secrets = needlesFor([{ kind: 'totp_secret', value: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' }, { kind: 'mfa_code', value: '424242' }]);
+    assert.deepEqual(hitsIn('key JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP', secrets).map((n) => n.family), ['totp'], 'the grouped form');
+    assert.deepEqual(hitsIn('{"code":"424242"}', secrets).map((n) => n.family), ['code']);
+    assert.deepEqual(hitsIn('{"at":1764242424299}', secrets), [], 'a code inside a longer number is chance, not a leak');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -110,9 +114,11 @@ test('no token this run obtained is in any file, IPC payload, event, webview sto
 
   const run = readRun();
   const needles = needlesFor(run.tokens);
-  const refreshNeedles = needles.filter((n) => n.family === 'refresh');
-  const families = new Set(run.tokens.map((t) => (/refresh/.test(t.kind) ? 'refresh' : 'access')));
-  assert.deepEqual([...families].sort(), ['access', 'refresh'], 'the run obtained access and refresh tokens to look for');
+  // A one-time code is six digits: in a binary file that is chance, so codes are looked for in text only (the logs,
+  // the audit log, what the apps printed, IPC); the TOTP secret (32 characters) everywhere.
+  const fileNeedles = needles.filter((n) => n.family !== 'code');
+  const families = new Set(run.tokens.map((t) => familyOf(t.kind)));
+  assert.deepEqual([...families].sort(), ['access', 'code', 'refresh', 'totp'], 'the run obtained access and refresh tokens, a TOTP secret and codes to look for (mfa.test.mjs)');
   const hits = {};
 
   // The webview's storage and the live processes.
@@ -129,9 +135,9 @@ test('no token this run obtained is in any file, IPC payload, event, webview sto
   const files = {
     audit: scanFiles(audit, needles, seen),
     logs: scanFiles([logDir()], needles, seen),
-    data: scanFiles([dataDir()], needles, seen),
-    cache: scanFiles([cacheDir()], needles, seen),
-    home: scanFiles([process.env.HOME], needles, seen),
+    data: scanFiles([dataDir()], fileNeedles, seen),
+    cache: scanFiles([cacheDir()], fileNeedles, seen),
+    home: scanFiles([process.env.HOME], fileNeedles, seen),
   };
   assert.ok(files.audit.files > 0 && files.logs.files > 0, 'the audit log and the app log were scanned');
   assert.ok(files.data.files + files.cache.files > 0, 'the app data and cache directories were scanned');
@@ -144,11 +150,15 @@ test('no token this run obtained is in any file, IPC payload, event, webview sto
   assert.deepEqual(run.ipc.filter((r) => r.kind === 'dropped'), [], 'the recorder dropped nothing');
   assert.deepEqual(run.ipc.filter((r) => r.kind === 'drain_failed'), [], 'every drain of the page recorder worked');
   const allowed = (r) => r.kind === 'response' && r.cmd === 'get_access_token' && r.ok;
+  // The one reply a TOTP secret may be in: `enrol_totp`'s, to the main window's enrolment screen (in groups).
+  const enrolment = (r) => r.kind === 'response' && r.cmd === 'enrol_totp' && r.ok && /^main /.test(r.page);
   const responses = ipc.filter((r) => r.kind === 'response');
   const events = ipc.filter((r) => r.kind === 'event');
   assert.ok(responses.length > 0 && events.length > 0, `IPC was recorded (${responses.length} replies, ${events.length} events): run with the app LATCHKEY_IPC_RECORDER=1 scripts/build makes`);
   assert.ok(ipc.some((r) => allowed(r) && hitsIn(r.json, needles).length > 0), 'the recorder saw the one allowed access-token reply');
-  hits.ipc = ipc.flatMap((r) => hitsIn(r.json, allowed(r) ? refreshNeedles : needles)
+  assert.ok(ipc.some((r) => enrolment(r) && hitsIn(r.json, needles).some((n) => n.family === 'totp')), 'the recorder saw the enrolment reply with the secret');
+  const except = (r) => (allowed(r) ? ['access', 'code'] : enrolment(r) ? ['totp'] : []);
+  hits.ipc = ipc.flatMap((r) => hitsIn(r.json, needles.filter((n) => !except(r).includes(n.family)))
     .map((n) => ({ where: `${r.page} ${r.kind} ${r.cmd ?? r.event}`, needle: n.kind })));
 
   const total = Object.values(files).reduce((t, s) => ({ files: t.files + s.files, bytes: t.bytes + s.bytes }), { files: 0, bytes: 0 });

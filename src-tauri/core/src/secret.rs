@@ -1,4 +1,4 @@
-//! Token newtypes: their Debug is redacted, they have no Serialize, and their memory is zeroized on drop.
+//! Token and TOTP-secret newtypes: their Debug is redacted, they have no Serialize, and their memory is zeroized on drop.
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -27,6 +27,8 @@ macro_rules! secret_newtype {
 
 secret_newtype!(AccessToken);
 secret_newtype!(RefreshToken);
+// A TOTP factor's shared secret (base32) or its `otpauth://` URI: shown once, on the enrolment screen, never stored.
+secret_newtype!(TotpSecret);
 
 #[cfg(test)]
 mod tests {

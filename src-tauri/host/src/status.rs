@@ -1,6 +1,7 @@
 //! The stable status object (docs/cli.md) that `latchkey status --json`, `sign-in` and `sign-out` print, whether the
 //! command ran the core itself or asked the running agent: never a token.
 
+use latchkey_core::assurance::{Aal, Claims};
 use latchkey_core::{Persistence, Snapshot, StateView};
 use serde_json::{json, Value};
 use std::time::{Duration, UNIX_EPOCH};
@@ -19,24 +20,39 @@ pub fn storage(persistence: &Persistence) -> &'static str {
     }
 }
 
-/// The status object: `state` is `signed_in` | `expired` | `signed_out` | `initializing`.
+/// The stable status object (docs/cli.md): `state` is `signed_in` | `expired` | `needs_second_factor` | `signed_out` |
+/// `initializing`; in a session, `aal`, `next_aal`, `amr` and `claims` come from the verified access token.
 pub fn describe_json(snapshot: &Snapshot) -> Value {
     let base = json!({ "seq": snapshot.seq, "user": null, "reason": null });
     let extra = match &snapshot.state {
         StateView::Initializing => json!({ "state": "initializing" }),
-        StateView::SignedIn { user, access_expires_at, signed_in_at, persistence, freshness, deadline_at, next_refresh_at } => json!({
+        StateView::SignedIn { user, access_expires_at, signed_in_at, persistence, freshness, deadline_at, next_refresh_at, .. } => json!({
             "state": "signed_in", "user": user, "persistence": persistence, "storage": storage(persistence), "freshness": freshness,
             "signed_in_at": rfc3339(*signed_in_at), "access_expires_at": rfc3339(*access_expires_at),
             "next_refresh_at": rfc3339(*next_refresh_at), "deadline_at": rfc3339(*deadline_at),
         }),
-        StateView::Expired { user, signed_in_at, persistence, deadline_at, next_retry_at } => json!({
+        StateView::Expired { user, signed_in_at, persistence, deadline_at, next_retry_at, .. } => json!({
             "state": "expired", "user": user, "persistence": persistence, "storage": storage(persistence), "signed_in_at": rfc3339(*signed_in_at),
             "next_retry_at": rfc3339(*next_retry_at), "deadline_at": rfc3339(*deadline_at),
+        }),
+        StateView::NeedsSecondFactor { user, signed_in_at, persistence, deadline_at, step, allowed_factors, .. } => json!({
+            "state": "needs_second_factor", "user": user, "persistence": persistence, "storage": storage(persistence),
+            "signed_in_at": rfc3339(*signed_in_at), "deadline_at": rfc3339(*deadline_at), "step": step, "allowed_factors": allowed_factors,
         }),
         StateView::SignedOut { reason } => json!({ "state": "signed_out", "reason": reason }),
     };
     let mut out = base;
     out.as_object_mut().expect("object").extend(extra.as_object().expect("object").clone());
+    if let Some((claims, next_aal)) = assurance(&snapshot.state) {
+        let aal = claims.map_or(Aal::Aal1, |c| c.aal);
+        let amr = claims.map_or(json!([]), |c| json!(c.amr));
+        out.as_object_mut().expect("object").extend([
+            ("aal".into(), json!(aal)),
+            ("next_aal".into(), json!(next_aal)),
+            ("amr".into(), amr),
+            ("claims".into(), json!(claims)),
+        ]);
+    }
     if let Some(p) = &snapshot.pending_sign_out {
         out["pending_sign_out"] = json!({ "scope": p.scope, "until": rfc3339(p.until), "attempt": p.attempt, "cause": p.cause,
             "other_sessions": "still signed in: the sign-out has not reached the server" });
@@ -44,6 +60,15 @@ pub fn describe_json(snapshot: &Snapshot) -> Value {
     out
 }
 
+/// The verified claims and the reachable level of a state in a session.
+pub fn assurance(state: &StateView) -> Option<(Option<&Claims>, Aal)> {
+    match state {
+        StateView::SignedIn { claims, next_aal, .. } | StateView::Expired { claims, next_aal, .. } | StateView::NeedsSecondFactor { claims, next_aal, .. } => {
+            Some((claims.as_ref(), *next_aal))
+        }
+        StateView::Initializing | StateView::SignedOut { .. } => None,
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -52,13 +77,15 @@ mod tests {
 
     fn signed_in() -> StateView {
         StateView::SignedIn {
-            user: User { id: "u".into(), email: "a@b.c".into() },
+            user: User { id: "u".into(), email: "a@b.c".into(), ..User::default() },
             access_expires_at: 1_000 + 125,
             signed_in_at: 1_000,
             persistence: Persistence::Keychain,
             freshness: Freshness::Fresh,
             deadline_at: 1_000 + 86_400,
             next_refresh_at: 1_060,
+            claims: None,
+            next_aal: Aal::Aal1,
         }
     }
 

@@ -1,6 +1,8 @@
 //! The calls the engine makes of GoTrue ([`AuthApi`]) and the values they take and give: a test double implements
 //! the trait, `GoTrue` speaks it over HTTP.
 
+use crate::assurance::Claims;
+use super::factors::{Challenge, Enrolment, NewFactor, UserChange};
 use crate::error::AuthError;
 use crate::pkce::AuthCode;
 use crate::secret::{AccessToken, RefreshToken};
@@ -46,6 +48,8 @@ pub struct Grant {
     pub user: User,
     /// The server's clock when it answered (`Date`), if it said: `exp` is checked against it, not the local clock.
     pub server_time: Option<i64>,
+    /// The access token's claims, set only once the token is verified (`crate::verified`).
+    pub claims: Option<Box<Claims>>,
 }
 
 impl Grant {
@@ -59,6 +63,7 @@ impl Grant {
             user: self.user,
             signed_in_at,
             last_refresh_at: (now != signed_in_at).then_some(now),
+            claims: self.claims.map(|c| *c),
             pending_sign_out: None,
         }
     }
@@ -68,7 +73,7 @@ impl Grant {
 #[derive(Debug)]
 pub enum SignUp {
     /// Autoconfirm (or an already-confirmed user): signed in.
-    Session(Grant),
+    Session(Box<Grant>),
     /// A confirmation e-mail is on its way; no session yet.
     ConfirmationSent,
 }
@@ -140,7 +145,29 @@ pub trait AuthApi: Send + Sync + 'static {
     fn recover(&self, _email: &str, _redirect_to: &str, _challenge: &str) -> impl Future<Output = Result<(), AuthError>> + Send {
         async { Err(AuthError::Unsupported) }
     }
-    fn update_password(&self, _token: &AccessToken, _password: &str) -> impl Future<Output = Result<User, AuthError>> + Send {
+    /// `PUT /user`: a new e-mail address or password.
+    fn update_user(&self, _token: &AccessToken, _change: &UserChange) -> impl Future<Output = Result<User, AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    /// `POST /factors`: a new factor, unverified until a challenge of it is answered.
+    fn enrol_factor(&self, _token: &AccessToken, _factor: &NewFactor) -> impl Future<Output = Result<Enrolment, AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    fn challenge_factor(&self, _token: &AccessToken, _factor_id: &str) -> impl Future<Output = Result<Challenge, AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    /// The same session at aal2.
+    fn verify_factor(&self, _token: &AccessToken, _factor_id: &str, _challenge_id: &str, _code: &str) -> impl Future<Output = Result<Grant, AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    fn unenrol_factor(&self, _token: &AccessToken, _factor_id: &str) -> impl Future<Output = Result<(), AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    /// Texts a sign-in code.
+    fn send_phone_code(&self, _phone: &str, _create_user: bool) -> impl Future<Output = Result<(), AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    fn verify_phone_code(&self, _phone: &str, _code: &str) -> impl Future<Output = Result<Grant, AuthError>> + Send {
         async { Err(AuthError::Unsupported) }
     }
 }

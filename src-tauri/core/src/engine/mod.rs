@@ -1,7 +1,8 @@
 //! One task owns the session: every change goes through its request channel, and every change is published once, in
 //! order. The task (`task`) dispatches; the deadline keeper (`deadlines`) says what is due when; the signed-in state
-//! (`live`) is one enum per concern, the pending PKCE flow (`pending_flow`) holds its verifier, the publisher numbers
-//! events, and the network calls are tasks the engine owns (`subtasks`).
+//! (`live`) is one enum per concern, the pending PKCE flow (`pending_flow`) holds its verifier, the account requests
+//! (second factors, password, e-mail: `task::account`) run beside the task's loop, the publisher numbers events, and
+//! the network calls are tasks the engine owns (`subtasks`).
 
 mod deadlines;
 mod live;
@@ -13,7 +14,7 @@ mod storage;
 mod subtasks;
 mod task;
 
-pub use requests::{Flow, Redirect, Reply};
+pub use requests::{Account, Flow, Redirect, Reply};
 pub use rules::{EngineRules, MAX_SESSION_AGE};
 
 use crate::api::{AuthApi, LogoutScope};
@@ -98,6 +99,11 @@ impl SessionHandle {
     /// Blocks: call it from the thread that waited for the lock, never from async code.
     pub fn took_lock(&self, lock: VaultLock) {
         let _ = self.requests.blocking_send(Request::TookLock(lock));
+    }
+
+    /// Second factors, the password and the e-mail address of the signed-in user.
+    pub async fn account<T>(&self, make: impl FnOnce(Reply<T>) -> Account) -> Result<T, AuthError> {
+        self.call(|reply| Request::Account(make(reply))).await
     }
 
     /// Records user activity for the idle timeout.

@@ -1,6 +1,7 @@
 //! The session task: the one owner of the session. Its loop dispatches requests, network answers and the deadline
 //! keeper's wake-ups; it is the only code that changes the session, saving each change before publishing it once.
 
+mod account;
 mod flows;
 mod follow;
 mod publish;
@@ -137,7 +138,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
 
     /// A session's schedule; renewed here only if this process may (see `renews_here`).
     fn new_live(&mut self, session: Session, persistence: Persistence, received: i64, now: i64) -> Live {
-        let mut live = Live::new(session, persistence, received, self.rules.max_session_age.as_millis() as i64, now, self.jitter.draw());
+        let max_age_ms = self.rules.max_session_age.as_millis() as i64;
+        let mut live = Live::new(session, persistence, received, max_age_ms, now, self.jitter.draw(), self.rules.require_mfa);
         if !self.renews_here(persistence) {
             live.renewal = Renewal::Elsewhere;
         }
@@ -154,6 +156,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 self.access_token(reply);
             }
             Request::Flow(flow) => self.flow(flow).await,
+            Request::Account(request) => self.account(request).await,
             Request::Touch => {
                 if let Some(live) = self.live.as_mut() {
                     live.last_activity_ms = now;
@@ -205,7 +208,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         let mut session = grant.into_session(now.div_euclid(1000), now.div_euclid(1000));
         session.pending_sign_out = self.hand_pending_to_new_session();
         let persistence = self.storage.save(&session).await;
-        let live = self.new_live(session, persistence, now, now);
+        let mut live = self.new_live(session, persistence, now, now);
+        live.from_recovery = event == EventKind::PasswordRecovery;
         if let Some(old) = self.live.replace(live) {
             self.subtasks.revoke(old.session, LogoutScope::Local, now);
         }
@@ -329,10 +333,10 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
     }
 
-    /// Saves and publishes a change to the signed-in user.
+    /// Saves and publishes a change to the signed-in user (its factors included: the stage follows them).
     async fn user_changed(&mut self, user: User) {
         let Some(live) = self.live.as_mut() else { return };
-        live.session.user = user;
+        live.set_user(user);
         let session = live.session.clone();
         let persistence = self.storage.save(&session).await;
         if let Some(live) = self.live.as_mut() {

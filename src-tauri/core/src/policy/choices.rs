@@ -68,6 +68,8 @@ pub enum SignInMethod {
     Password,
     EmailOtp,
     MagicLink,
+    /// A code texted to the phone.
+    Phone,
     /// `oauth:<provider>` (lowercase GoTrue provider name such as `google`, `azure`), or `oauth:*`.
     OAuth(String),
 }
@@ -78,6 +80,7 @@ impl SignInMethod {
             "password" => Ok(Self::Password),
             "email_otp" => Ok(Self::EmailOtp),
             "magic_link" => Ok(Self::MagicLink),
+            "phone" => Ok(Self::Phone),
             _ => match s.strip_prefix("oauth:") {
                 Some(p)
                     if p == "*"
@@ -87,7 +90,7 @@ impl SignInMethod {
                     Ok(Self::OAuth(p.to_string()))
                 }
                 _ => Err(format!(
-                    "{s:?} is not a sign-in method (use \"password\", \"email_otp\", \"magic_link\" or \"oauth:<provider>\")"
+                    "{s:?} is not a sign-in method (use \"password\", \"email_otp\", \"magic_link\", \"phone\" or \"oauth:<provider>\")"
                 )),
             },
         }
@@ -97,12 +100,13 @@ impl SignInMethod {
             Self::Password => "password".into(),
             Self::EmailOtp => "email_otp".into(),
             Self::MagicLink => "magic_link".into(),
+            Self::Phone => "phone".into(),
             Self::OAuth(p) => format!("oauth:{p}"),
         }
     }
     /// The built-in default: every method.
     pub fn all() -> Vec<Self> {
-        vec![Self::Password, Self::EmailOtp, Self::MagicLink, Self::OAuth("*".into())]
+        vec![Self::Password, Self::EmailOtp, Self::MagicLink, Self::Phone, Self::OAuth("*".into())]
     }
     /// Whether `wanted` is allowed by `list` (`oauth:*` covers every provider).
     pub fn allowed(list: &[Self], wanted: &Self) -> bool {
@@ -120,7 +124,7 @@ impl ts_rs::TS for SignInMethod {
     }
 
     fn inline(_: &ts_rs::Config) -> String {
-        "\"password\" | \"email_otp\" | \"magic_link\" | `oauth:${string}`".into()
+        "\"password\" | \"email_otp\" | \"magic_link\" | \"phone\" | `oauth:${string}`".into()
     }
 
     fn decl(cfg: &ts_rs::Config) -> String {

@@ -150,6 +150,8 @@ mod tests {
             ("max_session_age", s("90s")),
             ("allow_sign_up", PlistValue::Boolean(false)),
             ("allowed_sign_in_methods", PlistValue::Array(vec![s("magic_link")])),
+            ("require_mfa", PlistValue::Boolean(true)),
+            ("allowed_mfa_factors", PlistValue::Array(vec![s("totp"), s("phone")])),
             ("session_persistence", s("keychain")),
             ("audit_log", dict(vec![("enabled", PlistValue::Boolean(false))])),
             ("recommended", dict(vec![("idle_timeout", s("off"))])),
@@ -157,6 +159,7 @@ mod tests {
         let (m, r) = parse_policy_value(&plist_to_policy_json(&root).unwrap()).unwrap();
         assert_eq!(m.max_session_age, Some(Duration::from_secs(90)));
         assert_eq!(m.allow_sign_up, Some(false));
+        assert_eq!((m.require_mfa, m.allowed_mfa_factors.map(|f| f.len())), (Some(true), Some(2)));
         assert_eq!(m.session_persistence, Some(SessionPersistence::Keychain));
         assert_eq!(m.audit_log_enabled, Some(false));
         assert_eq!(r.idle_timeout, Some(None));

@@ -26,6 +26,7 @@ pub(crate) use values::kind;
 pub use values::{check_http_url, check_max_session_age, check_proxy_url, parse_idle_timeout};
 use values::*;
 
+use crate::assurance::FactorType;
 use crate::net::ProxyUrl;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -49,6 +50,8 @@ pub const KEYS: &[&str] = &[
     "idle_timeout",
     "allowed_sign_in_methods",
     "allow_sign_up",
+    "require_mfa",
+    "allowed_mfa_factors",
     "session_persistence",
     "allow_insecure_storage_fallback",
     "extra_ca_certificates",
@@ -75,6 +78,8 @@ pub struct Tier {
     pub idle_timeout: Option<Option<Duration>>,
     pub allowed_sign_in_methods: Option<Vec<SignInMethod>>,
     pub allow_sign_up: Option<bool>,
+    pub require_mfa: Option<bool>,
+    pub allowed_mfa_factors: Option<Vec<FactorType>>,
     pub session_persistence: Option<SessionPersistence>,
     pub allow_insecure_storage_fallback: Option<bool>,
     pub extra_ca_certificates: Option<Vec<PathBuf>>,
@@ -97,6 +102,8 @@ impl Tier {
             self.idle_timeout.is_some(),
             self.allowed_sign_in_methods.is_some(),
             self.allow_sign_up.is_some(),
+            self.require_mfa.is_some(),
+            self.allowed_mfa_factors.is_some(),
             self.session_persistence.is_some(),
             self.allow_insecure_storage_fallback.is_some(),
             self.extra_ca_certificates.is_some(),
@@ -152,6 +159,15 @@ pub fn parse_settings(obj: &Map<String, Value>, strictness: Strictness) -> Resul
                 s.allowed_sign_in_methods = Some(methods);
             }
             "allow_sign_up" => s.allow_sign_up = Some(boolean(value).map_err(at)?),
+            "require_mfa" => s.require_mfa = Some(boolean(value).map_err(at)?),
+            "allowed_mfa_factors" => {
+                let list = string_array(value).map_err(at)?;
+                if list.is_empty() {
+                    return Err(at("must list at least one type (\"totp\", \"phone\")".into()));
+                }
+                let factors = list.iter().map(|f| FactorType::parse(f)).collect::<Result<Vec<_>, _>>().map_err(at)?;
+                s.allowed_mfa_factors = Some(factors);
+            }
             "session_persistence" => {
                 s.session_persistence = Some(SessionPersistence::parse(&string(value).map_err(at)?).map_err(at)?)
             }

@@ -1,5 +1,6 @@
 //! The sealed vault format: AES-256-GCM over the session, with the app id, schema and user bound as associated data.
 
+use crate::assurance::Claims;
 use crate::api::LogoutScope;
 use crate::error::{AuthError, Corruption};
 use crate::secret::{AccessToken, RefreshToken};
@@ -69,6 +70,9 @@ struct Payload {
     user: User,
     signed_in_at: i64,
     last_refresh_at: Option<i64>,
+    /// Verified when the token was received; absent in records written before claims were kept.
+    #[serde(default)]
+    claims: Option<Claims>,
     /// Absent in vaults written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pending_sign_out: Option<LogoutScope>,
@@ -99,6 +103,7 @@ pub fn seal(session: &Session, key: &VaultKey) -> Result<Vec<u8>, AuthError> {
         user: session.user.clone(),
         signed_in_at: session.signed_in_at,
         last_refresh_at: session.last_refresh_at,
+        claims: session.claims.clone(),
         pending_sign_out: session.pending_sign_out,
     };
     let mut buf = Zeroizing::new(serde_json::to_vec(&payload).expect("payload serializes"));
@@ -146,6 +151,7 @@ pub fn open(bytes: &[u8], key: &VaultKey) -> Result<Session, AuthError> {
         user: p.user.clone(),
         signed_in_at: p.signed_in_at,
         last_refresh_at: p.last_refresh_at,
+        claims: p.claims.clone(),
         pending_sign_out: p.pending_sign_out,
     };
     if !session.times_are_plausible() {

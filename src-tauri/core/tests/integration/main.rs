@@ -6,6 +6,7 @@
 mod flows;
 mod gotrue_mfa;
 mod keychain;
+mod mfa;
 mod refresh;
 mod stack;
 mod support;

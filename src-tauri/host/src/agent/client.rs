@@ -22,15 +22,21 @@ pub async fn connect(config: &Config, request: &Request) -> io::Result<Option<Co
     let stream = super::unix::connect(config).await?;
     #[cfg(windows)]
     let stream = super::windows::connect(config)?;
-    let Some(mut stream) = stream else { return Ok(None) };
-    let mut bytes = line(request);
-    let sent = stream.write_all(&bytes).await;
-    bytes.zeroize(); // it may hold a password
-    sent?;
-    Ok(Some(Connection { stream: BufReader::new(stream) }))
+    let Some(stream) = stream else { return Ok(None) };
+    let mut connection = Connection { stream: BufReader::new(stream) };
+    connection.send(request).await?;
+    Ok(Some(connection))
 }
 
 impl Connection {
+    /// Sends a request (the first, or the code a `CodeNeeded` asked for).
+    pub async fn send(&mut self, request: &Request) -> io::Result<()> {
+        let mut bytes = line(request);
+        let sent = self.stream.get_mut().write_all(&bytes).await;
+        bytes.zeroize(); // it may hold a password
+        sent
+    }
+
     #[cfg(test)]
     pub(super) fn over(stream: Stream) -> Self {
         Connection { stream: BufReader::new(stream) }

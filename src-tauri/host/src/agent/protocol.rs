@@ -1,6 +1,7 @@
 //! What crosses the agent's channel: one [`Request`] line from the command line, then [`Reply`] lines (one, or a
-//! stream of events for `watch`). Replies carry what the command prints, so a command answers the same whether it
-//! ran the core itself or asked the agent.
+//! stream of events for `watch`); a sign-in that needs its second factor asks for the code (`CodeNeeded`) and reads
+//! one more request (`Code`) on the same connection. Replies carry what the command prints, so a command answers the
+//! same whether it ran the core itself or asked the agent.
 
 use crate::reset;
 use latchkey_core::api::LogoutScope;
@@ -16,6 +17,10 @@ pub const MAX_REQUEST: u64 = 64 * 1024;
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
     SignIn { email: String, password: Password },
+    /// `latchkey second-factor`: completes a session that waits for its second factor.
+    SecondFactor,
+    /// The code asked for by `CodeNeeded`.
+    Code { code: Password },
     SignOut { scope: LogoutScope },
     /// Signs out, wipes the local traces, and quits the agent.
     Reset,
@@ -26,8 +31,10 @@ pub enum Request {
 #[derive(Serialize, Deserialize, Debug)]
 #[serde(tag = "reply", rename_all = "snake_case")]
 pub enum Reply {
-    /// `sign-in` worked: the status object after it.
+    /// `sign-in` (or `second-factor`) worked: the status object after it.
     SignedIn { state: Value },
+    /// The session needs its second factor: the code `from` (in words) is asked for, as a `Code` request.
+    CodeNeeded { from: String },
     /// `sign-out` ran: the status object after it and what the sign-out did.
     SignedOut { state: Value, report: SignOutReport },
     Reset { report: reset::Report },
@@ -39,7 +46,8 @@ pub enum Reply {
     Refused { message: String },
 }
 
-/// A password on its way in: never printed (its `Debug` is redacted) and wiped from memory when dropped.
+/// A password (or a one-time code) on its way in: never printed (its `Debug` is redacted) and wiped from memory when
+/// dropped.
 #[derive(Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Password(String);

@@ -1,5 +1,5 @@
-//! The sign-in flows as the session task runs them (sign-up, e-mail codes, OAuth, callbacks, recovery, password
-//! change): the pending flow checks and exchanges, the task establishes the session it yields.
+//! The sign-in flows as the session task runs them (sign-up, e-mail and phone codes, OAuth, callbacks, recovery): the
+//! pending flow checks and exchanges, the task establishes the session it yields.
 
 use super::Engine;
 use crate::api::{AuthApi, Grant};
@@ -30,7 +30,11 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             Flow::StartOAuth { provider, reply } => drop(reply.send(self.flow.start_oauth(api, rules, &provider, now))),
             Flow::Callback { url, reply } => drop(reply.send(self.callback(&url).await)),
             Flow::RecoverPassword { email, reply } => drop(reply.send(self.flow.recover(api, rules, &email, now).await)),
-            Flow::UpdatePassword { password, reply } => drop(reply.send(self.update_password(&password).await)),
+            Flow::SendPhoneCode { phone, reply } => drop(reply.send(self.flow.send_phone_code(api, rules, &phone).await)),
+            Flow::VerifyPhoneCode { phone, code, reply } => {
+                let grant = self.flow.verify_phone_code(api, rules, &phone, &code).await;
+                drop(reply.send(self.sign_in_with(grant.map(|g| (g, EventKind::SignedIn))).await));
+            }
             Flow::SetRedirect { redirect, reply } => {
                 self.flow.set_redirect(redirect);
                 drop(reply.send(Ok(())));
@@ -48,18 +52,6 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     async fn sign_in_with(&mut self, grant: Result<(Grant, EventKind), AuthError>) -> Result<(), AuthError> {
         let (grant, event) = grant?;
         self.establish(grant, event).await;
-        Ok(())
-    }
-
-    /// GoTrue ends the user's other sessions on a password change; this one goes on.
-    async fn update_password(&mut self, password: &str) -> Result<(), AuthError> {
-        let live = self.live.as_ref().ok_or(AuthError::NotSignedIn)?;
-        if !live.usable(self.clock.now_ms()) {
-            let next_at = live.backoff().map_or(0, |b| b.until).div_euclid(1000);
-            return Err(AuthError::RefreshPending { cause: "token_expired".into(), next_at });
-        }
-        let user = self.api.update_password(&live.session.access_token, password).await?;
-        self.user_changed(user).await;
         Ok(())
     }
 }

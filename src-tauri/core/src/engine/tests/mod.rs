@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 mod deadlines;
 mod follow;
+mod mfa;
 mod policy;
 mod refresh;
 mod session;
