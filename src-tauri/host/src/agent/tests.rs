@@ -19,8 +19,12 @@ struct Running {
 }
 
 async fn agent(name: &str) -> Running {
+    agent_over(name, FakeApi::new(3600)).await
+}
+
+async fn agent_over(name: &str, api: FakeApi) -> Running {
     let config = config(name, None, None, &[]).unwrap();
-    let (core, task) = latchkey_core::start(FakeApi::new(3600), Arc::new(TestStore::default()), TestClock::system(), EngineRules::default());
+    let (core, task) = latchkey_core::start(api, Arc::new(TestStore::default()), TestClock::system(), EngineRules::default());
     tokio::spawn(task);
     core.initialized().await;
     let quit = Arc::new(AtomicBool::new(false));
@@ -50,6 +54,20 @@ async fn sign_in_and_sign_out_through_the_agent_answer_what_its_core_did() {
     let Reply::SignedOut { state, report } = ask(&running.config, Request::SignOut { scope: LogoutScope::Local }).await else { panic!("signed out") };
     assert_eq!((state["state"].as_str(), report.server), (Some("signed_out"), ServerOutcome::Ended));
     assert!(!running.quit.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
+async fn a_sign_in_that_needs_a_second_factor_asks_for_the_code_on_the_same_connection() {
+    let api = FakeApi::new(3600);
+    api.mfa.with_verified_totp();
+    let running = agent_over("agent-mfa", api).await;
+    let sign_in = Request::SignIn { email: "a@b.c".into(), password: Password::new("good".into()) };
+    let mut connection = connect(&running.config, &sign_in).await.unwrap().unwrap();
+    let Some(Reply::CodeNeeded { from }) = connection.next().await.unwrap() else { panic!("the code is asked for") };
+    assert!(from.contains("authenticator"), "{from}");
+    connection.send(&Request::Code { code: Password::new(latchkey_core::testing::GOOD_CODE.into()) }).await.unwrap();
+    let Some(Reply::SignedIn { state }) = connection.next().await.unwrap() else { panic!("signed in") };
+    assert_eq!((state["state"].as_str(), state["aal"].as_str()), (Some("signed_in"), Some("aal2")), "{state}");
 }
 
 #[tokio::test]
