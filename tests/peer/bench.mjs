@@ -20,6 +20,7 @@ const CLI = join(dirname(APP), 'latchkey'); // the command line beside it
 const OUT = need('PEER_OUT');
 const OUTAGE_SECS = Number(process.env.LATCHKEY_BENCH_OUTAGE_SECS ?? 300);
 const ROUNDS = Number(process.env.LATCHKEY_BENCH_RESTORE_ROUNDS ?? 9);
+const CLI_RUNS = Number(process.env.LATCHKEY_BENCH_CLI_RUNS ?? 30);
 const stacks = {
   short: { url: need('PEER_SHORT_URL'), gotrue: Number(need('PEER_SHORT_GOTRUE_PORT')), anon: need('PEER_SHORT_ANON'), service: need('PEER_SHORT_SERVICE'), exp: Number(need('PEER_SHORT_JWT_EXP')) },
   long: { url: need('PEER_LONG_URL'), gotrue: Number(need('PEER_LONG_GOTRUE_PORT')), anon: need('PEER_LONG_ANON'), service: need('PEER_LONG_SERVICE') },
@@ -259,6 +260,25 @@ async function outage() {
   return result;
 }
 
+/** 6. `latchkey status`, process start to output, signed in, the server not asked (hyperfine -N, no shell). */
+async function cliStart() {
+  const proxy = await startProxy(stacks.long.gotrue);
+  const us = ours('cli-start', stacks.long, proxy);
+  await oursSignIn(us, await user(stacks.long));
+  await proxy.set('refuse'); // status reads the vault; nothing it prints comes from the server
+  const measure = (bin, name) => {
+    const out = join(OUT, `cli-start-${name}.json`);
+    const r = spawnSync('hyperfine', ['-N', '--warmup', '3', '--runs', String(CLI_RUNS), '--export-json', out, `${bin} status`], { env: us.env, encoding: 'utf8' });
+    if (r.status !== 0) fail(`hyperfine ${bin} status: ${r.status} ${r.stderr}`);
+    const { median, min, max, times } = JSON.parse(readFileSync(out, 'utf8')).results[0];
+    return { median_ms: median * 1000, min_ms: min * 1000, max_ms: max * 1000, runs: times.length };
+  };
+  const result = { command: 'latchkey status', latchkey: measure(CLI, 'latchkey') };
+  if (process.env.LATCHKEY_BENCH_CLI_BEFORE) result.before = measure(process.env.LATCHKEY_BENCH_CLI_BEFORE, 'before');
+  await proxy.close();
+  return result;
+}
+
 // ---- the run ----
 
 const engine = readOr(need('PEER_ENGINE_OUT'), '') + readOr(need('PEER_RESTORE_OUT'), '');
@@ -278,6 +298,8 @@ const outageRun = outage();
 results.idle = await idle();
 results.window = await measureWindow({ app: APP, stack: stacks.long, out: OUT, base, user, sample, between, memory, sleep });
 results.outage = await outageRun;
+log('6. the command line\'s start (hyperfine)');
+results.cli_start = await cliStart();
 results.machine.load_after = readFileSync('/proc/loadavg', 'utf8').trim();
 writeFileSync(join(OUT, 'results.json'), JSON.stringify(results, null, 2));
 const { table } = await import('./table.mjs');

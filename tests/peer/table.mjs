@@ -25,7 +25,7 @@ export function table(r) {
   const c = r.coalesce;
   add('2. 1000 concurrent token requests at expiry → POST /token', `${c.latchkey.posts} (${c.latchkey.distinct_tokens} token, ${c.latchkey.errors} errors)`, `${c.authjs.posts} (${c.authjs.distinct_tokens} token(s), ${c.authjs.errors} errors)`, ratio(c.latchkey.posts, c.authjs.posts));
   const i = r.idle;
-  add('3. wakeups per idle minute (context switches, all threads)', `${fmt(i.latchkey.switches)} (${i.latchkey.threads} threads)`, `${fmt(i.authjs.switches)} (${i.authjs.threads} threads; bare Node: ${fmt(i.node.switches)})`, ratio(i.latchkey.switches, i.authjs.switches));
+  add('3. wakeups per idle minute (context switches, all threads; ours: `latchkey watch --json`, and the engine\'s own wakeups from the engine bench)', `${fmt(i.latchkey.switches)} (${i.latchkey.threads} threads; engine: ${fmt(r.engine.simulated_wakeups, 2)}/min)`, `${fmt(i.authjs.switches)} (${i.authjs.threads} threads; bare Node: ${fmt(i.node.switches)})`, ratio(i.latchkey.switches, i.authjs.switches));
   add('3. CPU time per idle minute (all threads, schedstat)', `${fmt(i.latchkey.cpu_ms, 2)} ms`, `${fmt(i.authjs.cpu_ms, 2)} ms (bare Node: ${fmt(i.node.cpu_ms, 2)} ms)`, ratio(i.latchkey.cpu_ms, i.authjs.cpu_ms));
   const o = r.outage;
   add(`4. ${fmt(o.secs / 60, o.secs % 60 ? 1 : 0)}-minute outage (${r.short_jwt_exp} s tokens): sign-outs`, `${o.latchkey.signed_out}${o.latchkey.still_stored ? ', session kept' : ', session gone'}`, `${o.authjs.signed_out}${o.authjs.still_stored ? ', session kept' : ', session removed'}`);
@@ -40,6 +40,10 @@ export function table(r) {
   add(`whole app idle, signed in: RSS (PSS) over ${w.processes.length} processes`, `${mib(sum('rss_kib'))} (${mib(sum('pss_kib'))})`, '', '');
   add('whole app idle: wakeups, CPU per minute (all processes)', `${fmt(sum('switches'))}, ${fmt(sum('cpu_ms'))} ms`, '', '');
   add(`cold start → signed-in window (WebDriver launch → #signed-in-user; median of ${w.cold_ms.length})`, `${fmt(median(w.cold_ms))} ms`, '', '');
+  const cs = r.cli_start;
+  const span = (m) => `${fmt(m.median_ms, 1)} ms (${fmt(m.min_ms, 1)}–${fmt(m.max_ms, 1)}, ${m.runs} runs)`;
+  if (cs) add(`6. CLI start: \`${cs.command}\`, process start → output, signed in (hyperfine -N, median)`, span(cs.latchkey), '', '');
+  if (cs?.before) add(`6. the same before the split (one binary linking GTK and WebKit: LATCHKEY_BENCH_CLI_BEFORE)`, span(cs.before), '', '');
   if (r.deb) add(`.deb size (${r.deb.built ? 'built by this run' : `existing artefact, built ${r.deb.mtime}`})`, `${fmt(r.deb.bytes)} bytes (${mib(r.deb.bytes / 1024)})`, '', '');
   add('ES256 verifications per second (one core)', fmt(r.engine.es256_per_s), '', '');
   const out = ['| metric | Latchkey | auth-js | ratio (auth-js ÷ Latchkey) |', '|---|---|---|---|', ...rows.map((row) => `| ${row.join(' | ')} |`)];
