@@ -3,7 +3,7 @@
 // whole app (the app process and every process below it: WebKit's web and network processes) idle for a minute.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const STARTS = Number(process.env.LATCHKEY_BENCH_WINDOW_STARTS ?? 5);
 
@@ -40,7 +40,7 @@ export async function measureWindow({ app, stack, out, base, user, sample, betwe
   mkdirSync(dir, { recursive: true });
   const env = { LATCHKEY_DATA_DIR: dir, LATCHKEY_SUPABASE_URL: stack.url, LATCHKEY_SUPABASE_ANON_KEY: stack.anon };
   const who = await user(stack);
-  const r = spawnSync(app, ['sign-in', '--email', who.email, '--password-stdin'], { env: { ...base, ...env }, input: `${who.password}\n`, encoding: 'utf8', timeout: 30000 });
+  const r = spawnSync(join(dirname(app), 'latchkey'), ['sign-in', '--email', who.email, '--password-stdin'], { env: { ...base, ...env }, input: `${who.password}\n`, encoding: 'utf8', timeout: 30000 });
   if (r.status !== 0) throw new Error(`latchkey sign-in for the window: ${r.stderr}`);
   Object.assign(process.env, env, { LATCHKEY_APP_BIN: app }); // tauri-driver passes its environment to the app
   const { startDriver, launch, quit, waitText } = await import('../e2e/harness.mjs');
