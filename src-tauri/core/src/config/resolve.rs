@@ -44,6 +44,8 @@ pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, 
         fail_closed(failed, or_default(pick(&layers, |s| s.max_session_age), policy::DEFAULT_MAX_SESSION_AGE), Duration::ZERO);
     let idle_timeout = or_default(pick(&layers, |s| s.idle_timeout), None);
     let methods = fail_closed(failed, or_default(pick(&layers, |s| s.allowed_sign_in_methods.clone()), SignInMethod::all()), Vec::new());
+    let sso_domain = or_default(pick(&layers, |s| s.sso_domain.clone().map(Some)), None);
+    let sso_provider_id = or_default(pick(&layers, |s| s.sso_provider_id.clone().map(Some)), None);
     let allow_sign_up = fail_closed(failed, or_default(pick(&layers, |s| s.allow_sign_up), true), false);
     let persistence = fail_closed(
         failed,
@@ -76,6 +78,8 @@ pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, 
             value: json!(methods.0.iter().map(SignInMethod::as_string).collect::<Vec<_>>()),
             source: methods.1,
         },
+        EffectiveValue { key: "sso_domain", value: json!(sso_domain.0), source: sso_domain.1 },
+        EffectiveValue { key: "sso_provider_id", value: json!(sso_provider_id.0), source: sso_provider_id.1 },
         EffectiveValue { key: "allow_sign_up", value: json!(allow_sign_up.0), source: allow_sign_up.1 },
         EffectiveValue { key: "session_persistence", value: json!(persistence.0.as_str()), source: persistence.1 },
         EffectiveValue { key: "allow_insecure_storage_fallback", value: json!(insecure.0), source: insecure.1 },
@@ -106,6 +110,8 @@ pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, 
         session_persistence: persistence.0,
         allow_insecure_storage_fallback: insecure.0,
         allowed_sign_in_methods: methods.0,
+        sso_domain: sso_domain.0,
+        sso_provider_id: sso_provider_id.0,
         allow_sign_up: allow_sign_up.0,
         extra_ca_certificates: cas.0,
         proxy: proxy.0,

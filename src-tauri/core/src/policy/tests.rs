@@ -40,7 +40,9 @@ fn every_key_parses() {
             "auth_url": "https://auth.corp.example/auth/v1",
             "max_session_age": "8h",
             "idle_timeout": "15m",
-            "allowed_sign_in_methods": ["password", "email_otp", "magic_link", "oauth:azure", "oauth:*"],
+            "allowed_sign_in_methods": ["password", "email_otp", "magic_link", "oauth:azure", "oauth:*", "sso"],
+            "sso_domain": "Corp.Example.com",
+            "sso_provider_id": "0D8F4E36-1A3C-4E4B-9A7E-2F6C1D9B8A70",
             "allow_sign_up": false,
             "session_persistence": "memory_only",
             "allow_insecure_storage_fallback": false,
@@ -55,7 +57,9 @@ fn every_key_parses() {
     assert_eq!(m.supabase_url.as_deref(), Some("https://corp.supabase.co"));
     assert_eq!(m.max_session_age, Some(Duration::from_secs(8 * 3600)));
     assert_eq!(m.idle_timeout, Some(Some(Duration::from_secs(900))));
-    assert_eq!(m.allowed_sign_in_methods.as_ref().unwrap().len(), 5);
+    assert_eq!(m.allowed_sign_in_methods.as_ref().unwrap().len(), 6);
+    assert_eq!(m.sso_domain.as_deref(), Some("corp.example.com"));
+    assert_eq!(m.sso_provider_id.as_deref(), Some("0d8f4e36-1a3c-4e4b-9a7e-2f6c1d9b8a70"));
     assert_eq!(m.session_persistence, Some(SessionPersistence::MemoryOnly));
     assert_eq!(m.extra_ca_certificates, Some(vec![ca]));
     assert_eq!(m.audit_log_retention, Some(Duration::from_secs(90 * 86_400)));
@@ -79,6 +83,11 @@ fn invalid_policies_say_what_is_wrong() {
         (r#"{"managed": {"allowed_sign_in_methods": []}}"#, "at least one method"),
         (r#"{"managed": {"allowed_sign_in_methods": ["sms"]}}"#, "not a sign-in method"),
         (r#"{"managed": {"allowed_sign_in_methods": ["oauth:"]}}"#, "not a sign-in method"),
+        (r#"{"managed": {"sso_domain": "alice@corp.example"}}"#, "key `sso_domain`: \"alice@corp.example\" is not an e-mail domain"),
+        (r#"{"managed": {"sso_domain": "localhost"}}"#, "not an e-mail domain"),
+        (r#"{"managed": {"sso_domain": "-corp.example"}}"#, "not an e-mail domain"),
+        (r#"{"managed": {"sso_provider_id": "corp"}}"#, "key `sso_provider_id`: \"corp\" is not an SSO provider id"),
+        (r#"{"managed": {"sso_provider_id": "0d8f4e36-1a3c-4e4b-9a7e-2f6c1d9b8a7g"}}"#, "not an SSO provider id"),
         (r#"{"managed": {"extra_ca_certificates": ["certs/ca.pem"]}}"#, "absolute path"),
         (r#"{"managed": {"extra_ca_certificates": ["/nonexistent/latchkey/ca.pem"]}}"#, "cannot be read"),
         (r#"{"managed": {"extra_ca_certificates": "/etc/ca.pem"}}"#, "array of strings"),
@@ -212,6 +221,20 @@ fn sign_in_methods_and_audit_log_resolve() {
     assert_eq!(c.source_of("audit_log.retention"), Some(Source::Recommended));
     assert!(!c.audit_log.include_email, "off unless a tier turns it on");
     assert_eq!(c.source_of("audit_log.include_email"), Some(Source::Default));
+}
+
+#[test]
+fn sso_keys_follow_the_tiers_and_show_in_the_report() {
+    let policy = r#"{"managed": {"allowed_sign_in_methods": ["sso"], "sso_domain": "corp.example"}}"#;
+    let c = setup("sso", Some(policy), Some(r#"{"sso_domain": "mine.example"}"#), &[]).unwrap();
+    assert_eq!((c.sso_domain.as_deref(), c.sso_provider_id.as_deref()), (Some("corp.example"), None));
+    assert!(c.sign_in_allowed(&SignInMethod::Sso) && !c.sign_in_allowed(&SignInMethod::Password));
+    let report = crate::config::policy_report(&c);
+    assert_eq!(report["values"]["sso_domain"], json!({"value": "corp.example", "source": "managed", "locked": true}));
+    assert_eq!(report["values"]["sso_provider_id"], json!({"value": null, "source": "default", "locked": false}));
+    assert_eq!(report["values"]["allowed_sign_in_methods"]["value"], json!(["sso"]));
+    let c = setup("sso-user", None, Some(r#"{"sso_domain": "Mine.Example"}"#), &[]).unwrap();
+    assert_eq!((c.sso_domain.as_deref(), c.source_of("sso_domain")), (Some("mine.example"), Some(Source::UserSettings)));
 }
 
 #[test]
