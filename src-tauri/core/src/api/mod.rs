@@ -7,6 +7,7 @@ mod probe;
 mod replies;
 
 pub use calls::{end_session, AuthApi, Grant, LogoutScope, OtpKind, ServerSettings, SignUp};
+pub use crate::browser_sign_in::SsoTarget;
 pub use gotrue::GoTrue;
 pub use probe::{probe, ServerReport};
 pub use replies::{parse_grant, server_error, server_time, MAX_EXPIRES_IN_SECS};

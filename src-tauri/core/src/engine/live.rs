@@ -5,7 +5,7 @@ use crate::error::AuthError;
 use crate::events::Retry;
 use crate::schedule::{self, Failure};
 use crate::secret::AccessToken;
-use crate::session::{Freshness, Persistence, Session, StateView};
+use crate::session::{Freshness, Persistence, ProviderTokens, Session, StateView};
 
 /// Where the renewal of the access token stands. Times are wall-clock milliseconds.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,6 +107,11 @@ impl Live {
         }
     }
 
+    /// The identity provider's own tokens, if the sign-in brought any.
+    pub fn provider_tokens(&self) -> Option<ProviderTokens> {
+        self.session.provider.as_ref().and_then(|p| p.tokens.clone())
+    }
+
     /// The token for a caller, or why it must wait.
     pub fn token_for_caller(&self, now: i64) -> TokenAnswer {
         match &self.renewal {
@@ -185,6 +190,7 @@ impl Live {
         if now >= self.access_expires_ms() {
             return StateView::Expired {
                 user: s.user.clone(),
+                identity_provider: s.provider.as_ref().map(|p| p.identity.clone()),
                 signed_in_at: s.signed_in_at,
                 persistence: self.persistence,
                 deadline_at,
@@ -198,6 +204,7 @@ impl Live {
         };
         StateView::SignedIn {
             user: s.user.clone(),
+            identity_provider: s.provider.as_ref().map(|p| p.identity.clone()),
             access_expires_at: s.access_expires_at,
             signed_in_at: s.signed_in_at,
             persistence: self.persistence,

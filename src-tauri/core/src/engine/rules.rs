@@ -8,6 +8,9 @@ use crate::error::{AuthError, Refusal};
 use crate::policy::SignInMethod;
 use std::time::Duration;
 
+/// The default of `browser_sign_in_timeout`: GoTrue's own OAuth flow-state expiry.
+pub const BROWSER_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// The default and the ceiling of `max_session_age`.
 pub const MAX_SESSION_AGE: Duration = Duration::from_secs(24 * 3600);
 
@@ -35,6 +38,9 @@ pub struct EngineRules {
     pub allow_sign_up: bool,
     /// Where e-mailed links and browser sign-ins come back: the `latchkey://` scheme or a loopback listener.
     pub redirect: Redirect,
+    /// How long a browser sign-in (OAuth, SSO) is waited for before it is ended and reported. GoTrue forgets an
+    /// OAuth flow after 5 minutes (`GOTRUE_EXTERNAL_FLOW_STATE_EXPIRY_DURATION`), so waiting longer gains nothing.
+    pub browser_sign_in_timeout: Duration,
 }
 
 impl EngineRules {
@@ -90,6 +96,7 @@ impl Default for EngineRules {
             sign_in_methods: SignInMethod::all(),
             allow_sign_up: true,
             redirect: Redirect::DeepLink,
+            browser_sign_in_timeout: BROWSER_SIGN_IN_TIMEOUT,
         }
     }
 }

@@ -118,6 +118,10 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 self.tick().await; // deadlines first: no token after the session's end
                 self.access_token(reply);
             }
+            Request::ProviderTokens { reply } => {
+                self.tick().await; // as for the access token
+                drop(reply.send(self.live.as_ref().map(Live::provider_tokens).ok_or(AuthError::NotSignedIn)));
+            }
             Request::Flow(flow) => self.flow(flow).await,
             Request::Resumed => {
                 tracing::info!("resumed from sleep; rechecking the session");
@@ -125,17 +129,14 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                     live.resumed(now);
                 }
             }
-            Request::Touch => {
-                if let Some(live) = self.live.as_mut() {
-                    live.last_activity_ms = now;
-                }
-            }
+            Request::Touch => self.live.iter_mut().for_each(|live| live.last_activity_ms = now),
         }
     }
 
     /// Acts on what the deadline keeper says is due; called after every wake, whatever woke the task.
     async fn tick(&mut self) {
         let now = self.clock.now_ms();
+        self.flow.expire(now.div_euclid(1000));
         let jump = self.jumps.jumped(now);
         let Some(live) = self.live.as_mut() else { return };
         if let Some(jump_ms) = jump {
@@ -256,11 +257,10 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     /// The new refresh token is saved before anything uses or publishes it; only a terminal answer ends the session.
     async fn on_refresh(&mut self, result: Result<Grant, AuthError>) {
         let now = self.clock.now_ms();
-        let Some(signed_in_at) = self.live.as_ref().map(|live| live.session.signed_in_at) else { return };
+        let Some(old) = self.live.as_ref().map(|live| &live.session) else { return };
         let e = match result {
             Ok(grant) => {
-                let mut session = grant.into_session(now.div_euclid(1000), signed_in_at);
-                session.last_refresh_at = Some(now.div_euclid(1000));
+                let session = grant.renewing(old, now.div_euclid(1000));
                 crate::test_hooks::after_rotation().await;
                 let persistence = self.storage.save(&session).await;
                 let u = self.jitter.draw();
@@ -320,11 +320,9 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         let (api, rules, now) = (&*self.api, &self.rules, self.clock.now_unix());
         match flow {
             Flow::SignUp { email, password, reply } => {
-                let grant = self.flow.sign_up(api, rules, &email, &password, now).await;
-                let signed_in = match grant {
+                let signed_in = match self.flow.sign_up(api, rules, &email, &password, now).await {
                     Ok(Some(grant)) => self.sign_in_with(Ok((grant, EventKind::SignedIn))).await.map(|()| false),
-                    Ok(None) => Ok(true),
-                    Err(e) => Err(e),
+                    other => other.map(|_| true),
                 };
                 drop(reply.send(signed_in));
             }
@@ -333,7 +331,9 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 let grant = self.flow.verify_email_code(api, rules, &email, &code).await;
                 drop(reply.send(self.sign_in_with(grant.map(|g| (g, EventKind::SignedIn))).await));
             }
-            Flow::StartOAuth { provider, reply } => drop(reply.send(self.flow.start_oauth(api, rules, &provider, now))),
+            Flow::StartOAuth { provider, options, reply } => drop(reply.send(self.flow.start_oauth(api, rules, &provider, options, now))),
+            Flow::StartSso { target, reply } => drop(reply.send(self.flow.start_sso(api, rules, target, now).await)),
+            Flow::Cancel { reply } => drop(reply.send(Ok(self.flow.cancel()))),
             Flow::Callback { url, reply } => drop(reply.send(self.callback(&url).await)),
             Flow::RecoverPassword { email, reply } => drop(reply.send(self.flow.recover(api, rules, &email, now).await)),
             Flow::UpdatePassword { password, reply } => drop(reply.send(self.update_password(&password).await)),

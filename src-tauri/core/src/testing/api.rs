@@ -7,12 +7,14 @@ use crate::pkce::AuthCode;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::session::User;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{watch, Notify};
 
 /// A scripted GoTrue: the password `good` signs in, refresh and `/user` answers come from queues (then succeed),
 /// and every refresh and logout is counted. Token `n` is `at-n` / `rt-n`: the sign-in's is 0, refresh n's is n.
+/// A code exchange signs in too (with the provider's tokens when asked), and `POST /sso` knows one domain,
+/// [`SSO_DOMAIN`].
 #[derive(Clone, Default)]
 pub struct FakeApi {
     /// Refreshes asked for, and those that ran to the end (not cancelled).
@@ -25,7 +27,16 @@ pub struct FakeApi {
     pub lifetime: Arc<AtomicI64>,
     /// How long each refresh takes (tokio time).
     pub refresh_delay_ms: Arc<AtomicI64>,
+    /// Code exchanges made.
+    pub exchanges: Arc<AtomicUsize>,
+    /// Whether an exchange gives the provider's tokens ([`super::provider_tokens`]), as an OAuth one does.
+    pub gives_provider_tokens: Arc<AtomicBool>,
+    /// The `redirect_to` of every `POST /sso`.
+    pub sso_redirects: Arc<Mutex<Vec<String>>>,
 }
+
+/// The one domain the fake's `POST /sso` has a provider for.
+pub const SSO_DOMAIN: &str = "latchkey.test";
 
 impl FakeApi {
     pub fn new(lifetime_secs: i64) -> Self {
@@ -48,6 +59,8 @@ impl FakeApi {
             session_id: Some("sid".into()),
             user: super::user(),
             server_time: None,
+            provider_tokens: None,
+            identity: None,
         }
     }
 }
@@ -75,6 +88,23 @@ impl AuthApi for FakeApi {
     }
     async fn fetch_user(&self, _: &AccessToken) -> Result<User, AuthError> {
         self.user_script.lock().unwrap().pop_front().unwrap_or(Ok(super::user()))
+    }
+    fn auth_url(&self) -> &str {
+        "https://project.test/auth/v1"
+    }
+    async fn exchange_code(&self, _: AuthCode) -> Result<Grant, AuthError> {
+        self.exchanges.fetch_add(1, Ordering::SeqCst);
+        let tokens = self.gives_provider_tokens.load(Ordering::SeqCst).then(super::provider_tokens);
+        Ok(Grant { provider_tokens: tokens, ..self.grant(0) })
+    }
+    async fn start_sso(&self, target: &crate::api::SsoTarget, redirect_to: &str, _: &str) -> Result<String, AuthError> {
+        match target {
+            crate::api::SsoTarget::Domain(d) if d == SSO_DOMAIN => {
+                self.sso_redirects.lock().unwrap().push(redirect_to.into());
+                Ok("https://idp.test/saml?SAMLRequest=r".into())
+            }
+            _ => Err(AuthError::Server { status: 404, code: "sso_provider_not_found".into(), message: "No SSO provider assigned for this domain".into() }),
+        }
     }
 }
 
@@ -155,6 +185,11 @@ impl<A: AuthApi> AuthApi for Observed<A> {
         self.note();
         self.exchanges.fetch_add(1, Ordering::SeqCst);
         self.inner.exchange_code(code).await
+    }
+    async fn start_sso(&self, target: &crate::api::SsoTarget, redirect_to: &str, challenge: &str) -> Result<String, AuthError> {
+        self.note();
+        self.redirects.lock().unwrap().push(redirect_to.to_string());
+        self.inner.start_sso(target, redirect_to, challenge).await
     }
     async fn recover(&self, email: &str, redirect_to: &str, challenge: &str) -> Result<(), AuthError> {
         self.note();
