@@ -101,6 +101,8 @@ fn builder(config: Config, api: GoTrue) -> tauri::Builder<tauri::Wry> {
             commands::send_email_code,
             commands::verify_email_code,
             commands::start_oauth,
+            commands::start_sso,
+            commands::cancel_sign_in,
             commands::recover_password,
             commands::update_password,
             commands::get_sign_in_options,

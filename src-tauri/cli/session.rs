@@ -9,7 +9,7 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 /// The core over the locked vault, started, with the trail of its events (subscribed before anything happens).
-async fn locked_core(config: &Config) -> Result<(SessionHandle, Trail), AuthError> {
+pub(super) async fn locked_core(config: &Config) -> Result<(SessionHandle, Trail), AuthError> {
     let locking = config.clone();
     let lock = tokio::task::spawn_blocking(move || latchkey_host::lock_vault(&locking)).await.map_err(|_| AuthError::Stopped)??;
     let (handle, task) = latchkey_host::build(config, Some(lock))?;
@@ -74,7 +74,7 @@ pub async fn sign_out(config: &Config, scope: Option<String>) -> i32 {
 }
 
 /// Prints the resulting state (exit 0), or the error (`fail`).
-fn report(result: Result<SessionHandle, AuthError>) -> i32 {
+pub(super) fn report(result: Result<SessionHandle, AuthError>) -> i32 {
     match result {
         Ok(core) => {
             println!("{}", super::status::describe_json(&core.snapshot()));

@@ -1,5 +1,6 @@
 //! `latchkey status`: reads the vault without writing it (so it works while the app runs), never prints a token.
 
+use latchkey_core::session::IdentityProvider;
 use latchkey_core::{Clock, Config, Persistence, Snapshot, StateView, SystemClock};
 use serde_json::{json, Value};
 use std::time::{Duration, UNIX_EPOCH};
@@ -45,13 +46,13 @@ pub fn describe_json(snapshot: &Snapshot) -> Value {
     let base = json!({ "seq": snapshot.seq, "user": null, "reason": null });
     let extra = match &snapshot.state {
         StateView::Initializing => json!({ "state": "initializing" }),
-        StateView::SignedIn { user, access_expires_at, signed_in_at, persistence, freshness, deadline_at, next_refresh_at } => json!({
-            "state": "signed_in", "user": user, "persistence": persistence, "storage": storage(persistence), "freshness": freshness,
+        StateView::SignedIn { user, identity_provider, access_expires_at, signed_in_at, persistence, freshness, deadline_at, next_refresh_at } => json!({
+            "state": "signed_in", "user": user, "identity_provider": identity_provider, "persistence": persistence, "storage": storage(persistence), "freshness": freshness,
             "signed_in_at": rfc3339(*signed_in_at), "access_expires_at": rfc3339(*access_expires_at),
             "next_refresh_at": rfc3339(*next_refresh_at), "deadline_at": rfc3339(*deadline_at),
         }),
-        StateView::Expired { user, signed_in_at, persistence, deadline_at, next_retry_at } => json!({
-            "state": "expired", "user": user, "persistence": persistence, "storage": storage(persistence), "signed_in_at": rfc3339(*signed_in_at),
+        StateView::Expired { user, identity_provider, signed_in_at, persistence, deadline_at, next_retry_at } => json!({
+            "state": "expired", "user": user, "identity_provider": identity_provider, "persistence": persistence, "storage": storage(persistence), "signed_in_at": rfc3339(*signed_in_at),
             "next_retry_at": rfc3339(*next_retry_at), "deadline_at": rfc3339(*deadline_at),
         }),
         StateView::SignedOut { reason } => json!({ "state": "signed_out", "reason": reason }),
@@ -64,14 +65,24 @@ pub fn describe_json(snapshot: &Snapshot) -> Value {
 pub(super) fn describe(state: &StateView, now: i64) -> String {
     match state {
         StateView::Initializing => "starting".into(),
-        StateView::SignedIn { user, access_expires_at, .. } => {
+        StateView::SignedIn { user, identity_provider, access_expires_at, .. } => {
             let left = access_expires_at - now;
             let access = if left > 0 { format!("access token valid for {}m{}s", left / 60, left % 60) } else { "access token expired".into() };
-            format!("signed in as {} ({access})", user.email)
+            format!("signed in as {}{} ({access})", user.email, via(identity_provider.as_ref()))
         }
         StateView::Expired { user, .. } => format!("signed in as {}, access token expired, renewing", user.email),
         StateView::SignedOut { reason: Some(r) } => format!("signed out ({})", serde_json::to_value(r).unwrap_or_default().as_str().unwrap_or("?")),
         StateView::SignedOut { reason: None } => "signed out".into(),
+    }
+}
+
+/// " with keycloak", " with single sign-on (corp.example)", or nothing.
+fn via(provider: Option<&IdentityProvider>) -> String {
+    match provider {
+        Some(IdentityProvider::OAuth { provider }) => format!(" with {provider}"),
+        Some(IdentityProvider::Sso { domain: Some(domain) }) => format!(" with single sign-on ({domain})"),
+        Some(IdentityProvider::Sso { domain: None }) => " with single sign-on".into(),
+        None => String::new(),
     }
 }
 
@@ -83,6 +94,7 @@ mod tests {
     fn signed_in() -> StateView {
         StateView::SignedIn {
             user: User { id: "u".into(), email: "a@b.c".into() },
+            identity_provider: None,
             access_expires_at: 1_000 + 125,
             signed_in_at: 1_000,
             persistence: Persistence::Keychain,
@@ -95,6 +107,11 @@ mod tests {
     #[test]
     fn status_text_names_the_user_but_no_token() {
         assert_eq!(describe(&signed_in(), 1_000), "signed in as a@b.c (access token valid for 2m5s)");
+        let StateView::SignedIn { user, access_expires_at, signed_in_at, persistence, freshness, deadline_at, next_refresh_at, .. } = signed_in() else { unreachable!() };
+        let sso = Some(IdentityProvider::Sso { domain: Some("corp.example".into()) });
+        let state = StateView::SignedIn { user, identity_provider: sso, access_expires_at, signed_in_at, persistence, freshness, deadline_at, next_refresh_at };
+        assert_eq!(describe(&state, 1_000), "signed in as a@b.c with single sign-on (corp.example) (access token valid for 2m5s)");
+        assert_eq!(describe_json(&Snapshot { seq: 1, state })["identity_provider"], serde_json::json!({"kind": "sso", "domain": "corp.example"}));
     }
 
     #[test]

@@ -3,14 +3,14 @@
 //! `LATCHKEY_WRITE_GENERATED=1 cargo test -p latchkey-host typescript` writes it anew.
 
 use crate::activity::Entry;
-use crate::sign_in_options::{SignInOptions, SignUpResult};
+use crate::sign_in_options::{SignInOptions, SignUpResult, SsoOffer};
 use latchkey_core::api::LogoutScope;
 use latchkey_core::config::Source;
 use latchkey_core::error::ErrorCode;
 use latchkey_core::events::{AuthEvent, EventKind, Retry, Snapshot};
 use latchkey_core::keychain::BackendReport;
 use latchkey_core::policy::SignInMethod;
-use latchkey_core::session::{Freshness, Persistence, SignOutReason, StateView, User};
+use latchkey_core::session::{Freshness, IdentityProvider, Persistence, SignOutReason, StateView, User};
 use serde::Serialize;
 use std::path::PathBuf;
 use strum::VariantArray;
@@ -41,6 +41,7 @@ fn generated() -> String {
         declaration::<SignOutReason>(&cfg),
         declaration::<Persistence>(&cfg),
         declaration::<Freshness>(&cfg),
+        declaration::<IdentityProvider>(&cfg),
         declaration::<StateView>(&cfg),
         declaration::<EventKind>(&cfg),
         declaration::<Retry>(&cfg),
@@ -49,6 +50,7 @@ fn generated() -> String {
         declaration::<ErrorCode>(&cfg),
         declaration::<LogoutScope>(&cfg),
         declaration::<SignInMethod>(&cfg),
+        declaration::<SsoOffer>(&cfg),
         declaration::<SignInOptions>(&cfg),
         declaration::<SignUpResult>(&cfg),
         declaration::<BackendReport>(&cfg),

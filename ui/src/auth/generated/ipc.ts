@@ -8,7 +8,9 @@ export type Persistence = "keychain" | "memory_only" | "insecure_file";
 
 export type Freshness = "fresh" | "refreshing" | "offline_valid";
 
-export type StateView = { "status": "initializing" } | { "status": "signed_in", user: User, accessExpiresAt: number, signedInAt: number, persistence: Persistence, freshness: Freshness, deadlineAt: number, nextRefreshAt: number, } | { "status": "expired", user: User, signedInAt: number, persistence: Persistence, deadlineAt: number, nextRetryAt: number, } | { "status": "signed_out", reason: SignOutReason | null, };
+export type IdentityProvider = { "kind": "oauth", provider: string, } | { "kind": "sso", domain: string | null, };
+
+export type StateView = { "status": "initializing" } | { "status": "signed_in", user: User, identityProvider: IdentityProvider | null, accessExpiresAt: number, signedInAt: number, persistence: Persistence, freshness: Freshness, deadlineAt: number, nextRefreshAt: number, } | { "status": "expired", user: User, identityProvider: IdentityProvider | null, signedInAt: number, persistence: Persistence, deadlineAt: number, nextRetryAt: number, } | { "status": "signed_out", reason: SignOutReason | null, };
 
 export type EventKind = "INITIAL_SESSION" | "SIGNED_IN" | "SIGNED_OUT" | "TOKEN_REFRESHED" | "USER_UPDATED" | "PASSWORD_RECOVERY" | "SESSION_EXPIRING" | "REFRESH_RETRYING";
 
@@ -18,13 +20,15 @@ export type AuthEvent = { seq: number, event: EventKind, state: StateView, reaso
 
 export type Snapshot = { seq: number, state: StateView, };
 
-export type ErrorCode = "server_unreachable" | "tls_untrusted" | "proxy_unreachable" | "network_setup" | "server_error" | "malformed_response" | "over_request_rate_limit" | "keychain_unavailable" | "keychain_locked" | "storage_corrupt" | "storage_io" | "storage_busy" | "not_signed_in" | "refresh_pending" | "policy" | "invalid_setting" | "invalid_callback" | "invalid_state" | "flow_expired" | "flow_already_used" | "callback_error" | "invalid_jwt" | "jwt_expired" | "unsupported" | "loopback_unavailable" | "invalid_scope" | "browser_unavailable" | "window_unavailable" | "internal" | "invalid_credentials" | "email_not_confirmed" | "user_already_exists" | "weak_password" | "otp_expired" | "signup_disabled" | "refresh_token_not_found" | "refresh_token_already_used" | "session_not_found" | "session_expired" | "user_not_found" | "user_banned";
+export type ErrorCode = "server_unreachable" | "tls_untrusted" | "proxy_unreachable" | "network_setup" | "server_error" | "malformed_response" | "over_request_rate_limit" | "keychain_unavailable" | "keychain_locked" | "storage_corrupt" | "storage_io" | "storage_busy" | "not_signed_in" | "refresh_pending" | "policy" | "invalid_setting" | "invalid_callback" | "invalid_state" | "flow_expired" | "flow_already_used" | "callback_error" | "sign_in_incomplete" | "invalid_input" | "invalid_jwt" | "jwt_expired" | "unsupported" | "loopback_unavailable" | "invalid_scope" | "browser_unavailable" | "window_unavailable" | "internal" | "invalid_credentials" | "email_not_confirmed" | "user_already_exists" | "weak_password" | "otp_expired" | "signup_disabled" | "refresh_token_not_found" | "refresh_token_already_used" | "session_not_found" | "session_expired" | "user_not_found" | "user_banned" | "sso_provider_not_found" | "saml_provider_disabled" | "access_denied";
 
 export type LogoutScope = "local" | "global" | "others";
 
-export type SignInMethod = "password" | "email_otp" | "magic_link" | `oauth:${string}`;
+export type SignInMethod = "password" | "email_otp" | "magic_link" | "sso" | `oauth:${string}`;
 
-export type SignInOptions = { password: boolean, emailCode: boolean, magicLink: boolean, oauthProviders: Array<string>, allowSignUp: boolean, };
+export type SsoOffer = { domain: string | null, asksEmail: boolean, };
+
+export type SignInOptions = { password: boolean, emailCode: boolean, magicLink: boolean, oauthProviders: Array<string>, sso: SsoOffer | null, allowSignUp: boolean, };
 
 export type SignUpResult = { confirmationSent: boolean, };
 
@@ -42,4 +46,4 @@ export const FRESHNESSES = ["fresh", "refreshing", "offline_valid"] as const;
 
 export const EVENT_KINDS = ["INITIAL_SESSION", "SIGNED_IN", "SIGNED_OUT", "TOKEN_REFRESHED", "USER_UPDATED", "PASSWORD_RECOVERY", "SESSION_EXPIRING", "REFRESH_RETRYING"] as const;
 
-export const ERROR_CODES = ["server_unreachable", "tls_untrusted", "proxy_unreachable", "network_setup", "server_error", "malformed_response", "over_request_rate_limit", "keychain_unavailable", "keychain_locked", "storage_corrupt", "storage_io", "storage_busy", "not_signed_in", "refresh_pending", "policy", "invalid_setting", "invalid_callback", "invalid_state", "flow_expired", "flow_already_used", "callback_error", "invalid_jwt", "jwt_expired", "unsupported", "loopback_unavailable", "invalid_scope", "browser_unavailable", "window_unavailable", "internal", "invalid_credentials", "email_not_confirmed", "user_already_exists", "weak_password", "otp_expired", "signup_disabled", "refresh_token_not_found", "refresh_token_already_used", "session_not_found", "session_expired", "user_not_found", "user_banned"] as const;
+export const ERROR_CODES = ["server_unreachable", "tls_untrusted", "proxy_unreachable", "network_setup", "server_error", "malformed_response", "over_request_rate_limit", "keychain_unavailable", "keychain_locked", "storage_corrupt", "storage_io", "storage_busy", "not_signed_in", "refresh_pending", "policy", "invalid_setting", "invalid_callback", "invalid_state", "flow_expired", "flow_already_used", "callback_error", "sign_in_incomplete", "invalid_input", "invalid_jwt", "jwt_expired", "unsupported", "loopback_unavailable", "invalid_scope", "browser_unavailable", "window_unavailable", "internal", "invalid_credentials", "email_not_confirmed", "user_already_exists", "weak_password", "otp_expired", "signup_disabled", "refresh_token_not_found", "refresh_token_already_used", "session_not_found", "session_expired", "user_not_found", "user_banned", "sso_provider_not_found", "saml_provider_disabled", "access_denied"] as const;
