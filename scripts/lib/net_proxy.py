@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Two small proxies for the corporate-network tests (tests/cli_network.rs), Python 3 standard library only.
+"""Two small proxies for the corporate-network tests (tests/cli/network.rs), Python 3 standard library only.
 
   net_proxy.py tls --cert server.pem --key server.key --upstream 127.0.0.1:54322
       A TLS-terminating proxy, like a TLS-inspecting firewall: it accepts TLS with the given certificate and

@@ -84,6 +84,7 @@ step() {
 # nextest_step NAME LIMIT NEEDS WRAP -- NEXTEST_ARGS... : Rust tests through cargo-nextest (tests/nextest.toml).
 nextest_step() {
   local name=$1 limit=$2 needs=$3 kind=$4 part junit=target/nextest/ci/junit.xml; shift 5
+  (IFS=$'\x1f'; printf '%s\n' "$*") >>"$LOGS/selections" # for check_every_test_selected
   part=$(first_missing "$needs")
   if [ -n "$part" ]; then
     not_run "$name" "$part" "$(cargo nextest list --config-file tests/nextest.toml --message-format json "$@" 2>/dev/null |
@@ -107,6 +108,11 @@ node_step() {
   fi
   prefix "$kind"
   LATCHKEY_JUNIT="$PWD/$LOGS/$name.junit.xml" run_step "$name" "$limit" "$LOGS/$name.junit.xml" "${PREFIX[@]}" "$@"
+}
+
+# Every Rust test of the workspace must be selected by some nextest_step: a test no step selects would never run.
+check_every_test_selected() {
+  run_step every-test-selected 300 "" python3 scripts/lib/unselected.py "$LOGS/selections"
 }
 
 print_summary() {

@@ -42,7 +42,7 @@ async fn main() {
     let api = GoTrue::new(&env("PEER_URL"), &env("PEER_ANON"), &Network::default()).expect("HTTP client");
     // Jumping it past `exp` is what a suspend or a missed timer looks like to the engine.
     let clock = TestClock::system();
-    // No wall-clock recheck during the run: the step below is seen by the callers first, as in tests/core_refresh.rs.
+    // No wall-clock recheck during the run: the step below is seen by the callers first, as in src-tauri/core/tests/integration/refresh.rs.
     let settings = EngineRules { wall_check_interval: Duration::from_secs(3600), ..EngineRules::default() };
     let (handle, task) = latchkey_core::start(api, MemoryStore::default(), clock.clone(), settings);
     tokio::spawn(task);

@@ -1,11 +1,11 @@
 //! The one seam for the crash tests, honoured by debug builds only (release builds compile it to nothing): stop or
 //! pause where a crash would hurt most, saying on stderr where the process is, so a SIGKILL can land exactly there.
 
-/// Abort between the server's rotation of the refresh token and the vault's save of it (tests/cli_crash.rs).
+/// Abort between the server's rotation of the refresh token and the vault's save of it (tests/cli/crash.rs).
 const CRASH_AFTER_ROTATION_ENV: &str = "LATCHKEY_TEST_CRASH_AFTER_ROTATION";
-/// Pause this many ms between the server's rotation and the vault save (tests/cli_crash_loop.rs).
+/// Pause this many ms between the server's rotation and the vault save (tests/cli/crash_loop.rs).
 const PAUSE_AFTER_ROTATION_ENV: &str = "LATCHKEY_TEST_PAUSE_AFTER_ROTATION_MS";
-/// Pause this many ms at each point of a `session.vault` write (tests/cli_crash_loop.rs).
+/// Pause this many ms at each point of a `session.vault` write (tests/cli/crash_loop.rs).
 const PAUSE_IN_WRITE_ENV: &str = "LATCHKEY_TEST_PAUSE_IN_VAULT_WRITE_MS";
 
 /// With a rotated session in hand, before it is saved.

@@ -1,10 +1,11 @@
 //! The test doubles, one of each, for this crate's unit tests, the integration tests and the benches (feature
 //! `test-util`): a clock a test can move, a scripted GoTrue, a recording wrapper around a real one, a store that
-//! fails on demand, a sample session, and a configuration over a private directory. Never in a release build.
+//! fails on demand, a fault injector in front of a real server (`fault_proxy`), a sample session, and a configuration over a private directory. Never in a release build.
 
 mod api;
 mod clock;
 mod config;
+pub mod fault_proxy;
 mod store;
 
 pub use api::{FakeApi, Observed, SSO_DOMAIN};

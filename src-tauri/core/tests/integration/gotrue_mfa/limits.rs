@@ -3,7 +3,7 @@
 //! carry GOTRUE_RATE_LIMIT_HEADER (or Sb-Forwarded-For when that is enabled). The stack names an opt-in header, so
 //! requests without it are never limited; with it, the real limiter answers.
 
-use crate::support::*;
+use crate::support::http::*;
 use reqwest::Method;
 use serde_json::json;
 

@@ -1,14 +1,11 @@
 //! Faults between `latchkey watch` and the real GoTrue never sign anyone out: outages, 429 storms, malformed
 //! replies and slow-loris servers each end in a clear retry cause, and a fresh token soon after the server is back.
-//! Needs short tokens: scripts/test runs it with LATCHKEY_STACK_JWT_EXP=6, one test at a time, in its own D-Bus session.
+//! Needs short tokens: scripts/test runs it with LATCHKEY_STACK_JWT_EXP=6, one test at a time.
 
-#[path = "cli_support.rs"]
-mod cli;
-#[path = "support/fault_proxy.rs"]
-mod fault_proxy;
+use crate::support;
 
-use cli::{data_dir, demo, gotrue_addr, latchkey, parse_event, sign_in_with, stdout_lines};
-use fault_proxy::{FaultProxy, Mode};
+use support::{data_dir, demo, gotrue_addr, latchkey, parse_event, sign_in_with, stdout_lines};
+use latchkey_core::testing::fault_proxy::{FaultProxy, Mode};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -47,7 +44,7 @@ impl Rig {
     fn status(&self) -> (Value, Duration) {
         let t0 = Instant::now();
         let out = self.cmd(&["status", "--json"]).output().unwrap();
-        (cli::json(&out), t0.elapsed())
+        (support::json(&out), t0.elapsed())
     }
 
     /// Refresh requests the proxy saw in `mode`.

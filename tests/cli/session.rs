@@ -1,10 +1,9 @@
 //! The CLI against the real stack and keychain: sign-in, status, doctor and sign-out; racing writers; no keychain; damage.
-//! One keychain service (the app's) is shared, so scripts/test runs this with --test-threads=1.
+//! One keychain service (the app's) is shared, so its tests run one at a time (tests/nextest.toml).
 
-#[path = "cli_support.rs"]
-mod cli;
+use crate::support;
 
-use cli::{data_dir, demo, json, latchkey, run, spawn_sign_in, vault_session};
+use support::{data_dir, demo, json, latchkey, run, spawn_sign_in, vault_session};
 use latchkey_core::vault::FILE;
 
 #[test]
@@ -41,7 +40,7 @@ fn two_sign_ins_started_together_take_turns_and_never_corrupt_the_vault() {
     assert!(codes.iter().all(|c| *c == Some(0) || *c == Some(75)), "exit codes {codes:?}");
     assert!(codes.contains(&Some(0)));
     assert!(vault_session(&dir).is_some(), "the vault opens");
-    assert_eq!(cli::quarantined(&dir), 0);
+    assert_eq!(support::quarantined(&dir), 0);
     assert_eq!(run(latchkey(&dir, &["sign-out"])).status.code(), Some(0));
 }
 
@@ -79,7 +78,7 @@ fn a_damaged_vault_is_reported_then_set_aside_and_a_new_sign_in_works() {
     assert!(dir.join(FILE).exists(), "status is read-only: it never moves the file");
 
     assert_eq!(spawn_sign_in(&dir, &email, &password).wait().unwrap().code(), Some(0));
-    assert_eq!(cli::quarantined(&dir), 1, "the damaged file was set aside, not deleted");
+    assert_eq!(support::quarantined(&dir), 1, "the damaged file was set aside, not deleted");
     let doctor = json(&run(latchkey(&dir, &["doctor", "--json"])));
     assert!(doctor["problems"].to_string().contains("set aside"), "{doctor:#}");
     assert_eq!(run(latchkey(&dir, &["sign-out"])).status.code(), Some(0));

@@ -4,12 +4,11 @@
 //!
 //! The TLS proxy forwards to GoTrue's own port and the policy sets `auth_url` to its root (a self-hosted GoTrue's
 //! shape): GoTrue signs `iss` = http://127.0.0.1:54321/auth/v1, which an `…/auth/v1` URL on another origin would
-//! rightly refuse. Shares the app's keychain service, so scripts/test runs it with --test-threads=1.
+//! rightly refuse. Shares the app's keychain service, so its tests run one at a time (tests/nextest.toml).
 
-#[path = "cli_support.rs"]
-mod cli;
+use crate::support;
 
-use cli::{data_dir, json, latchkey, run, vault_session};
+use support::{data_dir, json, latchkey, run, vault_session};
 use latchkey_core::vault::FILE;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -130,7 +129,7 @@ fn cmd(dir: &Path, policy: Option<&Value>, vars: &[(&str, &str)], args: &[&str])
 
 fn sign_in(dir: &Path, policy: Option<&Value>, vars: &[(&str, &str)]) -> Output {
     let sign_in = cmd(dir, policy, vars, &["sign-in", "--email", &env("LATCHKEY_DEMO_EMAIL"), "--password-stdin"]);
-    cli::sign_in_with(sign_in, &env("LATCHKEY_DEMO_PASSWORD"))
+    support::sign_in_with(sign_in, &env("LATCHKEY_DEMO_PASSWORD"))
 }
 
 /// The `{code, message}` a failed command prints on stderr (its last JSON line).

@@ -1,7 +1,7 @@
 //! Unverified factors: what is left behind by a cancelled enrolment, friendly names, the factor limit and GoTrue's
 //! sweep of old unverified factors.
 
-use crate::support::*;
+use crate::support::http::*;
 use serde_json::json;
 
 fn id(factor: &serde_json::Value) -> &str {

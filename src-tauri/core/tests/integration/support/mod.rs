@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-pub mod fault_proxy;
+pub mod http;
 
 /// A new confirmed user on the local stack (admin API), so a test can count its own requests.
 pub async fn create_user(tag: &str) -> (String, String, String) {

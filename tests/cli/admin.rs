@@ -1,12 +1,11 @@
 //! The admin CLI against the real stack and keychain: the audit log (fields, `--since`, policy turning it off or
 //! moving it, never a token) and `latchkey reset` (wipes vault and keychain entry, ends the server session, keeps
 //! the audit log; refuses without a terminal or `--yes`; waits its turn behind another process, then exits 75).
-//! Shares the app's keychain service, so scripts/test runs it with --test-threads=1.
+//! Shares the app's keychain service, so its tests run one at a time (tests/nextest.toml).
 
-#[path = "cli_support.rs"]
-mod cli;
+use crate::support;
 
-use cli::{data_dir, demo, json, latchkey, log_dir, run, vault_session};
+use support::{data_dir, demo, json, latchkey, log_dir, run, vault_session};
 use latchkey_core::vault::{FILE, KEY_ACCOUNT};
 use latchkey_core::{KeyStore, KeyringStore, Session, VaultLock, APP_ID};
 use serde_json::Value;
@@ -19,7 +18,7 @@ use std::time::Duration;
 fn sign_in_with(mut cmd: Command) -> Output {
     let (email, password) = demo();
     cmd.args(["sign-in", "--email", &email, "--password-stdin"]);
-    let out = cli::sign_in_with(cmd, &password);
+    let out = support::sign_in_with(cmd, &password);
     assert_eq!(out.status.code(), Some(0), "sign-in: {}", String::from_utf8_lossy(&out.stderr));
     out
 }

@@ -1,7 +1,6 @@
 //! The vault over the real Secret Service (gnome-keyring in a private D-Bus session): round trip, restart, every kind of damage, self-test.
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
 use latchkey_core::secret::{AccessToken, RefreshToken};
 use latchkey_core::testing::FakeApi;

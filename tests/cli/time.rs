@@ -2,10 +2,9 @@
 //! binary: past the deadline it signs out with `timeout`, past the access token's expiry it refreshes at once.
 //! The jump comes from libfaketime (Debian's libfaketime), its offset file rewritten while `latchkey watch` runs.
 
-#[path = "cli_support.rs"]
-mod cli;
+use crate::support;
 
-use cli::{data_dir, demo, latchkey, parse_event, spawn_sign_in, stdout_lines, vault_session};
+use support::{data_dir, demo, latchkey, parse_event, spawn_sign_in, stdout_lines, vault_session};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};

@@ -4,10 +4,9 @@
 //! Needs short tokens: scripts/test runs it with LATCHKEY_STACK_JWT_EXP=6, alone in its own D-Bus session.
 //! LATCHKEY_CRASH_SEED (default: from the clock, always printed) and LATCHKEY_CRASH_CYCLES (default 200 per loop).
 
-#[path = "cli_support.rs"]
-mod cli;
+use crate::support;
 
-use cli::{data_dir, demo, latchkey, quarantined, spawn_sign_in};
+use support::{data_dir, demo, latchkey, quarantined, spawn_sign_in};
 use latchkey_core::{AuthError, KeyringStore, Session, SessionStore, SystemClock, Vault, APP_ID};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
@@ -289,7 +288,7 @@ impl Looper {
 
     /// After the loop: one more launch refreshes through GoTrue, `status` says signed in; then sign out.
     fn finish(self, started: Instant) -> Tally {
-        let refreshed = cli::watch_until(latchkey(&self.dir, &["watch", "--json"]), Duration::from_secs(20), |e| {
+        let refreshed = support::watch_until(latchkey(&self.dir, &["watch", "--json"]), Duration::from_secs(20), |e| {
             assert_ne!(e["event"], "SIGNED_OUT", "{}: signed out at the end: {e}", self.name);
             e["event"] == "TOKEN_REFRESHED"
         });
@@ -305,7 +304,7 @@ impl Looper {
             t.parent_refreshes, t.parent_returned_active, t.killed_before_initial, t.lost, started.elapsed().as_secs_f64()
         );
         assert_eq!(latchkey(&self.dir, &["sign-out"]).output().unwrap().status.code(), Some(0));
-        for dir in [self.dir.with_extension("snapshot"), cli::log_dir(&self.dir), self.dir.clone()] {
+        for dir in [self.dir.with_extension("snapshot"), support::log_dir(&self.dir), self.dir.clone()] {
             let _ = std::fs::remove_dir_all(dir);
         }
         self.tally

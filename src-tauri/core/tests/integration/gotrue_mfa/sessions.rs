@@ -2,7 +2,7 @@
 //! stack sets no GOTRUE_SECURITY_REFRESH_TOKEN_ALGORITHM_VERSION): the user's other aal1 sessions, the pre-MFA
 //! refresh token, and unenrolment.
 
-use crate::support::*;
+use crate::support::http::*;
 
 #[tokio::test]
 async fn a_verify_deletes_the_users_other_aal1_sessions() {

@@ -1,10 +1,9 @@
 //! A locked keyring (gnome-keyring restarted without unlocking): reported as locked at once, healthy data untouched.
 //! It locks its D-Bus session's keyring, so scripts/test runs it alone in a session of its own.
 
-#[path = "cli_support.rs"]
-mod cli;
+use crate::support;
 
-use cli::{data_dir, json, latchkey, run};
+use support::{data_dir, json, latchkey, run};
 use latchkey_core::secret::{AccessToken, RefreshToken};
 use latchkey_core::session::User;
 use latchkey_core::{KeyringStore, Session, SessionStore, SystemClock, Vault, VaultLock, APP_ID};
@@ -50,7 +49,7 @@ fn a_locked_keychain_is_reported_without_hanging_and_the_vault_survives() {
     let doctor = run(latchkey(&dir, &["doctor", "--json"]));
     assert_eq!(doctor.status.code(), Some(1));
     assert_eq!(json(&doctor)["keychain"]["canary"], "keychain_locked");
-    assert_eq!(cli::quarantined(&dir), 0, "a locked keychain never condemns a healthy vault");
+    assert_eq!(support::quarantined(&dir), 0, "a locked keychain never condemns a healthy vault");
 
     restart_keyring(Some(&password));
     let status = json(&run(latchkey(&dir, &["status", "--json"])));

@@ -1,8 +1,7 @@
 //! The engine against the real GoTrue with short-lived tokens (scripts/test runs it with LATCHKEY_STACK_JWT_EXP=6):
 //! refresh cycles, single flight, outages, 429, revocation elsewhere, the deadline, clock jumps.
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
 use latchkey_core::api::{AuthApi, GoTrue, LogoutScope};
 use latchkey_core::jwt::{JwtVerifier, VerifyOptions};
@@ -11,7 +10,7 @@ use latchkey_core::vault::MemoryStore;
 use latchkey_core::{AuthEvent, Clock, EventKind, SessionHandle, SessionStore, EngineRules, SignOutReason, StateView};
 use std::sync::Arc;
 use std::time::Duration;
-use support::fault_proxy::{FaultProxy, Mode};
+use latchkey_core::testing::fault_proxy::{FaultProxy, Mode};
 use latchkey_core::testing::TestClock;
 use support::env;
 

@@ -3,10 +3,9 @@
 //! new process, said to be weaker; without it, nothing is kept. It locks its D-Bus session's keyring, so
 //! scripts/test runs it alone in a session of its own, one test at a time.
 
-#[path = "cli_support.rs"]
-mod cli;
+use crate::support;
 
-use cli::{data_dir, json, latchkey, run, vault_session};
+use support::{data_dir, json, latchkey, run, vault_session};
 use latchkey_core::vault::{key_file::KEY_FILE, FILE};
 use std::io::Write;
 use std::path::Path;
@@ -42,7 +41,7 @@ fn with_policy(dir: &Path, allowed: bool, args: &[&str]) -> Command {
 
 fn sign_in(dir: &Path, allowed: bool) -> Output {
     let cmd = with_policy(dir, allowed, &["sign-in", "--email", &env("LATCHKEY_DEMO_EMAIL"), "--password-stdin"]);
-    let out = cli::sign_in_with(cmd, &env("LATCHKEY_DEMO_PASSWORD"));
+    let out = support::sign_in_with(cmd, &env("LATCHKEY_DEMO_PASSWORD"));
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     out
 }

@@ -1,7 +1,6 @@
 //! The core against the real Supabase Auth server (the local stack) and the real keychain: sign in, restore, sign out, errors.
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
 use latchkey_core::api::{AuthApi, GoTrue};
 use latchkey_core::vault::{FILE, KEY_ACCOUNT};

@@ -1,11 +1,10 @@
 //! Managed policy keys change what the real binary does against the real stack and keychain: sign-in methods,
 //! session persistence, the session age limit, and an invalid policy that fails closed without touching the vault.
-//! Shares the app's keychain service, so scripts/test runs it with --test-threads=1.
+//! Shares the app's keychain service, so its tests run one at a time (tests/nextest.toml).
 
-#[path = "cli_support.rs"]
-mod cli;
+use crate::support;
 
-use cli::{data_dir, demo, json, latchkey, run, sign_in_with, vault_session, watch_until};
+use support::{data_dir, demo, json, latchkey, run, sign_in_with, vault_session, watch_until};
 use latchkey_core::vault::FILE;
 use serde_json::json;
 use std::path::{Path, PathBuf};

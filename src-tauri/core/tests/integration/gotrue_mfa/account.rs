@@ -2,7 +2,7 @@
 //! required (GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_CURRENT_PASSWORD), a verified factor demands aal2, and the
 //! e-mail change is confirmed by a link (read from the user's row: the stack has no SMTP).
 
-use crate::support::*;
+use crate::support::http::*;
 use serde_json::json;
 
 #[tokio::test]

@@ -6,5 +6,4 @@ mod factors;
 mod limits;
 mod phone;
 mod sessions;
-mod support;
 mod totp;

@@ -2,16 +2,15 @@
 //! the refresh token and before the vault saved it; the next launch is still signed in.
 //! Needs short tokens: scripts/test runs it with LATCHKEY_STACK_JWT_EXP=6, alone in its own D-Bus session.
 
-#[path = "cli_support.rs"]
-mod cli;
+use crate::support;
 
-use cli::{data_dir, demo, latchkey, spawn_sign_in, vault_session};
+use support::{data_dir, demo, latchkey, spawn_sign_in, vault_session};
 use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
 
 /// Runs `latchkey watch --json` until an event of `kinds` (returned) or a bound of `within`; never a sign-out.
 fn watch_until(dir: &std::path::Path, kinds: &[&str], within: Duration) -> serde_json::Value {
-    cli::watch_until(latchkey(dir, &["watch", "--json"]), within, |event| {
+    support::watch_until(latchkey(dir, &["watch", "--json"]), within, |event| {
         assert_ne!(event["event"], "SIGNED_OUT", "signed out: {event}");
         kinds.contains(&event["event"].as_str().unwrap())
     })

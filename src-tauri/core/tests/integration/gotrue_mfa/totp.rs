@@ -1,7 +1,7 @@
 //! TOTP on the real GoTrue: enrolment, step-up to aal2, what a new sign-in says, wrong/expired/reused challenges,
 //! rate limits, and what happens to the other sessions and the pre-MFA refresh token.
 
-use crate::support::*;
+use crate::support::http::*;
 use reqwest::Method;
 use serde_json::json;
 

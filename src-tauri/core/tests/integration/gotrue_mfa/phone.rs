@@ -2,7 +2,7 @@
 //! receiver), phone OTP sign-in (the fixed test phone and its test OTP, and a real number through the hook), and
 //! the receiver's signature check.
 
-use crate::support::*;
+use crate::support::http::*;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
