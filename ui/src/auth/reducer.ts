@@ -17,6 +17,8 @@ export type PendingAction =
   | "send_email_code"
   | "verify_email_code"
   | "start_oauth"
+  | "start_sso"
+  | "cancel_sign_in"
   | "recover_password"
   | "update_password"
   | "sign_out_local"
@@ -135,7 +137,7 @@ export function authReducer(state: AuthState, action: AuthAction): AuthState {
       if (!isAuthError(action.error)) return reject(state, "a malformed flow error", action.error);
       return {
         ...state,
-        pending: state.pending === "start_oauth" ? null : state.pending,
+        pending: state.pending === "start_oauth" || state.pending === "start_sso" ? null : state.pending,
         error: { code: action.error.code, message: action.error.message },
       };
     case "action_started":

@@ -26,10 +26,12 @@ import {
 export type {
   ErrorCode,
   Freshness,
+  IdentityProvider,
   Persistence,
   SignInMethod,
   SignInOptions,
   SignUpResult,
+  SsoOffer,
   StateView,
 } from "./generated/ipc";
 
@@ -168,8 +170,13 @@ export function isSignInOptions(value: unknown): value is SignInOptions {
     typeof value.magicLink === "boolean" &&
     Array.isArray(value.oauthProviders) &&
     value.oauthProviders.every((p) => typeof p === "string") &&
+    (value.sso === null || value.sso === undefined || isSsoOffer(value.sso)) &&
     typeof value.allowSignUp === "boolean"
   );
+}
+
+function isSsoOffer(value: unknown): boolean {
+  return isObject(value) && (value.domain === null || typeof value.domain === "string") && typeof value.asksEmail === "boolean";
 }
 
 export function isSignUpResult(value: unknown): value is SignUpResult {

@@ -7,6 +7,7 @@ import type {
   AuthEventName,
   AuthStatus,
   AuthUser,
+  IdentityProvider,
   Persistence,
   RetryInfo,
   SignedOutReason,
@@ -16,6 +17,8 @@ import type {
 export interface Session extends SessionActions {
   status: AuthStatus;
   user: AuthUser | null;
+  /** The identity provider (OAuth, SSO) the session came through, or null. */
+  identityProvider: IdentityProvider | null;
   /** Unix seconds; null unless status is "signed_in". */
   accessExpiresAt: number | null;
   /** Unix seconds; null unless signed in with a refresh scheduled. */
@@ -67,6 +70,7 @@ export function useSession(): Session {
       ...actions,
       status: view.status,
       user: session ? session.user : null,
+      identityProvider: session?.identityProvider ?? null,
       accessExpiresAt: signedIn ? signedIn.accessExpiresAt : null,
       nextRefreshAt: signedIn ? (signedIn.nextRefreshAt ?? null) : null,
       deadlineAt: session ? (session.deadlineAt ?? null) : null,

@@ -1,15 +1,15 @@
 import { useEffect, useState, type FormEvent } from "react";
-import { providerName, signedOutReasonMessage } from "../auth/messages";
+import { signedOutReasonMessage } from "../auth/messages";
 import type { SignInMethod, SignInOptions } from "../auth/types";
 import { useFlows, useQueries } from "../auth/useActions";
 import { useSession } from "../auth/useSession";
-import { Button, LinkButton, SubmitButton } from "../components/Button";
+import { LinkButton, SubmitButton } from "../components/Button";
 import { Card, CardFooter } from "../components/Card";
 import { EmailField, PasswordField, TextField } from "../components/Field";
 import { ErrorNotice, Notice } from "../components/Notice";
 import { Tabs, type Tab } from "../components/Tabs";
+import { BrowserSignIn } from "../views/BrowserSignIn";
 import { PolicyErrorNotice } from "../views/PolicyStatus";
-import "./SignInScreen.css";
 
 /** The sign-in methods shown as tabs: every method but OAuth, whose providers are buttons. */
 export type SignInTab = Exclude<SignInMethod, `oauth:${string}`>;
@@ -26,6 +26,7 @@ const FALLBACK_OPTIONS: SignInOptions = {
   emailCode: false,
   magicLink: false,
   oauthProviders: [],
+  sso: null,
   allowSignUp: false,
 };
 
@@ -197,38 +198,6 @@ function CodeForm({ sentTo, onChangeEmail }: { sentTo: string; onChangeEmail: ()
   );
 }
 
-/** "Continue with …" per provider; `onStarted` once the browser is on its way. */
-function OAuthButtons({ providers, divider, onStarted }: { providers: string[]; divider: boolean; onStarted: (p: string) => void }) {
-  const { startOAuth } = useFlows();
-  const { pending, pendingAction } = useSession();
-
-  async function start(provider: string) {
-    if (!pending && (await startOAuth(provider))) onStarted(provider);
-  }
-
-  return (
-    <div className="oauth">
-      {divider && (
-        <p className="divider" aria-hidden="true">
-          <span>or</span>
-        </p>
-      )}
-      {providers.map((provider) => (
-        <Button
-          key={provider}
-          id={`oauth-${provider}`}
-          block
-          onClick={() => void start(provider)}
-          disabled={pending}
-          aria-busy={pendingAction === "start_oauth"}
-        >
-          Continue with {providerName(provider)}
-        </Button>
-      ))}
-    </div>
-  );
-}
-
 interface Props {
   onCreateAccount: () => void;
   onForgotPassword: () => void;
@@ -241,20 +210,15 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
   const { options, failed } = useSignInOptions();
   const [chosen, setChosen] = useState<SignInTab | null>(null);
   const [email, setEmail] = useState("");
-  const [oauthWaiting, setOauthWaiting] = useState<string | null>(null);
   /** The address a code or a link was sent to. */
   const [codeSentTo, setCodeSentTo] = useState<string | null>(null);
   const [linkSentTo, setLinkSentTo] = useState<string | null>(null);
-
-  // A flow error from the browser ends the wait for it.
-  useEffect(() => {
-    if (error) setOauthWaiting(null);
-  }, [error]);
 
   const notice = signedOutReasonMessage(reason);
   const methods = options ? allowedMethods(options) : [];
   const method = chosen !== null && methods.includes(chosen) ? chosen : (methods[0] ?? null);
   const providers = options?.oauthProviders ?? [];
+  const sso = options?.sso ?? null;
   const emailProps = { email, setEmail, focusEmail: chosen === null };
 
   function choose(next: SignInTab) {
@@ -273,20 +237,13 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
       <PolicyErrorNotice />
       <ErrorNotice error={error} />
 
-      {oauthWaiting && !error && (
-        <Notice id="oauth-waiting" kind="info">
-          Continue in your browser to sign in with {providerName(oauthWaiting)}. Latchkey will open again when you are
-          done.
-        </Notice>
-      )}
-
       {options === null && (
         <p id="sign-in-options-loading" className="muted-text" role="status">
           Loading sign-in options…
         </p>
       )}
 
-      {options !== null && methods.length === 0 && providers.length === 0 && (
+      {options !== null && methods.length === 0 && providers.length === 0 && sso === null && (
         <Notice id="no-sign-in-methods" kind="info">
           No sign-in method is available. Contact your administrator.
         </Notice>
@@ -318,7 +275,7 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
         </div>
       )}
 
-      {providers.length > 0 && <OAuthButtons providers={providers} divider={method !== null} onStarted={setOauthWaiting} />}
+      {(providers.length > 0 || sso !== null) && <BrowserSignIn providers={providers} sso={sso} divider={method !== null} />}
 
       {failed && (
         <p id="sign-in-options-failed" className="muted-text">

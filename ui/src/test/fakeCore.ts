@@ -59,6 +59,7 @@ export const NO_POLICY: SettingsReport = {
 export const SIGNED_IN: SignedInView = {
   status: "signed_in",
   user: { id: "00000000-0000-4000-8000-000000000001", email: "demo@latchkey.local" },
+  identityProvider: null,
   accessExpiresAt: 1764300000,
   signedInAt: 1764290000,
   persistence: "keychain",
@@ -70,6 +71,7 @@ export const SIGNED_IN: SignedInView = {
 export const EXPIRED: ExpiredView = {
   status: "expired",
   user: SIGNED_IN.user,
+  identityProvider: null,
   signedInAt: SIGNED_IN.signedInAt,
   persistence: "keychain",
   deadlineAt: SIGNED_IN.deadlineAt,
@@ -81,6 +83,7 @@ export const ALL_OPTIONS: SignInOptions = {
   emailCode: true,
   magicLink: true,
   oauthProviders: ["github"],
+  sso: { domain: null, asksEmail: true },
   allowSignUp: true,
 };
 
@@ -89,6 +92,7 @@ export const PASSWORD_ONLY: SignInOptions = {
   emailCode: false,
   magicLink: false,
   oauthProviders: [],
+  sso: null,
   allowSignUp: false,
 };
 
@@ -128,6 +132,7 @@ export class FakeCore {
       "send_email_code",
       "verify_email_code",
       "start_oauth",
+      "start_sso",
       "recover_password",
       "update_password",
       "sign_out",
@@ -137,6 +142,7 @@ export class FakeCore {
       this.on(cmd, () => null);
     }
     this.on("sign_up", () => ({ confirmationSent: true }));
+    this.on("cancel_sign_in", () => true);
     this.on("get_sign_in_options", () => ALL_OPTIONS);
     this.on("get_keychain_backend", () => KEYCHAIN);
     this.on("get_clock_skew", () => 0);

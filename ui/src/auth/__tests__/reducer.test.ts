@@ -167,6 +167,12 @@ const contractRows: Row[] = [
     to: at(1, signedOutNull, { error: { code: "flow_expired", message: "expired" } }),
   },
   {
+    name: "flow_error ends a pending start_sso too",
+    from: at(1, signedOutNull, { pending: "start_sso" }),
+    action: { type: "flow_error", error: { code: "sign_in_incomplete", message: "nothing came back" } },
+    to: at(1, signedOutNull, { error: { code: "sign_in_incomplete", message: "nothing came back" } }),
+  },
+  {
     name: "flow_error leaves another pending action alone",
     from: at(1, signedOutNull, { pending: "sign_in" }),
     action: { type: "flow_error", error: { code: "invalid_state", message: "bad" } },
