@@ -110,7 +110,6 @@ impl AuthApi for FakeApi {
 
 /// A real API, every request counted (with the engine's event `seq` at that moment), and the e-mailed links'
 /// `redirect_to` and the code exchanges recorded.
-#[derive(Clone)]
 pub struct Observed<A> {
     pub inner: Arc<A>,
     pub requests: Arc<AtomicUsize>,
@@ -121,6 +120,21 @@ pub struct Observed<A> {
     pub requested: Arc<Notify>,
     pub redirects: Arc<Mutex<Vec<String>>>,
     pub exchanges: Arc<AtomicUsize>,
+}
+
+/// Clones share the counts (and need no `Clone` of the API they wrap).
+impl<A> Clone for Observed<A> {
+    fn clone(&self) -> Self {
+        Observed {
+            inner: self.inner.clone(),
+            requests: self.requests.clone(),
+            engine: self.engine.clone(),
+            seq_at_request: self.seq_at_request.clone(),
+            requested: self.requested.clone(),
+            redirects: self.redirects.clone(),
+            exchanges: self.exchanges.clone(),
+        }
+    }
 }
 
 impl<A> Observed<A> {
