@@ -36,12 +36,13 @@ async fn in_browser(config: &Config, start: impl FnOnce(latchkey_core::engine::R
         core.initialized().await;
         core.flow(|reply| Flow::SetRedirect { redirect: Redirect::Loopback, reply }).await?;
         let refusals = core.flow_errors();
+        let interrupted = interrupted();
         let url = core.flow(start).await?;
         if let Err(e) = open_in_browser(&url) {
             eprintln!("latchkey: {e}; open this address in a browser on this computer:\n{url}");
         }
         eprintln!("latchkey: continue in your browser; waiting for the sign-in (Ctrl-C cancels)");
-        let ended = wait(&core, &mut trail, refusals).await;
+        let ended = wait(&core, &mut trail, refusals, interrupted).await;
         trail.drain();
         ended.map(|ended| (core, ended))
     }
@@ -62,7 +63,13 @@ enum Ended {
 }
 
 /// Until SIGNED_IN, a refusal that ends the flow, the flow's timeout, or Ctrl-C (which cancels the flow).
-async fn wait(core: &SessionHandle, trail: &mut Trail, mut refusals: tokio::sync::broadcast::Receiver<AuthError>) -> Result<Ended, AuthError> {
+async fn wait(
+    core: &SessionHandle,
+    trail: &mut Trail,
+    mut refusals: tokio::sync::broadcast::Receiver<AuthError>,
+    interrupted: impl std::future::Future<Output = ()>,
+) -> Result<Ended, AuthError> {
+    tokio::pin!(interrupted);
     loop {
         tokio::select! {
             event = trail.next() => match event {
@@ -76,10 +83,26 @@ async fn wait(core: &SessionHandle, trail: &mut Trail, mut refusals: tokio::sync
                 Ok(e) => return Err(e),
                 Err(_) => return Err(AuthError::Stopped),
             },
-            _ = tokio::signal::ctrl_c() => {
+            () = &mut interrupted => {
                 let _ = core.flow(|reply| Flow::Cancel { reply }).await;
                 return Ok(Ended::Cancelled);
             }
         }
+    }
+}
+
+/// Ctrl-C from the moment this is called (tokio's `ctrl_c()` listens only from its first poll, so a Ctrl-C right after
+/// "waiting" was printed would kill the process instead of cancelling the flow).
+fn interrupted() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    let mut signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
+    async move {
+        #[cfg(unix)]
+        match signal.as_mut() {
+            Some(signal) => drop(signal.recv().await),
+            None => std::future::pending().await,
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

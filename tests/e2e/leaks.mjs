@@ -63,6 +63,9 @@ export function readRun(dir = runDir()) {
   return { tokens: readJsonLines(dir, 'tokens.jsonl'), ipc: readJsonLines(dir, 'ipc.jsonl'), outputs };
 }
 
+/** `provider` (an identity provider's own tokens: provider_token, provider_refresh_token), `refresh` or `access`. */
+export const familyOf = (kind) => (/^provider/.test(kind) ? 'provider' : /refresh/.test(kind) ? 'refresh' : 'access');
+
 /**
  * The byte strings that betray a token: the whole value, and for a JWT its signature and payload segments (a
  * leaked part is a leak), each as UTF-8 and UTF-16LE (how WebKit's storage keeps strings). Unique, labelled.
@@ -70,7 +73,7 @@ export function readRun(dir = runDir()) {
 export function needlesFor(tokens) {
   const byText = new Map();
   for (const { kind, value } of tokens) {
-    const family = /refresh/.test(kind) ? 'refresh' : 'access';
+    const family = familyOf(kind);
     const parts = value.split('.');
     const texts = parts.length === 3 ? [value, parts[1], parts[2]].filter((p) => p.length >= 16) : [value];
     for (const text of texts) if (!byText.has(text)) byText.set(text, { family, kind, text });

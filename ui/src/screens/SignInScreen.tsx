@@ -8,11 +8,11 @@ import { Card, CardFooter } from "../components/Card";
 import { EmailField, PasswordField, TextField } from "../components/Field";
 import { ErrorNotice, Notice } from "../components/Notice";
 import { Tabs, type Tab } from "../components/Tabs";
-import { BrowserSignIn } from "../views/BrowserSignIn";
+import { BrowserButtons, BrowserWaiting, SsoEmailForm, useBrowserWait } from "../views/BrowserSignIn";
 import { PolicyErrorNotice } from "../views/PolicyStatus";
 
-/** The sign-in methods shown as tabs: every method but OAuth, whose providers are buttons. */
-export type SignInTab = Exclude<SignInMethod, `oauth:${string}`>;
+/** The sign-in methods shown as tabs: every method but OAuth and SSO, which are buttons (views/BrowserSignIn). */
+export type SignInTab = Exclude<SignInMethod, `oauth:${string}` | "sso">;
 
 const METHOD_TABS: Record<SignInTab, Tab<SignInTab>> = {
   password: { key: "password", id: "method-password", label: "Password", panelId: "sign-in-panel" },
@@ -210,6 +210,9 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
   const { options, failed } = useSignInOptions();
   const [chosen, setChosen] = useState<SignInTab | null>(null);
   const [email, setEmail] = useState("");
+  const [waitingFor, setWaitingFor] = useBrowserWait();
+  /** The SSO step (its own form) is shown instead of the other ways in. */
+  const [ssoStep, setSsoStep] = useState(false);
   /** The address a code or a link was sent to. */
   const [codeSentTo, setCodeSentTo] = useState<string | null>(null);
   const [linkSentTo, setLinkSentTo] = useState<string | null>(null);
@@ -236,6 +239,20 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
 
       <PolicyErrorNotice />
       <ErrorNotice error={error} />
+      {waitingFor && <BrowserWaiting waitingFor={waitingFor} onCancelled={() => setWaitingFor(null)} />}
+
+      {ssoStep && (
+        <SsoEmailForm
+          onStarted={(what) => {
+            setSsoStep(false);
+            setWaitingFor(what);
+          }}
+          onBack={() => {
+            clearError();
+            setSsoStep(false);
+          }}
+        />
+      )}
 
       {options === null && (
         <p id="sign-in-options-loading" className="muted-text" role="status">
@@ -249,7 +266,7 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
         </Notice>
       )}
 
-      {method !== null && methods.length > 1 && (
+      {!ssoStep && method !== null && methods.length > 1 && (
         <Tabs
           tabs={methods.map((m) => METHOD_TABS[m])}
           selected={method}
@@ -259,7 +276,7 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
         />
       )}
 
-      {method !== null && (
+      {!ssoStep && method !== null && (
         <div
           id="sign-in-panel"
           role={methods.length > 1 ? "tabpanel" : undefined}
@@ -275,7 +292,18 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
         </div>
       )}
 
-      {(providers.length > 0 || sso !== null) && <BrowserSignIn providers={providers} sso={sso} divider={method !== null} />}
+      {!ssoStep && (providers.length > 0 || sso !== null) && (
+        <BrowserButtons
+          providers={providers}
+          sso={sso}
+          divider={method !== null}
+          onStarted={setWaitingFor}
+          onSsoEmail={() => {
+            clearError();
+            setSsoStep(true);
+          }}
+        />
+      )}
 
       {failed && (
         <p id="sign-in-options-failed" className="muted-text">

@@ -5,6 +5,7 @@ import type { AuthError, SignedInView, StateView } from "../types";
 const signedIn: StateView = {
   status: "signed_in",
   user: { id: "u1", email: "demo@latchkey.local" },
+  identityProvider: null,
   accessExpiresAt: 1764300000,
   signedInAt: 1764290000,
   persistence: "keychain",
@@ -16,6 +17,7 @@ const offlineValid: StateView = { ...(signedIn as SignedInView), freshness: "off
 const expired: StateView = {
   status: "expired",
   user: { id: "u1", email: "demo@latchkey.local" },
+  identityProvider: null,
   signedInAt: 1764290000,
   persistence: "keychain",
   deadlineAt: 1764376400,

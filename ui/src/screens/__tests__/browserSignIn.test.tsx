@@ -83,6 +83,7 @@ describe("Sign in with SSO", () => {
     await signInReady(core);
     expect(byId("sso-email")).toBeNull();
     fireEvent.click($("sso"));
+    expect([byId("password"), byId("oauth-github"), byId("sso")]).toEqual([null, null, null]);
     fireEvent.change($("sso-email"), { target: { value: "bob@partner.test" } });
     fireEvent.click($("sso-continue"));
     expect((await screen.findByRole("alert")).textContent).toBe(
@@ -93,6 +94,18 @@ describe("Sign in with SSO", () => {
     await screen.findByText(/Continue in your browser to sign in with single sign-on/);
     expect(core.callsOf("start_sso").map((c) => c.args)).toEqual([{ email: "bob@partner.test" }, { email: "alice@latchkey.test" }]);
     expect(byId("sso-email")).toBeNull();
+    expect(byId("password")).not.toBeNull();
+  });
+
+  it("'Other ways to sign in' leaves the SSO step", async () => {
+    const core = signedOutCore();
+    renderApp();
+    await signInReady(core);
+    fireEvent.click($("sso"));
+    fireEvent.click($("sso-back"));
+    expect(byId("sso-email")).toBeNull();
+    expect(byId("password")).not.toBeNull();
+    expect(core.callsOf("start_sso")).toHaveLength(0);
   });
 
   it("with the domain from policy, one click starts it without asking", async () => {
