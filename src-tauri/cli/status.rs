@@ -19,6 +19,9 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
         println!("{}", serde_json::to_string_pretty(&out).expect("status serializes"));
     } else {
         println!("Session:  {}", describe(&snapshot.state, SystemClock.now_unix()));
+        if let Some(others) = other_sessions(&snapshot) {
+            println!("Others:   {others}");
+        }
         if let StateView::SignedIn { persistence, .. } | StateView::Expired { persistence, .. } = &snapshot.state {
             println!("Storage:  {}", storage(persistence));
         }
@@ -28,7 +31,7 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
     super::exit::OK
 }
 
-fn rfc3339(unix: i64) -> Value {
+pub(super) fn rfc3339(unix: i64) -> Value {
     json!(humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix.max(0) as u64)).to_string())
 }
 
@@ -59,7 +62,23 @@ pub fn describe_json(snapshot: &Snapshot) -> Value {
     };
     let mut out = base;
     out.as_object_mut().expect("object").extend(extra.as_object().expect("object").clone());
+    if let Some(p) = &snapshot.pending_sign_out {
+        out["pending_sign_out"] = json!({ "scope": p.scope, "until": rfc3339(p.until), "attempt": p.attempt, "cause": p.cause,
+            "other_sessions": "still signed in: the sign-out has not reached the server" });
+    }
     out
+}
+
+/// The other sessions, in words, while a sign-out of them waits for the server.
+fn other_sessions(snapshot: &Snapshot) -> Option<String> {
+    let p = snapshot.pending_sign_out.as_ref()?;
+    let until = rfc3339(p.until);
+    Some(format!(
+        "still signed in: a {} sign-out has not reached the server ({}); Latchkey retries until {}",
+        p.scope.as_str(),
+        p.cause,
+        until.as_str().unwrap_or("")
+    ))
 }
 
 pub(super) fn describe(state: &StateView, now: i64) -> String {
@@ -111,17 +130,17 @@ mod tests {
         let sso = Some(IdentityProvider::Sso { domain: Some("corp.example".into()) });
         let state = StateView::SignedIn { user, identity_provider: sso, access_expires_at, signed_in_at, persistence, freshness, deadline_at, next_refresh_at };
         assert_eq!(describe(&state, 1_000), "signed in as a@b.c with single sign-on (corp.example) (access token valid for 2m5s)");
-        assert_eq!(describe_json(&Snapshot { seq: 1, state })["identity_provider"], serde_json::json!({"kind": "sso", "domain": "corp.example"}));
+        assert_eq!(describe_json(&Snapshot { seq: 1, state, pending_sign_out: None })["identity_provider"], serde_json::json!({"kind": "sso", "domain": "corp.example"}));
     }
 
     #[test]
     fn the_json_shape_is_stable() {
-        let out = describe_json(&Snapshot { seq: 3, state: signed_in() });
+        let out = describe_json(&Snapshot::of(3, signed_in()));
         assert_eq!(out["state"], "signed_in");
         assert_eq!(out["user"]["email"], "a@b.c");
         assert_eq!(out["deadline_at"], "1970-01-02T00:16:40Z");
         assert_eq!(out["reason"], Value::Null);
-        let out = describe_json(&Snapshot { seq: 4, state: StateView::SignedOut { reason: Some(latchkey_core::SignOutReason::Timeout) } });
+        let out = describe_json(&Snapshot::of(4, StateView::SignedOut { reason: Some(latchkey_core::SignOutReason::Timeout) }));
         assert_eq!((out["state"].as_str(), out["reason"].as_str(), out["user"].is_null()), (Some("signed_out"), Some("timeout"), true));
     }
 }

@@ -32,6 +32,7 @@ fn main() {
         signed_in_at: 1_700_000_000,
         last_refresh_at: None,
         provider: None,
+        pending_sign_out: None,
     };
     let lock = VaultLock::acquire(&dir, Duration::from_secs(1)).expect("lock");
     Vault::new(&dir, KeyringStore::new(&service), SystemClock, Some(lock)).save(&session).expect("save");

@@ -21,8 +21,10 @@ pub mod session;
 mod test_hooks;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
+pub mod tray;
 pub mod vault;
 pub mod verified;
+pub mod wake;
 
 pub use api::{AuthApi, GoTrue};
 pub use app::APP_ID;

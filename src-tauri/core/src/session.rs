@@ -52,6 +52,9 @@ pub struct Session {
     pub last_refresh_at: Option<i64>,
     /// Set when an identity provider (OAuth, SSO) signed the user in; kept across refreshes.
     pub provider: Option<ProviderSignIn>,
+    /// A `global` or `others` sign-out the server has not confirmed yet. With `global` this device is signed out and
+    /// the record is kept only to retry it (its access token is gone); with `others` this device stays signed in.
+    pub pending_sign_out: Option<crate::api::LogoutScope>,
 }
 
 /// The latest time a saved session may name (unix seconds, the year 5138): beyond it a record is damaged, and the

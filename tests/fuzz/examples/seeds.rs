@@ -36,6 +36,7 @@ fn vault() -> Seeds {
         signed_in_at: NOW,
         last_refresh_at: Some(NOW + 60),
         provider: None,
+        pending_sign_out: None,
     };
     let sealed = sealed::seal(&session, &key).expect("seals");
     assert!(sealed::open(&sealed, &key).is_ok(), "the seed opens");

@@ -9,7 +9,7 @@ use crate::session::{IdentityProvider, ProviderSignIn, ProviderTokens, Session, 
 use std::future::Future;
 
 /// Which sessions `/logout` ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum LogoutScope {
     Local,
@@ -66,15 +66,17 @@ impl Grant {
             signed_in_at,
             last_refresh_at: (now != signed_in_at).then_some(now),
             provider: self.identity.map(|identity| ProviderSignIn { identity, tokens }),
+            pending_sign_out: None,
         }
     }
 
-    /// A refresh of `old` at `now`: its sign-in time, and its identity provider and provider tokens (a refresh grant
-    /// carries none; the provider's tokens are only replaced when the server sends new ones).
+    /// A refresh of `old` at `now`: its sign-in time, its pending sign-out, and its identity provider and provider
+    /// tokens (a refresh grant carries none; the provider's tokens are only replaced when the server sends new ones).
     pub fn renewing(mut self, old: &Session, now: i64) -> Session {
         let fresh_tokens = self.provider_tokens.take();
         let mut session = self.into_session(now, old.signed_in_at);
         session.last_refresh_at = Some(now);
+        session.pending_sign_out = old.pending_sign_out;
         session.provider = old.provider.clone().map(|p| ProviderSignIn { tokens: fresh_tokens.or(p.tokens), ..p });
         session
     }

@@ -3,6 +3,7 @@
 use crate::api::LogoutScope;
 use crate::browser_sign_in::{OAuthOptions, SsoTarget};
 use crate::error::AuthError;
+use crate::events::SignOutReport;
 use crate::secret::AccessToken;
 use crate::session::ProviderTokens;
 use secrecy::SecretString;
@@ -13,7 +14,7 @@ pub type Reply<T> = oneshot::Sender<Result<T, AuthError>>;
 
 pub(super) enum Request {
     SignIn { email: String, password: SecretString, reply: Reply<()> },
-    SignOut { scope: LogoutScope, reply: Reply<()> },
+    SignOut { scope: LogoutScope, reply: Reply<SignOutReport> },
     AccessToken { reply: Reply<AccessToken> },
     ProviderTokens { reply: Reply<Option<ProviderTokens>> },
     Flow(Flow),

@@ -32,6 +32,7 @@ pub fn session(now: i64) -> Session {
         signed_in_at: now,
         last_refresh_at: None,
         provider: None,
+        pending_sign_out: None,
     }
 }
 

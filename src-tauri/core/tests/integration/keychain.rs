@@ -21,6 +21,7 @@ fn session(signed_in_at: i64) -> Session {
         signed_in_at,
         last_refresh_at: None,
         provider: None,
+        pending_sign_out: None,
     }
 }
 
