@@ -224,20 +224,6 @@ fn sign_in_methods_and_audit_log_resolve() {
 }
 
 #[test]
-fn sso_keys_follow_the_tiers_and_show_in_the_report() {
-    let policy = r#"{"managed": {"allowed_sign_in_methods": ["sso"], "sso_domain": "corp.example"}}"#;
-    let c = setup("sso", Some(policy), Some(r#"{"sso_domain": "mine.example"}"#), &[]).unwrap();
-    assert_eq!((c.sso_domain.as_deref(), c.sso_provider_id.as_deref()), (Some("corp.example"), None));
-    assert!(c.sign_in_allowed(&SignInMethod::Sso) && !c.sign_in_allowed(&SignInMethod::Password));
-    let report = crate::config::policy_report(&c);
-    assert_eq!(report["values"]["sso_domain"], json!({"value": "corp.example", "source": "managed", "locked": true}));
-    assert_eq!(report["values"]["sso_provider_id"], json!({"value": null, "source": "default", "locked": false}));
-    assert_eq!(report["values"]["allowed_sign_in_methods"]["value"], json!(["sso"]));
-    let c = setup("sso-user", None, Some(r#"{"sso_domain": "Mine.Example"}"#), &[]).unwrap();
-    assert_eq!((c.sso_domain.as_deref(), c.source_of("sso_domain")), (Some("mine.example"), Some(Source::UserSettings)));
-}
-
-#[test]
 fn log_level_follows_the_tiers_and_managed_wins_over_the_environment() {
     let c = setup("loglevel", Some(r#"{"recommended": {"log_level": "warn"}}"#), Some(r#"{"log_level": "debug"}"#), &[]).unwrap();
     assert_eq!((c.log_level, c.source_of("log_level")), (LogLevel::Debug, Some(Source::UserSettings)));
