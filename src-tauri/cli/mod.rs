@@ -43,8 +43,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Signs in and saves the session: with e-mail and password (read from standard input), or in the system browser
-    /// with an OAuth provider (--provider) or single sign-on (--sso), waiting for it to come back (docs/cli.md).
+    /// Signs in and saves the session: with e-mail and password (read from standard input; when the account has a
+    /// second factor, its code is the next line, asked for on standard error), or in the system browser with an OAuth
+    /// provider (--provider) or single sign-on (--sso), waiting for it to come back (docs/cli.md).
     SignIn {
         #[arg(long, requires = "password_stdin", required_unless_present_any = ["provider", "sso"], conflicts_with_all = ["provider", "sso"])]
         email: Option<String>,
@@ -64,6 +65,8 @@ enum Command {
         #[arg(long, value_name = "EMAIL_OR_DOMAIN", num_args = 0..=1, default_missing_value = "")]
         sso: Option<String>,
     },
+    /// Completes a saved session that waits for its second factor: the code is read from standard input.
+    SecondFactor,
     /// Signs out: clears the vault, then ends the server session(s).
     SignOut {
         /// local (this device), global (everywhere) or others (other devices).
@@ -142,6 +145,7 @@ pub fn run(parsed: Result<Cli, clap::Error>) -> i32 {
                 browser::oauth(&config, provider, scopes.as_deref(), params).await
             }
             Command::SignIn { sso, .. } => browser::sso(&config, sso.as_deref().unwrap_or_default()).await,
+            Command::SecondFactor => session::complete(&config).await,
             Command::SignOut { scope } => session::sign_out(&config, Some(scope)).await,
             Command::Watch { .. } => session::watch(&config).await,
             Command::Policy { json } => policy(&config, json),

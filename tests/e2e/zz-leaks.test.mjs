@@ -3,8 +3,9 @@
 // audit log, the rest of $HOME, what the app and the drivers printed, every IPC reply and event the webviews received
 // (the page recorder, drained by the harness), the webview's storage, and the arguments and environment of the app
 // and every child process. Zero hits. The one exception: `get_access_token`'s reply in the main window is the access
-// token (docs/ipc.md), so the access-token rule skips exactly that reply; refresh tokens and an identity provider's own
-// tokens (provider_token, provider_refresh_token: the enterprise run signs in through Keycloak) have no exception.
+// token (docs/ipc.md), so the access-token rule skips exactly that reply (and a TOTP secret is allowed only in
+// `enrol_totp`'s); refresh tokens and an identity provider's own tokens (provider_token, provider_refresh_token: the
+// enterprise run signs in through Keycloak) have no exception.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -84,6 +85,10 @@ test('the scanner finds a planted token in a file (UTF-8 or UTF-16), in part, an
     const provider = needlesFor([{ kind: 'provider_token', value: jwt2 }]);
     assert.ok(provider.length > 0 && provider.every((n) => n.family === 'provider'), 'an identity provider\'s token is its own family');
     assert.ok(hitsIn(`log: ${jwt2.split('.')[2]}`, provider).length > 0, 'and is found, in part too');
+    const secrets = needlesFor([{ kind: 'totp_secret', value: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' }, { kind: 'mfa_code', value: '424242' }]);
+    assert.deepEqual(hitsIn('key JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP', secrets).map((n) => n.family), ['totp'], 'the grouped form');
+    assert.deepEqual(hitsIn('{"code":"424242"}', secrets).map((n) => n.family), ['code']);
+    assert.deepEqual(hitsIn('{"at":1764242424299}', secrets), [], 'a code inside a longer number is chance, not a leak');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -115,9 +120,14 @@ test('no token this run obtained is in any file, IPC payload, event, webview sto
 
   const run = readRun();
   const needles = needlesFor(run.tokens);
-  const exceptAccessToken = needles.filter((n) => n.kind !== 'access_token');
+  // A one-time code is six digits: in a binary file that is chance, so codes are looked for in text only (the logs,
+  // the audit log, what the apps printed, IPC); the TOTP secret (32 characters) everywhere.
+  const fileNeedles = needles.filter((n) => n.family !== 'code');
+  // What this run must have obtained: the main run's MFA test brings a TOTP secret and codes; the enterprise run
+  // (test:enterprise) signs in through Keycloak, which brings an identity provider's own tokens.
+  const expected = (process.env.LATCHKEY_LEAK_FAMILIES ?? 'access,code,refresh,totp').split(',').sort();
   const families = new Set(run.tokens.map((t) => familyOf(t.kind)));
-  assert.ok(families.has('access') && families.has('refresh'), `the run obtained access and refresh tokens to look for: ${[...families]}`);
+  assert.deepEqual([...families].sort(), expected, 'the run obtained every kind of secret it should look for');
   const hits = {};
 
   // The webview's storage and the live processes.
@@ -134,9 +144,9 @@ test('no token this run obtained is in any file, IPC payload, event, webview sto
   const files = {
     audit: scanFiles(audit, needles, seen),
     logs: scanFiles([logDir()], needles, seen),
-    data: scanFiles([dataDir()], needles, seen),
-    cache: scanFiles([cacheDir()], needles, seen),
-    home: scanFiles([process.env.HOME], needles, seen),
+    data: scanFiles([dataDir()], fileNeedles, seen),
+    cache: scanFiles([cacheDir()], fileNeedles, seen),
+    home: scanFiles([process.env.HOME], fileNeedles, seen),
   };
   assert.ok(files.audit.files > 0 && files.logs.files > 0, 'the audit log and the app log were scanned');
   assert.ok(files.data.files + files.cache.files > 0, 'the app data and cache directories were scanned');
@@ -149,11 +159,15 @@ test('no token this run obtained is in any file, IPC payload, event, webview sto
   assert.deepEqual(run.ipc.filter((r) => r.kind === 'dropped'), [], 'the recorder dropped nothing');
   assert.deepEqual(run.ipc.filter((r) => r.kind === 'drain_failed'), [], 'every drain of the page recorder worked');
   const allowed = (r) => r.kind === 'response' && r.cmd === 'get_access_token' && r.ok;
+  // The one reply a TOTP secret may be in: `enrol_totp`'s, to the main window's enrolment screen (in groups).
+  const enrolment = (r) => r.kind === 'response' && r.cmd === 'enrol_totp' && r.ok && /^main /.test(r.page);
   const responses = ipc.filter((r) => r.kind === 'response');
   const events = ipc.filter((r) => r.kind === 'event');
   assert.ok(responses.length > 0 && events.length > 0, `IPC was recorded (${responses.length} replies, ${events.length} events): run with the app LATCHKEY_IPC_RECORDER=1 scripts/build makes`);
   assert.ok(ipc.some((r) => allowed(r) && hitsIn(r.json, needles).length > 0), 'the recorder saw the one allowed access-token reply');
-  hits.ipc = ipc.flatMap((r) => hitsIn(r.json, allowed(r) ? exceptAccessToken : needles)
+  assert.ok(ipc.some((r) => enrolment(r) && hitsIn(r.json, needles).some((n) => n.family === 'totp')), 'the recorder saw the enrolment reply with the secret');
+  const except = (r) => (allowed(r) ? ['access', 'code'] : enrolment(r) ? ['totp'] : []);
+  hits.ipc = ipc.flatMap((r) => hitsIn(r.json, needles.filter((n) => !except(r).includes(n.family)))
     .map((n) => ({ where: `${r.page} ${r.kind} ${r.cmd ?? r.event}`, needle: n.kind })));
 
   const total = Object.values(files).reduce((t, s) => ({ files: t.files + s.files, bytes: t.bytes + s.bytes }), { files: 0, bytes: 0 });

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod app;
+pub mod assurance;
 pub mod audit;
 pub mod browser_sign_in;
 pub mod clock;

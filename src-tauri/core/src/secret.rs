@@ -1,4 +1,4 @@
-//! Token newtypes: their Debug is redacted, they have no Serialize, and their memory is zeroized on drop.
+//! Token and TOTP-secret newtypes: their Debug is redacted, they have no Serialize, and their memory is zeroized on drop.
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -30,6 +30,8 @@ secret_newtype!(RefreshToken);
 // The identity provider's own tokens from an OAuth sign-in (GoTrue's `provider_token`, `provider_refresh_token`).
 secret_newtype!(ProviderToken);
 secret_newtype!(ProviderRefreshToken);
+// A TOTP factor's shared secret (base32) or its `otpauth://` URI: shown once, on the enrolment screen, never stored.
+secret_newtype!(TotpSecret);
 
 #[cfg(test)]
 mod tests {

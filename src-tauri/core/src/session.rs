@@ -1,14 +1,27 @@
 //! A `Session` holds the tokens and never serializes them by accident; `StateView` is what may leave the core.
 
+use crate::assurance::{Aal, Claims, Factor, FactorType};
 use crate::secret::{AccessToken, ProviderRefreshToken, ProviderToken, RefreshToken};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-/// The signed-in user, as shown to the UI.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+/// The signed-in user, as shown to the UI: kept with the session, so `status` needs no network.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: String,
     pub email: String,
+    /// The account's phone (E.164 digits without `+`), if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub phone: Option<String>,
+    /// An e-mail change waiting for confirmation: the address it goes to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub new_email: Option<String>,
+    /// The second factors (`user.factors`), verified or not.
+    #[serde(default)]
+    pub factors: Vec<Factor>,
 }
 
 /// The identity provider that vouched for the user at sign-in (OAuth or SAML SSO); the home screen names it.
@@ -52,6 +65,9 @@ pub struct Session {
     pub last_refresh_at: Option<i64>,
     /// Set when an identity provider (OAuth, SSO) signed the user in; kept across refreshes.
     pub provider: Option<ProviderSignIn>,
+    /// The access token's claims, as verified when it was received (`None` only in a record written before claims
+    /// were kept: it counts as `aal1`).
+    pub claims: Option<Claims>,
     /// A `global` or `others` sign-out the server has not confirmed yet. With `global` this device is signed out and
     /// the record is kept only to retry it (its access token is gone); with `others` this device stays signed in.
     pub pending_sign_out: Option<crate::api::LogoutScope>,
@@ -123,11 +139,40 @@ pub enum StateView {
         /// The absolute deadline: `signed_in_at + max_session_age`. Refreshes never move it.
         deadline_at: i64,
         next_refresh_at: i64,
+        /// The verified access token's claims (`aal`, `amr`, …).
+        claims: Option<Claims>,
+        /// The level the user's verified factors allow.
+        next_aal: Aal,
     },
     /// The access token has expired and refreshing is being retried: still signed in, not usable.
     #[serde(rename_all = "camelCase")]
-    Expired { user: User, identity_provider: Option<IdentityProvider>, signed_in_at: i64, persistence: Persistence, deadline_at: i64, next_retry_at: i64 },
+    Expired { user: User, identity_provider: Option<IdentityProvider>, signed_in_at: i64, persistence: Persistence, deadline_at: i64, next_retry_at: i64, claims: Option<Claims>, next_aal: Aal },
+    /// Signed in with one factor while a second is required (the user has a verified factor, or policy requires
+    /// one): the tokens serve only the MFA calls, no access token is handed out, and refreshing goes on.
+    #[serde(rename_all = "camelCase")]
+    NeedsSecondFactor {
+        user: User,
+        signed_in_at: i64,
+        persistence: Persistence,
+        /// Counts from the first factor: a second factor never extends the session.
+        deadline_at: i64,
+        claims: Option<Claims>,
+        next_aal: Aal,
+        step: SecondStep,
+        /// The factor types the policy allows: to verify with, and to enrol.
+        allowed_factors: Vec<FactorType>,
+    },
     SignedOut { reason: Option<SignOutReason> },
+}
+
+/// What the second factor still needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SecondStep {
+    /// The user has a verified factor: answer its challenge.
+    Verify,
+    /// Policy requires a second factor and the user has none: enrol one (cancelling signs out, reason `policy`).
+    Enrol,
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ pub struct SignInOptions {
     pub password: bool,
     pub email_code: bool,
     pub magic_link: bool,
+    /// A code texted to a phone: the server has phone sign-in on and the policy allows it.
+    pub phone: bool,
     pub oauth_providers: Vec<String>,
     /// SAML single sign-on, when the server has it on and policy allows it.
     pub sso: Option<SsoOffer>,
@@ -48,6 +50,7 @@ pub async fn sign_in_options(config: &Config, api: &GoTrue) -> Result<SignInOpti
         password: server.email_enabled && allowed(SignInMethod::Password),
         email_code: server.email_enabled && allowed(SignInMethod::EmailOtp),
         magic_link: server.email_enabled && allowed(SignInMethod::MagicLink),
+        phone: server.phone_enabled && allowed(SignInMethod::Phone),
         oauth_providers: server.oauth_providers.into_iter().filter(|p| allowed(SignInMethod::OAuth(p.clone()))).collect(),
         sso,
         allow_sign_up: config.allow_sign_up && !server.signup_disabled,

@@ -10,6 +10,7 @@ import type {
   SignOutReport,
   SignOutScope,
   SignUpResult,
+  TotpEnrolment,
 } from "./types";
 
 /** Result of a command that leaves the session alone: never rejects, and does not touch the session's `error`. */
@@ -42,7 +43,25 @@ export interface FlowActions {
   /** Stops waiting for the browser: the pending OAuth or SSO sign-in ends. */
   cancelSignIn: () => Promise<boolean>;
   recoverPassword: (email: string) => Promise<boolean>;
-  updatePassword: (password: string) => Promise<boolean>;
+  /** `currentPassword`: null only in a recovery session. */
+  updatePassword: (password: string, currentPassword?: string | null) => Promise<boolean>;
+  sendPhoneCode: (phone: string) => Promise<boolean>;
+  verifyPhoneCode: (phone: string, code: string) => Promise<boolean>;
+}
+
+/** Second factors and changes of the account. They leave the session's `error` and `pending` alone: each screen says
+ *  what happened where it happened. */
+export interface AccountActions {
+  enrolTotp: (friendlyName: string) => Promise<QueryResult<TotpEnrolment>>;
+  /** The new factor's id. */
+  enrolPhone: (friendlyName: string, phone: string) => Promise<QueryResult<string>>;
+  /** When the challenge expires (unix seconds). */
+  challengeFactor: (factorId: string) => Promise<QueryResult<number>>;
+  verifyFactor: (factorId: string, code: string) => Promise<QueryResult<null>>;
+  unenrolFactor: (factorId: string) => Promise<QueryResult<null>>;
+  cancelSecondFactor: () => Promise<QueryResult<null>>;
+  changeEmail: (email: string) => Promise<QueryResult<null>>;
+  changePassword: (password: string, currentPassword: string) => Promise<QueryResult<null>>;
 }
 
 /** What the core reports about this computer and its history, and the activity window. */
@@ -67,6 +86,7 @@ export interface SettingsActions {
 export interface AuthActions {
   session: SessionActions;
   flows: FlowActions;
+  account: AccountActions;
   queries: Queries;
   settings: SettingsActions;
 }

@@ -26,6 +26,8 @@ export type PendingAction =
   | "cancel_sign_in"
   | "recover_password"
   | "update_password"
+  | "send_phone_code"
+  | "verify_phone_code"
   | "sign_out_local"
   | "sign_out_global"
   | "sign_out_others";
@@ -88,8 +90,9 @@ function isNewer(state: AuthState, seq: number): boolean {
   return state.lastSeq === null || seq > state.lastSeq;
 }
 
+/** In a session: signed in (with one factor while a second is due, too). */
 function isSessionView(view: StateView): boolean {
-  return view.status === "signed_in" || view.status === "expired";
+  return view.status === "signed_in" || view.status === "expired" || view.status === "needs_second_factor";
 }
 
 /** Applies a view (snapshot: event null) whose seq is already known to be newer. */

@@ -11,6 +11,7 @@ import type {
   PendingSignOut,
   Persistence,
   RetryInfo,
+  SecondFactorView,
   ServerSignOut,
   SignedOutReason,
 } from "./types";
@@ -18,6 +19,8 @@ import type {
 /** The session as the screens see it, with the actions on it (the flows into one: `useFlows`). */
 export interface Session extends SessionActions {
   status: AuthStatus;
+  /** While status is "needs_second_factor": what is due (`step`), the user's factors and the types policy allows. */
+  secondFactor: SecondFactorView | null;
   user: AuthUser | null;
   /** The identity provider (OAuth, SSO) the session came through, or null. */
   identityProvider: IdentityProvider | null;
@@ -71,12 +74,14 @@ export function useSession(): Session {
     const view = state.view;
     const signedIn = view.status === "signed_in" ? view : null;
     const expired = view.status === "expired" ? view : null;
-    const session = signedIn ?? expired;
+    const needsSecondFactor = view.status === "needs_second_factor" ? view : null;
+    const session = signedIn ?? expired ?? needsSecondFactor;
     return {
       ...actions,
       status: view.status,
+      secondFactor: needsSecondFactor,
       user: session ? session.user : null,
-      identityProvider: session?.identityProvider ?? null,
+      identityProvider: (signedIn ?? expired)?.identityProvider ?? null,
       accessExpiresAt: signedIn ? signedIn.accessExpiresAt : null,
       nextRefreshAt: signedIn ? (signedIn.nextRefreshAt ?? null) : null,
       deadlineAt: session ? (session.deadlineAt ?? null) : null,

@@ -6,6 +6,7 @@ import { ErrorNotice, Notice } from "../components/Notice";
 import { Tabs, type Tab } from "../components/Tabs";
 import { ActivityList } from "../views/ActivityList";
 import { SessionPanel } from "../views/SessionPanel";
+import { SecurityPanel } from "../views/SecurityPanel";
 import { SettingsPanel } from "../views/SettingsPanel";
 
 type View = "session" | "activity" | "settings";
@@ -14,7 +15,16 @@ const VIEWS: Tab<View>[] = [
   { key: "activity", id: "tab-activity", label: "Activity", panelId: "activity-panel" },
   { key: "settings", id: "tab-settings", label: "Settings", panelId: "settings-panel" },
 ];
-const PANELS: Record<View, ComponentType> = { session: SessionPanel, activity: ActivityList, settings: SettingsPanel };
+/** Settings in a session: the account's security first, then the app's settings. */
+function AccountSettings() {
+  return (
+    <>
+      <SecurityPanel />
+      <SettingsPanel />
+    </>
+  );
+}
+const PANELS: Record<View, ComponentType> = { session: SessionPanel, activity: ActivityList, settings: AccountSettings };
 
 /** Signed in: who (and through which identity provider), the notices about where the session is kept, and the Session, Activity and Settings views. */
 export function HomeScreen() {

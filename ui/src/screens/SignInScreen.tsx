@@ -9,6 +9,7 @@ import { EmailField, PasswordField, TextField } from "../components/Field";
 import { ErrorNotice, Notice } from "../components/Notice";
 import { Tabs, type Tab } from "../components/Tabs";
 import { BrowserButtons, BrowserWaiting, SsoEmailForm, useBrowserWait } from "../views/BrowserSignIn";
+import { PhoneForm } from "../views/PhoneForm";
 import { OtherSessionsNotice } from "../views/OtherSessions";
 import { PolicyErrorNotice } from "../views/PolicyStatus";
 
@@ -19,6 +20,7 @@ const METHOD_TABS: Record<SignInTab, Tab<SignInTab>> = {
   password: { key: "password", id: "method-password", label: "Password", panelId: "sign-in-panel" },
   email_otp: { key: "email_otp", id: "method-email-code", label: "Email code", panelId: "sign-in-panel" },
   magic_link: { key: "magic_link", id: "method-magic-link", label: "Magic link", panelId: "sign-in-panel" },
+  phone: { key: "phone", id: "method-phone", label: "Phone", panelId: "sign-in-panel" },
 };
 
 /** Used when `get_sign_in_options` fails: password only, as before options existed. */
@@ -26,6 +28,7 @@ const FALLBACK_OPTIONS: SignInOptions = {
   password: true,
   emailCode: false,
   magicLink: false,
+  phone: false,
   oauthProviders: [],
   sso: null,
   allowSignUp: false,
@@ -36,6 +39,7 @@ function allowedMethods(options: SignInOptions): SignInTab[] {
   if (options.password) methods.push("password");
   if (options.emailCode) methods.push("email_otp");
   if (options.magicLink) methods.push("magic_link");
+  if (options.phone) methods.push("phone");
   return methods;
 }
 
@@ -291,6 +295,7 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
           {method === "magic_link" && (
             <EmailForm key="link" {...emailProps} kind="link" sentTo={linkSentTo} setSentTo={setLinkSentTo} />
           )}
+          {method === "phone" && <PhoneForm />}
         </div>
       )}
 

@@ -2,6 +2,8 @@
 //! the trait, `GoTrue` speaks it over HTTP.
 
 use crate::browser_sign_in::SsoTarget;
+use crate::assurance::Claims;
+use super::factors::{Challenge, Enrolment, NewFactor, UserChange};
 use crate::error::AuthError;
 use crate::pkce::AuthCode;
 use crate::secret::{AccessToken, RefreshToken};
@@ -51,6 +53,8 @@ pub struct Grant {
     pub provider_tokens: Option<ProviderTokens>,
     /// The identity provider the flow went through (set by the flow, not the server).
     pub identity: Option<IdentityProvider>,
+    /// The access token's claims, set only once the token is verified (`crate::verified`).
+    pub claims: Option<Box<Claims>>,
 }
 
 impl Grant {
@@ -66,6 +70,7 @@ impl Grant {
             signed_in_at,
             last_refresh_at: (now != signed_in_at).then_some(now),
             provider: self.identity.map(|identity| ProviderSignIn { identity, tokens }),
+            claims: self.claims.map(|c| *c),
             pending_sign_out: None,
         }
     }
@@ -86,7 +91,7 @@ impl Grant {
 #[derive(Debug)]
 pub enum SignUp {
     /// Autoconfirm (or an already-confirmed user): signed in.
-    Session(Grant),
+    Session(Box<Grant>),
     /// A confirmation e-mail is on its way; no session yet.
     ConfirmationSent,
 }
@@ -165,7 +170,29 @@ pub trait AuthApi: Send + Sync + 'static {
     fn recover(&self, _email: &str, _redirect_to: &str, _challenge: &str) -> impl Future<Output = Result<(), AuthError>> + Send {
         async { Err(AuthError::Unsupported) }
     }
-    fn update_password(&self, _token: &AccessToken, _password: &str) -> impl Future<Output = Result<User, AuthError>> + Send {
+    /// `PUT /user`: a new e-mail address or password.
+    fn update_user(&self, _token: &AccessToken, _change: &UserChange) -> impl Future<Output = Result<User, AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    /// `POST /factors`: a new factor, unverified until a challenge of it is answered.
+    fn enrol_factor(&self, _token: &AccessToken, _factor: &NewFactor) -> impl Future<Output = Result<Enrolment, AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    fn challenge_factor(&self, _token: &AccessToken, _factor_id: &str) -> impl Future<Output = Result<Challenge, AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    /// The same session at aal2.
+    fn verify_factor(&self, _token: &AccessToken, _factor_id: &str, _challenge_id: &str, _code: &str) -> impl Future<Output = Result<Grant, AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    fn unenrol_factor(&self, _token: &AccessToken, _factor_id: &str) -> impl Future<Output = Result<(), AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    /// Texts a sign-in code.
+    fn send_phone_code(&self, _phone: &str, _create_user: bool) -> impl Future<Output = Result<(), AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    fn verify_phone_code(&self, _phone: &str, _code: &str) -> impl Future<Output = Result<Grant, AuthError>> + Send {
         async { Err(AuthError::Unsupported) }
     }
 }

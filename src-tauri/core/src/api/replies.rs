@@ -2,6 +2,7 @@
 //! and a body in no known shape becomes a named `malformed_response`, never a panic and never the body itself.
 
 use super::calls::{Grant, ServerSettings};
+use crate::assurance::{Factor, FactorStatus, FactorType};
 use crate::error::AuthError;
 use crate::secret::{AccessToken, ProviderRefreshToken, ProviderToken, RefreshToken};
 use crate::session::{ProviderTokens, User};
@@ -43,6 +44,47 @@ struct UserReply {
     id: String,
     #[serde(default)]
     email: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    new_email: Option<String>,
+    /// Absent when the user has none.
+    #[serde(default)]
+    factors: Option<Vec<FactorReply>>,
+}
+
+#[derive(Deserialize)]
+struct FactorReply {
+    id: String,
+    #[serde(default)]
+    friendly_name: Option<String>,
+    factor_type: String,
+    status: String,
+    #[serde(default)]
+    phone: Option<String>,
+}
+
+impl UserReply {
+    /// The user as the session keeps it; a factor of a kind Latchkey does not know (a newer server's) is left out.
+    fn into_user(self) -> User {
+        let non_empty = |s: Option<String>| s.filter(|s| !s.is_empty());
+        let factors = self.factors.unwrap_or_default().into_iter().filter_map(|f| {
+            let status = match f.status.as_str() {
+                "verified" => FactorStatus::Verified,
+                "unverified" => FactorStatus::Unverified,
+                _ => return None,
+            };
+            let factor_type = FactorType::parse(&f.factor_type).ok()?;
+            Some(Factor { id: f.id, friendly_name: f.friendly_name.unwrap_or_default(), factor_type, status, phone: non_empty(f.phone) })
+        });
+        User {
+            id: self.id,
+            email: self.email.unwrap_or_default(),
+            phone: non_empty(self.phone),
+            new_email: non_empty(self.new_email),
+            factors: factors.collect(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -69,10 +111,11 @@ pub fn parse_grant(body: &[u8]) -> Result<Grant, AuthError> {
         refresh_token: RefreshToken::new(reply.refresh_token),
         expires_in: reply.expires_in,
         session_id: claims.claims.session_id,
-        user: User { id: reply.user.id, email: reply.user.email.unwrap_or_default() },
+        user: reply.user.into_user(),
         server_time: None,
         provider_tokens,
         identity: None,
+        claims: None,
     })
 }
 
@@ -127,7 +170,7 @@ pub fn server_error(status: u16, header_code: Option<String>, body: &[u8]) -> Au
 pub(super) fn parse_user(body: &[u8]) -> Result<User, AuthError> {
     let u: UserReply =
         serde_json::from_slice(body).map_err(|_| AuthError::MalformedResponse("user reply: missing or wrong fields".into()))?;
-    Ok(User { id: u.id, email: u.email.unwrap_or_default() })
+    Ok(u.into_user())
 }
 
 #[derive(Deserialize)]
@@ -233,8 +276,20 @@ mod tests {
     fn user_and_otp_kinds_parse() {
         use crate::api::OtpKind;
         let u = parse_user(br#"{"id":"u1","email":"a@b.c","aud":"authenticated"}"#).unwrap();
-        assert_eq!(u, User { id: "u1".into(), email: "a@b.c".into() });
+        assert_eq!(u, User { id: "u1".into(), email: "a@b.c".into(), ..User::default() });
         assert_eq!(parse_user(b"<html>").unwrap_err().code(), "malformed_response");
         assert_eq!(OtpKind::MagicLink.as_str(), "magiclink");
+    }
+
+    #[test]
+    fn the_users_factors_phone_and_pending_email_are_read_and_unknown_factor_kinds_left_out() {
+        let u = parse_user(br#"{"id":"u1","email":"a@b.c","phone":"","new_email":"n@b.c","factors":[
+            {"id":"f1","friendly_name":"App","factor_type":"totp","status":"verified","phone":""},
+            {"id":"f2","friendly_name":"Work","factor_type":"phone","status":"unverified","phone":"15550100001"},
+            {"id":"f3","factor_type":"webauthn","status":"verified"}]}"#).unwrap();
+        assert_eq!((u.phone, u.new_email.as_deref()), (None, Some("n@b.c")));
+        let kinds: Vec<_> = u.factors.iter().map(|f| (f.id.as_str(), f.factor_type, f.verified(), f.phone.as_deref())).collect();
+        assert_eq!(kinds, [("f1", FactorType::Totp, true, None), ("f2", FactorType::Phone, false, Some("15550100001"))]);
+        assert!(parse_user(br#"{"id":"u1"}"#).unwrap().factors.is_empty(), "no `factors` key: none");
     }
 }

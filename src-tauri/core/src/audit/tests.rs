@@ -193,6 +193,8 @@ fn a_sign_in_through_an_identity_provider_names_it() {
             freshness: crate::session::Freshness::Fresh,
             deadline_at: T / 1000 + 86_400,
             next_refresh_at: T / 1000 + 1800,
+            claims: None,
+            next_aal: crate::assurance::Aal::Aal1,
         };
         AuthEvent { subject: Some(Subject::of(&live)), ..AuthEvent::new(EventKind::SignedIn, state) }
     };

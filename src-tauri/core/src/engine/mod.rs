@@ -1,7 +1,8 @@
 //! One task owns the session: every change goes through its request channel, and every change is published once, in
 //! order. The task (`task`) dispatches; the deadline keeper (`deadlines`) says what is due when; the signed-in state
-//! (`live`) is one enum per concern, the pending PKCE flow (`pending_flow`) holds its verifier, the publisher numbers
-//! events, and the network calls are tasks the engine owns (`subtasks`).
+//! (`live`) is one enum per concern, the pending PKCE flow (`pending_flow`) holds its verifier, the account requests
+//! (second factors, password, e-mail: `task::account`) run beside the task's loop, the publisher numbers events, and
+//! the network calls are tasks the engine owns (`subtasks`).
 
 mod deadlines;
 mod live;
@@ -13,7 +14,7 @@ mod storage;
 mod subtasks;
 mod task;
 
-pub use requests::{Flow, Redirect, Reply};
+pub use requests::{Account, Flow, Redirect, Reply};
 pub use rules::{EngineRules, BROWSER_SIGN_IN_TIMEOUT, MAX_SESSION_AGE};
 
 use crate::api::{AuthApi, LogoutScope};
@@ -92,6 +93,11 @@ impl SessionHandle {
     /// Runs one of the other sign-in flows (sign-up, e-mail code, magic link, OAuth, recovery).
     pub async fn flow<T>(&self, make: impl FnOnce(Reply<T>) -> Flow) -> Result<T, AuthError> {
         self.call(|reply| Request::Flow(make(reply))).await
+    }
+
+    /// Second factors, the password and the e-mail address of the signed-in user.
+    pub async fn account<T>(&self, make: impl FnOnce(Reply<T>) -> Account) -> Result<T, AuthError> {
+        self.call(|reply| Request::Account(make(reply))).await
     }
 
     /// Tells the engine the machine just resumed (logind `PrepareForSleep(false)`), so it rechecks at once.

@@ -57,7 +57,7 @@ impl PendingFlow {
         match api.sign_up(email, password, &redirect).await? {
             SignUp::Session(grant) => {
                 self.clear();
-                Ok(Some(grant))
+                Ok(Some(*grant))
             }
             SignUp::ConfirmationSent => Ok(None),
         }
@@ -130,6 +130,17 @@ impl PendingFlow {
         let flow = self.start(FlowKind::Recovery, now, LINK_TTL)?;
         let (redirect, challenge) = (flow.redirect_to(), flow.challenge().to_string());
         api.recover(email, &redirect, &challenge).await
+    }
+
+    /// Texts a sign-in code (a new number signs up, where sign-up is allowed).
+    pub async fn send_phone_code<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, phone: &str) -> Result<(), AuthError> {
+        rules.permit(SignInMethod::Phone)?;
+        api.send_phone_code(phone, rules.allow_sign_up).await
+    }
+
+    pub async fn verify_phone_code<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, phone: &str, code: &str) -> Result<Grant, AuthError> {
+        rules.permit(SignInMethod::Phone)?;
+        api.verify_phone_code(phone, code).await
     }
 
     /// Exchanges a callback's code, checked against the pending flow first (login-CSRF defence); the grant comes with

@@ -3,7 +3,9 @@
 
 use super::requests::Redirect;
 use crate::clock::{Clock, SystemClock};
+use crate::assurance::FactorType;
 use crate::config::Config;
+use strum::VariantArray;
 use crate::error::{AuthError, Refusal};
 use crate::policy::SignInMethod;
 use std::time::Duration;
@@ -41,6 +43,10 @@ pub struct EngineRules {
     /// How long a browser sign-in (OAuth, SSO) is waited for before it is ended and reported. GoTrue forgets an
     /// OAuth flow after 5 minutes (`GOTRUE_EXTERNAL_FLOW_STATE_EXPIRY_DURATION`), so waiting longer gains nothing.
     pub browser_sign_in_timeout: Duration,
+    /// Policy `require_mfa`: a user without a verified factor enrols one right after the first factor.
+    pub require_mfa: bool,
+    /// Policy `allowed_mfa_factors`: the factor types that may be enrolled and verified.
+    pub mfa_factors: Vec<FactorType>,
 }
 
 impl EngineRules {
@@ -52,6 +58,8 @@ impl EngineRules {
             policy_error: config.policy_error.clone(),
             sign_in_methods: config.allowed_sign_in_methods.clone(),
             allow_sign_up: config.allow_sign_up,
+            require_mfa: config.require_mfa,
+            mfa_factors: config.allowed_mfa_factors.clone(),
             ..EngineRules::default()
         }
     }
@@ -70,6 +78,15 @@ impl EngineRules {
         match SignInMethod::allowed(&self.sign_in_methods, &method) {
             true => Ok(()),
             false => Err(AuthError::Policy(Refusal::Method(method))),
+        }
+    }
+
+    /// Refuses a factor type the policy does not list.
+    pub(super) fn permit_factor(&self, factor_type: FactorType) -> Result<(), AuthError> {
+        self.permit_any()?;
+        match self.mfa_factors.contains(&factor_type) {
+            true => Ok(()),
+            false => Err(AuthError::Policy(Refusal::Factor(factor_type))),
         }
     }
 
@@ -97,6 +114,8 @@ impl Default for EngineRules {
             allow_sign_up: true,
             redirect: Redirect::DeepLink,
             browser_sign_in_timeout: BROWSER_SIGN_IN_TIMEOUT,
+            require_mfa: false,
+            mfa_factors: FactorType::VARIANTS.to_vec(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The session task: the one owner of the session. Its loop dispatches requests, network answers and the deadline
 //! keeper's wake-ups; it is the only code that changes the session, saving each change before publishing it once.
 
+mod account;
 mod publish;
 mod sign_out;
 
@@ -117,7 +118,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     }
 
     fn new_live(&mut self, session: Session, persistence: Persistence, received: i64, now: i64) -> Live {
-        Live::new(session, persistence, received, self.rules.max_session_age.as_millis() as i64, now, self.jitter.draw())
+        let max_age_ms = self.rules.max_session_age.as_millis() as i64;
+        Live::new(session, persistence, received, max_age_ms, now, self.jitter.draw(), self.rules.require_mfa)
     }
 
     async fn handle(&mut self, request: Request) {
@@ -134,6 +136,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 drop(reply.send(self.live.as_ref().map(Live::provider_tokens).ok_or(AuthError::NotSignedIn)));
             }
             Request::Flow(flow) => self.flow(flow).await,
+            Request::Account(request) => self.account(request).await,
             Request::Resumed => {
                 tracing::info!("resumed from sleep; rechecking the session");
                 if let Some(live) = self.live.as_mut() {
@@ -186,7 +189,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         let mut session = grant.into_session(now.div_euclid(1000), now.div_euclid(1000));
         session.pending_sign_out = self.hand_pending_to_new_session();
         let persistence = self.storage.save(&session).await;
-        let live = self.new_live(session, persistence, now, now);
+        let mut live = self.new_live(session, persistence, now, now);
+        live.from_recovery = event == EventKind::PasswordRecovery;
         if let Some(old) = self.live.replace(live) {
             self.subtasks.revoke(old.session, LogoutScope::Local, now);
         }
@@ -308,10 +312,10 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
     }
 
-    /// Saves and publishes a change to the signed-in user.
+    /// Saves and publishes a change to the signed-in user (its factors included: the stage follows them).
     async fn user_changed(&mut self, user: User) {
         let Some(live) = self.live.as_mut() else { return };
-        live.session.user = user;
+        live.set_user(user);
         let session = live.session.clone();
         let persistence = self.storage.save(&session).await;
         if let Some(live) = self.live.as_mut() {
@@ -340,7 +344,11 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             Flow::Cancel { reply } => drop(reply.send(Ok(self.flow.cancel()))),
             Flow::Callback { url, reply } => drop(reply.send(self.callback(&url).await)),
             Flow::RecoverPassword { email, reply } => drop(reply.send(self.flow.recover(api, rules, &email, now).await)),
-            Flow::UpdatePassword { password, reply } => drop(reply.send(self.update_password(&password).await)),
+            Flow::SendPhoneCode { phone, reply } => drop(reply.send(self.flow.send_phone_code(api, rules, &phone).await)),
+            Flow::VerifyPhoneCode { phone, code, reply } => {
+                let grant = self.flow.verify_phone_code(api, rules, &phone, &code).await;
+                drop(reply.send(self.sign_in_with(grant.map(|g| (g, EventKind::SignedIn))).await));
+            }
             Flow::SetRedirect { redirect, reply } => {
                 self.flow.set_redirect(redirect);
                 drop(reply.send(Ok(())));
@@ -358,18 +366,6 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     async fn sign_in_with(&mut self, grant: Result<(Grant, EventKind), AuthError>) -> Result<(), AuthError> {
         let (grant, event) = grant?;
         self.establish(grant, event).await;
-        Ok(())
-    }
-
-    /// GoTrue ends the user's other sessions on a password change; this one goes on.
-    async fn update_password(&mut self, password: &str) -> Result<(), AuthError> {
-        let live = self.live.as_ref().ok_or(AuthError::NotSignedIn)?;
-        if !live.usable(self.clock.now_ms()) {
-            let next_at = live.backoff().map_or(0, |b| b.until).div_euclid(1000);
-            return Err(AuthError::RefreshPending { cause: "token_expired".into(), next_at });
-        }
-        let user = self.api.update_password(&live.session.access_token, password).await?;
-        self.user_changed(user).await;
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! GoTrue doubles: a scripted one that counts every call, and a wrapper that records what a real one is asked.
 
-use crate::api::{AuthApi, Grant, LogoutScope, SignUp};
+use super::mfa::FakeFactors;
+use crate::api::{AuthApi, Challenge, Enrolment, Grant, LogoutScope, NewFactor, SignUp, UserChange};
 use crate::error::AuthError;
 use crate::events::Snapshot;
 use crate::pkce::AuthCode;
@@ -35,6 +36,10 @@ pub struct FakeApi {
     pub gives_provider_tokens: Arc<AtomicBool>,
     /// The `redirect_to` of every `POST /sso`.
     pub sso_redirects: Arc<Mutex<Vec<String>>>,
+    /// The user's second factors and the session's level.
+    pub mfa: FakeFactors,
+    /// Each `PUT /user`: `email <address>`, or `password` with ` (current)` when the current one was sent.
+    pub user_changes: Arc<Mutex<Vec<String>>>,
 }
 
 /// The one domain the fake's `POST /sso` has a provider for.
@@ -59,18 +64,27 @@ impl FakeApi {
             refresh_token: RefreshToken::new(format!("rt-{n}")),
             expires_in: self.lifetime.load(Ordering::SeqCst),
             session_id: Some("sid".into()),
-            user: super::user(),
+            user: self.user(),
             server_time: None,
             provider_tokens: None,
             identity: None,
+            claims: Some(Box::new(self.mfa.claims("sid"))),
         }
+    }
+
+    /// [`super::user`] with the factors the server has now.
+    pub fn user(&self) -> User {
+        User { factors: self.mfa.list(), ..super::user() }
     }
 }
 
 impl AuthApi for FakeApi {
     async fn password_grant(&self, _: &str, password: &str) -> Result<Grant, AuthError> {
         match password {
-            "good" => Ok(self.grant(0)),
+            "good" => {
+                *self.mfa.aal.lock().unwrap() = crate::assurance::Aal::Aal1;
+                Ok(self.grant(0))
+            }
             _ => Err(AuthError::Server { status: 400, code: "invalid_credentials".into(), message: "Invalid login credentials".into() }),
         }
     }
@@ -89,7 +103,28 @@ impl AuthApi for FakeApi {
         self.logout_script.lock().unwrap().pop_front().unwrap_or(Ok(()))
     }
     async fn fetch_user(&self, _: &AccessToken) -> Result<User, AuthError> {
-        self.user_script.lock().unwrap().pop_front().unwrap_or(Ok(super::user()))
+        self.user_script.lock().unwrap().pop_front().unwrap_or_else(|| Ok(self.user()))
+    }
+    async fn enrol_factor(&self, _: &AccessToken, factor: &NewFactor) -> Result<Enrolment, AuthError> {
+        self.mfa.enrol(factor)
+    }
+    async fn challenge_factor(&self, _: &AccessToken, factor_id: &str) -> Result<Challenge, AuthError> {
+        self.mfa.challenge(factor_id)
+    }
+    async fn verify_factor(&self, _: &AccessToken, factor_id: &str, _: &str, code: &str) -> Result<Grant, AuthError> {
+        self.mfa.verify(factor_id, code)?;
+        Ok(Grant { access_token: AccessToken::new("at-mfa".into()), refresh_token: RefreshToken::new("rt-mfa".into()), ..self.grant(0) })
+    }
+    async fn unenrol_factor(&self, _: &AccessToken, factor_id: &str) -> Result<(), AuthError> {
+        self.mfa.unenrol(factor_id)
+    }
+    async fn update_user(&self, _: &AccessToken, change: &UserChange) -> Result<User, AuthError> {
+        let (said, user) = match change {
+            UserChange::Email(email) => (format!("email {email}"), User { new_email: Some(email.clone()), ..self.user() }),
+            UserChange::Password { current, .. } => (format!("password{}", if current.is_some() { " (current)" } else { "" }), self.user()),
+        };
+        self.user_changes.lock().unwrap().push(said);
+        Ok(user)
     }
     fn auth_url(&self) -> &str {
         "https://project.test/auth/v1"
@@ -212,8 +247,32 @@ impl<A: AuthApi> AuthApi for Observed<A> {
         self.redirects.lock().unwrap().push(redirect_to.to_string());
         self.inner.recover(email, redirect_to, challenge).await
     }
-    async fn update_password(&self, token: &AccessToken, password: &str) -> Result<User, AuthError> {
+    async fn update_user(&self, token: &AccessToken, change: &UserChange) -> Result<User, AuthError> {
         self.note();
-        self.inner.update_password(token, password).await
+        self.inner.update_user(token, change).await
+    }
+    async fn enrol_factor(&self, token: &AccessToken, factor: &NewFactor) -> Result<Enrolment, AuthError> {
+        self.note();
+        self.inner.enrol_factor(token, factor).await
+    }
+    async fn challenge_factor(&self, token: &AccessToken, factor_id: &str) -> Result<Challenge, AuthError> {
+        self.note();
+        self.inner.challenge_factor(token, factor_id).await
+    }
+    async fn verify_factor(&self, token: &AccessToken, factor_id: &str, challenge_id: &str, code: &str) -> Result<Grant, AuthError> {
+        self.note();
+        self.inner.verify_factor(token, factor_id, challenge_id, code).await
+    }
+    async fn unenrol_factor(&self, token: &AccessToken, factor_id: &str) -> Result<(), AuthError> {
+        self.note();
+        self.inner.unenrol_factor(token, factor_id).await
+    }
+    async fn send_phone_code(&self, phone: &str, create_user: bool) -> Result<(), AuthError> {
+        self.note();
+        self.inner.send_phone_code(phone, create_user).await
+    }
+    async fn verify_phone_code(&self, phone: &str, code: &str) -> Result<Grant, AuthError> {
+        self.note();
+        self.inner.verify_phone_code(phone, code).await
     }
 }

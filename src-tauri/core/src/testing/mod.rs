@@ -6,11 +6,13 @@ mod api;
 mod clock;
 mod config;
 pub mod fault_proxy;
+mod mfa;
 mod store;
 
 pub use api::{FakeApi, Observed, SSO_DOMAIN};
 pub use clock::TestClock;
 pub use config::{config, config_in, temp_dir};
+pub use mfa::{FakeFactors, GOOD_CODE, TOTP_SECRET};
 pub use store::{MemoryKeys, TestStore};
 
 use crate::secret::{AccessToken, ProviderRefreshToken, ProviderToken, RefreshToken};
@@ -18,7 +20,7 @@ use crate::session::{IdentityProvider, ProviderSignIn, ProviderTokens, Session, 
 
 /// The user every double signs in.
 pub fn user() -> User {
-    User { id: "u1".into(), email: "a@b.c".into() }
+    User { id: "u1".into(), email: "a@b.c".into(), ..User::default() }
 }
 
 /// A session of [`user`] signed in at `now` (unix seconds) with an hour-long access token.
@@ -32,6 +34,7 @@ pub fn session(now: i64) -> Session {
         signed_in_at: now,
         last_refresh_at: None,
         provider: None,
+        claims: None,
         pending_sign_out: None,
     }
 }

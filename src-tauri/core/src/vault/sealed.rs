@@ -1,5 +1,6 @@
 //! The sealed vault format: AES-256-GCM over the session, with the app id, schema and user bound as associated data.
 
+use crate::assurance::Claims;
 use crate::api::LogoutScope;
 use crate::error::{AuthError, Corruption};
 use crate::secret::{AccessToken, ProviderRefreshToken, ProviderToken, RefreshToken};
@@ -76,6 +77,9 @@ struct Payload {
     provider_token: Option<String>,
     #[serde(default)]
     provider_refresh_token: Option<String>,
+    /// Verified when the token was received; absent in records written before claims were kept.
+    #[serde(default)]
+    claims: Option<Claims>,
     /// Absent in vaults written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pending_sign_out: Option<LogoutScope>,
@@ -122,6 +126,7 @@ pub fn seal(session: &Session, key: &VaultKey) -> Result<Vec<u8>, AuthError> {
         identity_provider: session.provider.as_ref().map(|p| p.identity.clone()),
         provider_token: session.provider.as_ref().and_then(|p| p.tokens.as_ref()).map(|t| t.access.expose().into()),
         provider_refresh_token: session.provider.as_ref().and_then(|p| p.tokens.as_ref()?.refresh.as_ref()).map(|t| t.expose().into()),
+        claims: session.claims.clone(),
         pending_sign_out: session.pending_sign_out,
     };
     let mut buf = Zeroizing::new(serde_json::to_vec(&payload).expect("payload serializes"));
@@ -170,6 +175,7 @@ pub fn open(bytes: &[u8], key: &VaultKey) -> Result<Session, AuthError> {
         signed_in_at: p.signed_in_at,
         last_refresh_at: p.last_refresh_at,
         provider: p.provider(),
+        claims: p.claims.clone(),
         pending_sign_out: p.pending_sign_out,
     };
     if !session.times_are_plausible() {

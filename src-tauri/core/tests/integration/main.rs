@@ -7,6 +7,7 @@ mod flows;
 mod gotrue_mfa;
 mod idp;
 mod keychain;
+mod mfa;
 mod refresh;
 mod stack;
 mod support;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 mod browser;
 mod deadlines;
+mod mfa;
 mod policy;
 mod refresh;
 mod session;
