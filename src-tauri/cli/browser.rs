@@ -52,7 +52,12 @@ async fn in_browser(config: &Config, start: impl FnOnce(latchkey_core::engine::R
             eprintln!("latchkey: sign-in cancelled");
             CANCELLED
         }
-        Ok((core, Ended::SignedIn)) => report(Ok(core)),
+        Ok((core, Ended::SignedIn)) => {
+            if matches!(core.snapshot().state, latchkey_core::StateView::NeedsSecondFactor { .. }) {
+                eprintln!("latchkey: this account has a second factor: run `latchkey second-factor` to enter its code");
+            }
+            report(Ok(core))
+        }
         Err(e) => report(Err(e)),
     }
 }

@@ -149,7 +149,8 @@ test('consent denied at Keycloak says so in the window; Cancel stops waiting for
     await (await waitFor(d, '#oauth-keycloak')).click();
     await inbox.next(30000); // the browser was opened; nobody signs in there
     await (await waitFor(d, '#cancel-sign-in')).click();
-    await d.wait(async () => (await d.findElements(By.css('#browser-waiting'))).length === 0, 10000, 'the wait ended');
+    // Asked in the page: no element handle to go stale while React removes the notice.
+    await d.wait(() => d.executeScript("return document.getElementById('browser-waiting') === null"), 10000, 'the wait ended');
     assert.equal((await d.findElements(By.css('#signed-in-user'))).length, 0);
   } finally {
     await quit(d);
