@@ -12,6 +12,8 @@ const COMMANDS: &[&str] = &[
     "send_email_code",
     "verify_email_code",
     "start_oauth",
+    "start_sso",
+    "cancel_sign_in",
     "recover_password",
     "update_password",
     "send_phone_code",

@@ -1,13 +1,15 @@
 //! Each command is a one-line forward to the core; errors reach the UI as `{ code, message }`.
 
 use latchkey_core::api::{LogoutScope, NewFactor};
+use latchkey_core::browser_sign_in::OAuthOptions;
 use latchkey_core::engine::{Account, Flow};
 use latchkey_core::events::SignOutReport;
 use latchkey_core::{keychain, AuthError, Config, GoTrue, SessionHandle, Snapshot};
 use latchkey_host::enrolment::{self, totp_enrolment, TotpEnrolment};
 use latchkey_host::keychain::KeychainCheck;
-use latchkey_host::sign_in_options::{sign_in_options, SignInOptions, SignUpResult};
+use latchkey_host::sign_in_options::{sign_in_options, sso_target, SignInOptions, SignUpResult};
 use latchkey_host::Activity;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use tauri::State;
 
@@ -72,11 +74,43 @@ pub async fn verify_email_code(core: State<'_, SessionHandle>, email: String, co
     core.flow(|reply| Flow::VerifyEmailCode { email, code, reply }).await
 }
 
-/// Opens the provider's sign-in page in the system browser; the result comes back as a `latchkey://` link.
+/// Opens the provider's sign-in page in the system browser, with supabase-js's `scopes` and `queryParams`; the result
+/// comes back as a `latchkey://` link (or to the loopback listener): SIGNED_IN, or `auth://flow-error`.
 #[tauri::command]
-pub async fn start_oauth(app: tauri::AppHandle, core: State<'_, SessionHandle>, provider: String) -> Result<(), AuthError> {
-    let url = core.flow(|reply| Flow::StartOAuth { provider, reply }).await?;
-    tauri_plugin_opener::OpenerExt::opener(&app).open_url(url, None::<&str>).map_err(|e| AuthError::BrowserUnavailable(e.to_string()))
+pub async fn start_oauth(
+    app: tauri::AppHandle,
+    core: State<'_, SessionHandle>,
+    provider: String,
+    scopes: Option<String>,
+    query_params: Option<BTreeMap<String, String>>,
+) -> Result<(), AuthError> {
+    let options = OAuthOptions::new(scopes.as_deref(), query_params.unwrap_or_default().into_iter().collect())?;
+    let url = core.flow(|reply| Flow::StartOAuth { provider, options, reply }).await?;
+    open_in_browser(&app, &core, url).await
+}
+
+/// SAML single sign-on for the policy's provider or domain, else the domain of `email`; like OAuth from then on.
+#[tauri::command]
+pub async fn start_sso(app: tauri::AppHandle, core: State<'_, SessionHandle>, config: State<'_, Config>, email: Option<String>) -> Result<(), AuthError> {
+    let target = sso_target(&config, email.as_deref())?;
+    let url = core.flow(|reply| Flow::StartSso { target, reply }).await?;
+    open_in_browser(&app, &core, url).await
+}
+
+/// Stops waiting for a browser sign-in (OAuth, SSO); answers whether one was waiting.
+#[tauri::command]
+pub async fn cancel_sign_in(core: State<'_, SessionHandle>) -> Result<bool, AuthError> {
+    core.flow(|reply| Flow::Cancel { reply }).await
+}
+
+/// The system browser, as a click on a link would open it; when it cannot be opened, nothing is left waiting.
+async fn open_in_browser(app: &tauri::AppHandle, core: &SessionHandle, url: String) -> Result<(), AuthError> {
+    let opened = tauri_plugin_opener::OpenerExt::opener(app).open_url(url, None::<&str>);
+    if let Err(e) = opened {
+        let _ = core.flow(|reply| Flow::Cancel { reply }).await;
+        return Err(AuthError::BrowserUnavailable(e.to_string()));
+    }
+    Ok(())
 }
 
 #[tauri::command]

@@ -113,6 +113,8 @@ fn builder(config: Config, api: GoTrue) -> tauri::Builder<tauri::Wry> {
             commands::send_email_code,
             commands::verify_email_code,
             commands::start_oauth,
+            commands::start_sso,
+            commands::cancel_sign_in,
             commands::recover_password,
             commands::update_password,
             commands::send_phone_code,

@@ -24,7 +24,7 @@ pub(super) async fn ask_agent(config: &Config, request: &Request) -> Result<Opti
 }
 
 /// The core over the locked vault, started, with the trail of its events (subscribed before anything happens).
-async fn locked_core(config: &Config) -> Result<(SessionHandle, Trail), AuthError> {
+pub(super) async fn locked_core(config: &Config) -> Result<(SessionHandle, Trail), AuthError> {
     let locking = config.clone();
     let lock = tokio::task::spawn_blocking(move || latchkey_host::lock_vault(&locking)).await.map_err(|_| AuthError::Stopped)??;
     started(config, Some(lock))
@@ -168,7 +168,7 @@ fn ask_code(from: &str) -> Option<String> {
 }
 
 /// Prints the resulting state (exit 0), or the error (`fail`).
-fn report(result: Result<SessionHandle, AuthError>) -> i32 {
+pub(super) fn report(result: Result<SessionHandle, AuthError>) -> i32 {
     match result {
         Ok(core) => {
             println!("{}", describe_json(&core.snapshot()));

@@ -2,7 +2,7 @@
 
 pub use latchkey_host::status::{describe_json, rfc3339, storage};
 use latchkey_core::assurance::Aal;
-use latchkey_core::session::SecondStep;
+use latchkey_core::session::{IdentityProvider, SecondStep};
 use latchkey_core::{Clock, Config, Snapshot, StateView, SystemClock};
 use latchkey_host::status::assurance;
 use serde_json::json;
@@ -60,10 +60,10 @@ fn other_sessions(snapshot: &Snapshot) -> Option<String> {
 pub(super) fn describe(state: &StateView, now: i64) -> String {
     match state {
         StateView::Initializing => "starting".into(),
-        StateView::SignedIn { user, access_expires_at, .. } => {
+        StateView::SignedIn { user, identity_provider, access_expires_at, .. } => {
             let left = access_expires_at - now;
             let access = if left > 0 { format!("access token valid for {}m{}s", left / 60, left % 60) } else { "access token expired".into() };
-            format!("signed in as {} ({access})", user.email)
+            format!("signed in as {}{} ({access})", user.email, via(identity_provider.as_ref()))
         }
         StateView::Expired { user, .. } => format!("signed in as {}, access token expired, renewing", user.email),
         StateView::NeedsSecondFactor { user, step: SecondStep::Verify, .. } => {
@@ -77,6 +77,16 @@ pub(super) fn describe(state: &StateView, now: i64) -> String {
     }
 }
 
+/// " with keycloak", " with single sign-on (corp.example)", or nothing.
+fn via(provider: Option<&IdentityProvider>) -> String {
+    match provider {
+        Some(IdentityProvider::OAuth { provider }) => format!(" with {provider}"),
+        Some(IdentityProvider::Sso { domain: Some(domain) }) => format!(" with single sign-on ({domain})"),
+        Some(IdentityProvider::Sso { domain: None }) => " with single sign-on".into(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +96,7 @@ mod tests {
     fn signed_in() -> StateView {
         StateView::SignedIn {
             user: User { id: "u".into(), email: "a@b.c".into(), ..User::default() },
+            identity_provider: None,
             access_expires_at: 1_000 + 125,
             signed_in_at: 1_000,
             persistence: Persistence::Keychain,
@@ -100,5 +111,11 @@ mod tests {
     #[test]
     fn status_text_names_the_user_but_no_token() {
         assert_eq!(describe(&signed_in(), 1_000), "signed in as a@b.c (access token valid for 2m5s)");
+        let mut state = signed_in();
+        if let StateView::SignedIn { identity_provider, .. } = &mut state {
+            *identity_provider = Some(IdentityProvider::Sso { domain: Some("corp.example".into()) });
+        }
+        assert_eq!(describe(&state, 1_000), "signed in as a@b.c with single sign-on (corp.example) (access token valid for 2m5s)");
+        assert_eq!(describe_json(&Snapshot { seq: 1, state, pending_sign_out: None })["identity_provider"], serde_json::json!({"kind": "sso", "domain": "corp.example"}));
     }
 }

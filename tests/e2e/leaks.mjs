@@ -45,8 +45,10 @@ export function tokensIn(json, found = []) {
   return found;
 }
 
-/** Which kind of secret: `refresh`, `totp` (a factor's shared secret), `code` (a one-time code) or `access`. */
+/** Which kind of secret: `provider` (an identity provider's own tokens: provider_token, provider_refresh_token),
+ * `refresh`, `totp` (a factor's shared secret), `code` (a one-time code) or `access`. */
 export function familyOf(kind) {
+  if (/^provider/.test(kind)) return 'provider';
   if (/refresh/.test(kind)) return 'refresh';
   if (kind === 'totp_secret') return 'totp';
   if (kind === 'mfa_code') return 'code';

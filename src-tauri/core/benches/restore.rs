@@ -31,6 +31,7 @@ fn main() {
         user: User { id: "00000000-0000-4000-8000-000000000001".into(), email: "bench@example.com".into(), ..User::default() },
         signed_in_at: 1_700_000_000,
         last_refresh_at: None,
+        provider: None,
         claims: None,
         pending_sign_out: None,
     };

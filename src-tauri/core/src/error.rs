@@ -52,6 +52,9 @@ pub enum ErrorCode {
     FlowExpired,
     FlowAlreadyUsed,
     CallbackError,
+    /// A browser sign-in (OAuth, SSO) that nothing came back from in time.
+    SignInIncomplete,
+    InvalidInput,
     InvalidJwt,
     JwtExpired,
     Unsupported,
@@ -74,6 +77,12 @@ pub enum ErrorCode {
     SessionExpired,
     UserNotFound,
     UserBanned,
+    /// `POST /sso`: no SSO provider for that domain or id.
+    SsoProviderNotFound,
+    /// `POST /sso` on a project without SAML.
+    SamlProviderDisabled,
+    /// On a callback: the user (or the identity provider) declined the sign-in (OAuth's `error=access_denied`).
+    AccessDenied,
     // GoTrue's, from the second-factor and account routes (docs/mfa-stack.md).
     MfaVerificationFailed,
     MfaChallengeExpired,
@@ -184,6 +193,13 @@ pub enum AuthError {
     /// A sign-out scope other than `local`, `global` or `others`.
     #[error("unknown sign-out scope {0:?}: use local, global or others")]
     InvalidScope(String),
+    /// A browser sign-in (OAuth, SSO) ended with nothing back from the browser: nobody finished it in time, or the
+    /// server sent its answer elsewhere (GoTrue sends SAML and expired-flow errors to its site URL, not to Latchkey).
+    #[error("the sign-in did not complete in the browser within {0}; start it again")]
+    SignInIncomplete(String),
+    /// What a caller asked for is not usable (an SSO e-mail or domain, an OAuth option): the message says why.
+    #[error("{0}")]
+    InvalidInput(String),
     /// The system browser could not be opened.
     #[error("could not open the system browser: {0}")]
     BrowserUnavailable(String),
@@ -254,6 +270,8 @@ impl AuthError {
             AuthError::InvalidSetting(_) => C::InvalidSetting,
             AuthError::InvalidScope(_) => C::InvalidScope,
             AuthError::BrowserUnavailable(_) => C::BrowserUnavailable,
+            AuthError::SignInIncomplete(_) => C::SignInIncomplete,
+            AuthError::InvalidInput(_) => C::InvalidInput,
             AuthError::WindowUnavailable(_) => C::WindowUnavailable,
             AuthError::Stopped => C::Internal,
         })

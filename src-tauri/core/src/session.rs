@@ -1,7 +1,7 @@
 //! A `Session` holds the tokens and never serializes them by accident; `StateView` is what may leave the core.
 
 use crate::assurance::{Aal, Claims, Factor, FactorType};
-use crate::secret::{AccessToken, RefreshToken};
+use crate::secret::{AccessToken, ProviderRefreshToken, ProviderToken, RefreshToken};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -24,6 +24,32 @@ pub struct User {
     pub factors: Vec<Factor>,
 }
 
+/// The identity provider that vouched for the user at sign-in (OAuth or SAML SSO); the home screen names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum IdentityProvider {
+    /// GoTrue's OAuth provider (`keycloak`, `azure`, `google`…).
+    #[serde(rename = "oauth")]
+    OAuth { provider: String },
+    /// SAML single sign-on; the e-mail domain, when the sign-in named one (a policy may name the provider by id).
+    Sso { domain: Option<String> },
+}
+
+/// The provider's own tokens from an OAuth sign-in (SAML gives none), for apps that call the provider's API.
+/// Secrets like the session's own: never serialized, never over IPC.
+#[derive(Debug, Clone)]
+pub struct ProviderTokens {
+    pub access: ProviderToken,
+    pub refresh: Option<ProviderRefreshToken>,
+}
+
+/// How an identity provider signed the user in: who it was and what it gave.
+#[derive(Debug, Clone)]
+pub struct ProviderSignIn {
+    pub identity: IdentityProvider,
+    pub tokens: Option<ProviderTokens>,
+}
+
 /// A live session. Tokens are secret types; only the vault's sealing code reads them out.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -37,6 +63,8 @@ pub struct Session {
     pub signed_in_at: i64,
     /// Unix seconds of the last successful refresh.
     pub last_refresh_at: Option<i64>,
+    /// Set when an identity provider (OAuth, SSO) signed the user in; kept across refreshes.
+    pub provider: Option<ProviderSignIn>,
     /// The access token's claims, as verified when it was received (`None` only in a record written before claims
     /// were kept: it counts as `aal1`).
     pub claims: Option<Claims>,
@@ -102,6 +130,8 @@ pub enum StateView {
     #[serde(rename_all = "camelCase")]
     SignedIn {
         user: User,
+        /// Who vouched for the user at sign-in, when an identity provider did.
+        identity_provider: Option<IdentityProvider>,
         access_expires_at: i64,
         signed_in_at: i64,
         persistence: Persistence,
@@ -116,7 +146,7 @@ pub enum StateView {
     },
     /// The access token has expired and refreshing is being retried: still signed in, not usable.
     #[serde(rename_all = "camelCase")]
-    Expired { user: User, signed_in_at: i64, persistence: Persistence, deadline_at: i64, next_retry_at: i64, claims: Option<Claims>, next_aal: Aal },
+    Expired { user: User, identity_provider: Option<IdentityProvider>, signed_in_at: i64, persistence: Persistence, deadline_at: i64, next_retry_at: i64, claims: Option<Claims>, next_aal: Aal },
     /// Signed in with one factor while a second is required (the user has a verified factor, or policy requires
     /// one): the tokens serve only the MFA calls, no access token is handed out, and refreshing goes on.
     #[serde(rename_all = "camelCase")]
@@ -149,8 +179,11 @@ pub enum SecondStep {
 mod tests {
     #[test]
     fn no_session_bearing_type_formats_a_token() {
-        let s = crate::testing::session(1000);
+        let s = crate::testing::oauth_session(1000);
         let shown = format!("{s:?} {s:#?} {}", crate::error::AuthError::NotSignedIn);
-        assert!(!shown.contains("access-secret") && !shown.contains("refresh-secret"), "{shown}");
+        for secret in ["access-secret", "refresh-secret", "provider-secret", "provider-refresh-secret"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("ProviderToken([redacted])"), "{shown}");
     }
 }

@@ -1,6 +1,6 @@
 //! Every access token the server hands over is verified (signature against the JWKS, aud, iss, exp, sub, session_id) before the engine may store or use it.
 
-use crate::api::{AuthApi, Challenge, Enrolment, GoTrue, Grant, LogoutScope, NewFactor, SignUp, UserChange};
+use crate::api::{AuthApi, Challenge, Enrolment, GoTrue, Grant, LogoutScope, NewFactor, SignUp, SsoTarget, UserChange};
 use crate::clock::{Clock, SystemClock};
 use crate::error::AuthError;
 use crate::jwt::{JwtVerifier, VerifyOptions};
@@ -65,6 +65,9 @@ impl AuthApi for Verified {
     }
     async fn exchange_code(&self, code: AuthCode) -> Result<Grant, AuthError> {
         self.checked(self.api.exchange_code(code).await?).await
+    }
+    async fn start_sso(&self, target: &SsoTarget, redirect_to: &str, challenge: &str) -> Result<String, AuthError> {
+        self.api.start_sso(target, redirect_to, challenge).await
     }
     async fn recover(&self, email: &str, redirect_to: &str, challenge: &str) -> Result<(), AuthError> {
         AuthApi::recover(&self.api, email, redirect_to, challenge).await

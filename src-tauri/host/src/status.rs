@@ -26,13 +26,13 @@ pub fn describe_json(snapshot: &Snapshot) -> Value {
     let base = json!({ "seq": snapshot.seq, "user": null, "reason": null });
     let extra = match &snapshot.state {
         StateView::Initializing => json!({ "state": "initializing" }),
-        StateView::SignedIn { user, access_expires_at, signed_in_at, persistence, freshness, deadline_at, next_refresh_at, .. } => json!({
-            "state": "signed_in", "user": user, "persistence": persistence, "storage": storage(persistence), "freshness": freshness,
+        StateView::SignedIn { user, identity_provider, access_expires_at, signed_in_at, persistence, freshness, deadline_at, next_refresh_at, .. } => json!({
+            "state": "signed_in", "user": user, "identity_provider": identity_provider, "persistence": persistence, "storage": storage(persistence), "freshness": freshness,
             "signed_in_at": rfc3339(*signed_in_at), "access_expires_at": rfc3339(*access_expires_at),
             "next_refresh_at": rfc3339(*next_refresh_at), "deadline_at": rfc3339(*deadline_at),
         }),
-        StateView::Expired { user, signed_in_at, persistence, deadline_at, next_retry_at, .. } => json!({
-            "state": "expired", "user": user, "persistence": persistence, "storage": storage(persistence), "signed_in_at": rfc3339(*signed_in_at),
+        StateView::Expired { user, identity_provider, signed_in_at, persistence, deadline_at, next_retry_at, .. } => json!({
+            "state": "expired", "user": user, "identity_provider": identity_provider, "persistence": persistence, "storage": storage(persistence), "signed_in_at": rfc3339(*signed_in_at),
             "next_retry_at": rfc3339(*next_retry_at), "deadline_at": rfc3339(*deadline_at),
         }),
         StateView::NeedsSecondFactor { user, signed_in_at, persistence, deadline_at, step, allowed_factors, .. } => json!({

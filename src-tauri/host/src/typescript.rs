@@ -5,14 +5,14 @@
 use crate::activity::Entry;
 use crate::enrolment::TotpEnrolment;
 use latchkey_core::assurance::{Aal, AuthMethod, Claims, Factor, FactorStatus, FactorType};
-use crate::sign_in_options::{SignInOptions, SignUpResult};
+use crate::sign_in_options::{SignInOptions, SignUpResult, SsoOffer};
 use latchkey_core::api::LogoutScope;
 use latchkey_core::config::Source;
 use latchkey_core::error::ErrorCode;
 use latchkey_core::events::{AuthEvent, EventKind, PendingSignOut, Retry, ServerOutcome, ServerSignOut, SignOutReport, Snapshot};
 use latchkey_core::keychain::BackendReport;
 use latchkey_core::policy::SignInMethod;
-use latchkey_core::session::{Freshness, Persistence, SecondStep, SignOutReason, StateView, User};
+use latchkey_core::session::{Freshness, IdentityProvider, Persistence, SecondStep, SignOutReason, StateView, User};
 use serde::Serialize;
 use std::path::PathBuf;
 use strum::VariantArray;
@@ -50,6 +50,7 @@ fn generated() -> String {
         declaration::<SignOutReason>(&cfg),
         declaration::<Persistence>(&cfg),
         declaration::<Freshness>(&cfg),
+        declaration::<IdentityProvider>(&cfg),
         declaration::<StateView>(&cfg),
         declaration::<EventKind>(&cfg),
         declaration::<Retry>(&cfg),
@@ -62,6 +63,7 @@ fn generated() -> String {
         declaration::<ErrorCode>(&cfg),
         declaration::<LogoutScope>(&cfg),
         declaration::<SignInMethod>(&cfg),
+        declaration::<SsoOffer>(&cfg),
         declaration::<SignInOptions>(&cfg),
         declaration::<SignUpResult>(&cfg),
         declaration::<TotpEnrolment>(&cfg),

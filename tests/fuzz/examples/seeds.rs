@@ -35,6 +35,7 @@ fn vault() -> Seeds {
         user: User { id: "fuzz-user".into(), email: "fuzz@latchkey.local".into(), ..User::default() },
         signed_in_at: NOW,
         last_refresh_at: Some(NOW + 60),
+        provider: None,
         claims: None,
         pending_sign_out: None,
     };

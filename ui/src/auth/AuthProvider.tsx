@@ -207,7 +207,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
           ),
         sendEmailCode: (email) => ok("send_email_code", () => bindings.sendEmailCode(email)),
         verifyEmailCode: (email, code) => ok("verify_email_code", () => bindings.verifyEmailCode(email, code)),
-        startOAuth: (provider) => ok("start_oauth", () => bindings.startOAuth(provider)),
+        startOAuth: (provider, options) => ok("start_oauth", () => bindings.startOAuth(provider, options)),
+        startSso: (email) => ok("start_sso", () => bindings.startSso(email)),
+        cancelSignIn: () => ok("cancel_sign_in", bindings.cancelSignIn),
         recoverPassword: (email) => ok("recover_password", () => bindings.recoverPassword(email)),
         updatePassword: (password, currentPassword = null) =>
           ok("update_password", () => bindings.updatePassword(password, currentPassword)),

@@ -54,9 +54,25 @@ export function verifyEmailCode(email: string, code: string): Promise<null> {
   return invoke<null>("verify_email_code", { email, code });
 }
 
+/** supabase-js's `signInWithOAuth` options: scopes (space-separated) and extra query parameters for the provider. */
+export interface OAuthOptions {
+  scopes?: string;
+  queryParams?: Record<string, string>;
+}
+
 /** Opens the system browser; the result arrives as SIGNED_IN or `auth://flow-error`. */
-export function startOAuth(provider: string): Promise<null> {
-  return invoke<null>("start_oauth", { provider });
+export function startOAuth(provider: string, options: OAuthOptions = {}): Promise<null> {
+  return invoke<null>("start_oauth", { provider, scopes: options.scopes ?? null, queryParams: options.queryParams ?? null });
+}
+
+/** SAML single sign-on for the policy's domain or provider, else the domain of `email`; then as `startOAuth`. */
+export function startSso(email: string | null): Promise<null> {
+  return invoke<null>("start_sso", { email });
+}
+
+/** Stops waiting for a browser sign-in; resolves to whether one was waiting. */
+export function cancelSignIn(): Promise<unknown> {
+  return invoke<unknown>("cancel_sign_in");
 }
 
 export function recoverPassword(email: string): Promise<null> {

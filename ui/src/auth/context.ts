@@ -1,4 +1,5 @@
 import { createContext } from "react";
+import type { OAuthOptions } from "./bindings";
 import type { AuthState } from "./reducer";
 import type {
   ActivityEntry,
@@ -35,7 +36,12 @@ export interface FlowActions {
   signUp: (email: string, password: string) => Promise<SignUpResult | null>;
   sendEmailCode: (email: string) => Promise<boolean>;
   verifyEmailCode: (email: string, code: string) => Promise<boolean>;
-  startOAuth: (provider: string) => Promise<boolean>;
+  /** "Continue with <provider>": opens the system browser (options: scopes, query parameters for the provider). */
+  startOAuth: (provider: string, options?: OAuthOptions) => Promise<boolean>;
+  /** "Sign in with SSO": the work e-mail, or null when policy names the domain or provider. */
+  startSso: (email: string | null) => Promise<boolean>;
+  /** Stops waiting for the browser: the pending OAuth or SSO sign-in ends. */
+  cancelSignIn: () => Promise<boolean>;
   recoverPassword: (email: string) => Promise<boolean>;
   /** `currentPassword`: null only in a recovery session. */
   updatePassword: (password: string, currentPassword?: string | null) => Promise<boolean>;

@@ -1,5 +1,5 @@
 // Plain-language text for error codes, sign-out reasons, events and names.
-import type { AuthError, FactorType, KeychainBackend, SignedOutReason } from "./types";
+import type { AuthError, FactorType, IdentityProvider, KeychainBackend, SignedOutReason } from "./types";
 
 const KEYCHAIN_MESSAGE =
   "Your system keychain is not available or is locked, so Latchkey can't keep you signed in safely. Unlock it (or start a keyring) and try again.";
@@ -33,6 +33,13 @@ const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   flow_already_used: LINK_EXPIRED,
   signup_disabled: "New accounts can't be created here. Contact your administrator.",
   not_signed_in: "You're not signed in. Sign in and try again.",
+  access_denied: "The sign-in was cancelled at your identity provider, or it declined the sign-in.",
+  sso_provider_not_found:
+    "Single sign-on isn't set up for that email domain. Check the address, or ask your administrator.",
+  saml_provider_disabled: "Single sign-on isn't turned on for this project. Ask your administrator.",
+  sign_in_incomplete:
+    "The sign-in didn't finish in your browser, so Latchkey stopped waiting. If you cancelled it there, or your identity provider refused it, that is why. Try again when you're ready.",
+  browser_unavailable: "Latchkey couldn't open your web browser. Check that a default browser is set, then try again.",
   // Second factors (docs/mfa-stack.md lists when GoTrue answers each).
   second_factor_required: "Enter the code from your second factor first.",
   mfa_verification_failed: "That code is not right. Check it and try again.",
@@ -161,6 +168,12 @@ const PROVIDER_NAMES: Readonly<Record<string, string>> = {
 export function providerName(provider: string): string {
   if (has(PROVIDER_NAMES, provider)) return PROVIDER_NAMES[provider];
   return provider.length > 0 ? provider[0].toUpperCase() + provider.slice(1) : provider;
+}
+
+/** "Keycloak", "single sign-on (latchkey.test)", "single sign-on". */
+export function identityProviderName(provider: IdentityProvider): string {
+  if (provider.kind === "oauth") return providerName(provider.provider);
+  return provider.domain ? `single sign-on (${provider.domain})` : "single sign-on";
 }
 
 const BACKEND_NAMES: Readonly<Record<string, string>> = {

@@ -22,6 +22,8 @@ export type PendingAction =
   | "send_email_code"
   | "verify_email_code"
   | "start_oauth"
+  | "start_sso"
+  | "cancel_sign_in"
   | "recover_password"
   | "update_password"
   | "send_phone_code"
@@ -153,7 +155,7 @@ export function authReducer(state: AuthState, action: AuthAction): AuthState {
       if (!isAuthError(action.error)) return reject(state, "a malformed flow error", action.error);
       return {
         ...state,
-        pending: state.pending === "start_oauth" ? null : state.pending,
+        pending: state.pending === "start_oauth" || state.pending === "start_sso" ? null : state.pending,
         error: authErrorOf(action.error),
       };
     case "action_started":

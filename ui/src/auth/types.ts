@@ -38,6 +38,7 @@ export type {
   Factor,
   FactorType,
   Freshness,
+  IdentityProvider,
   PendingSignOut,
   Persistence,
   SecondStep,
@@ -46,6 +47,7 @@ export type {
   SignInMethod,
   SignInOptions,
   SignUpResult,
+  SsoOffer,
   StateView,
   TotpEnrolment,
 } from "./generated/ipc";
@@ -268,8 +270,13 @@ export function isSignInOptions(value: unknown): value is SignInOptions {
     typeof value.phone === "boolean" &&
     Array.isArray(value.oauthProviders) &&
     value.oauthProviders.every((p) => typeof p === "string") &&
+    (value.sso === null || value.sso === undefined || isSsoOffer(value.sso)) &&
     typeof value.allowSignUp === "boolean"
   );
+}
+
+function isSsoOffer(value: unknown): boolean {
+  return isObject(value) && (value.domain === null || typeof value.domain === "string") && typeof value.asksEmail === "boolean";
 }
 
 export function isSignUpResult(value: unknown): value is SignUpResult {

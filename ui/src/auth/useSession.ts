@@ -7,6 +7,7 @@ import type {
   AuthEventName,
   AuthStatus,
   AuthUser,
+  IdentityProvider,
   PendingSignOut,
   Persistence,
   RetryInfo,
@@ -21,6 +22,8 @@ export interface Session extends SessionActions {
   /** While status is "needs_second_factor": what is due (`step`), the user's factors and the types policy allows. */
   secondFactor: SecondFactorView | null;
   user: AuthUser | null;
+  /** The identity provider (OAuth, SSO) the session came through, or null. */
+  identityProvider: IdentityProvider | null;
   /** Unix seconds; null unless status is "signed_in". */
   accessExpiresAt: number | null;
   /** Unix seconds; null unless signed in with a refresh scheduled. */
@@ -78,6 +81,7 @@ export function useSession(): Session {
       status: view.status,
       secondFactor: needsSecondFactor,
       user: session ? session.user : null,
+      identityProvider: (signedIn ?? expired)?.identityProvider ?? null,
       accessExpiresAt: signedIn ? signedIn.accessExpiresAt : null,
       nextRefreshAt: signedIn ? (signedIn.nextRefreshAt ?? null) : null,
       deadlineAt: session ? (session.deadlineAt ?? null) : null,

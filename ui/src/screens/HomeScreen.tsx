@@ -1,4 +1,5 @@
 import { useState, type ComponentType } from "react";
+import { identityProviderName } from "../auth/messages";
 import { useSession } from "../auth/useSession";
 import { Panel } from "../components/Card";
 import { ErrorNotice, Notice } from "../components/Notice";
@@ -25,7 +26,7 @@ function AccountSettings() {
 }
 const PANELS: Record<View, ComponentType> = { session: SessionPanel, activity: ActivityList, settings: AccountSettings };
 
-/** Signed in: who, the notices about where the session is kept, and the Session, Activity and Settings views. */
+/** Signed in: who (and through which identity provider), the notices about where the session is kept, and the Session, Activity and Settings views. */
 export function HomeScreen() {
   const session = useSession();
   const [view, setView] = useState<View>("session");
@@ -34,6 +35,12 @@ export function HomeScreen() {
   const title = (
     <>
       Signed in as <span className="email">{session.user?.email}</span>
+      {session.identityProvider && (
+        <span id="signed-in-with" className="signed-in-with">
+          {" "}
+          with {identityProviderName(session.identityProvider)}
+        </span>
+      )}
     </>
   );
   const tabs = <Tabs tabs={VIEWS} selected={view} onSelect={setView} label="View" look="underline" />;

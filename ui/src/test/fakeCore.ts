@@ -77,6 +77,7 @@ export const TOTP_FACTOR: Factor = { id: "f-totp", friendlyName: "Phone app", fa
 export const SIGNED_IN: SignedInView = {
   status: "signed_in",
   user: { id: "00000000-0000-4000-8000-000000000001", email: "demo@latchkey.local", factors: [] },
+  identityProvider: null,
   accessExpiresAt: 1764300000,
   signedInAt: 1764290000,
   persistence: "keychain",
@@ -103,6 +104,7 @@ export const NEEDS_CODE: SecondFactorView = {
 export const EXPIRED: ExpiredView = {
   status: "expired",
   user: SIGNED_IN.user,
+  identityProvider: null,
   signedInAt: SIGNED_IN.signedInAt,
   persistence: "keychain",
   deadlineAt: SIGNED_IN.deadlineAt,
@@ -117,6 +119,7 @@ export const ALL_OPTIONS: SignInOptions = {
   magicLink: true,
   phone: true,
   oauthProviders: ["github"],
+  sso: { domain: null, asksEmail: true },
   allowSignUp: true,
 };
 
@@ -126,6 +129,7 @@ export const PASSWORD_ONLY: SignInOptions = {
   magicLink: false,
   phone: false,
   oauthProviders: [],
+  sso: null,
   allowSignUp: false,
 };
 
@@ -171,6 +175,7 @@ export class FakeCore {
       "send_email_code",
       "verify_email_code",
       "start_oauth",
+      "start_sso",
       "recover_password",
       "update_password",
       "change_email",
@@ -185,6 +190,7 @@ export class FakeCore {
       this.on(cmd, () => null);
     }
     this.on("sign_up", () => ({ confirmationSent: true }));
+    this.on("cancel_sign_in", () => true);
     this.on("enrol_totp", () => ({ factorId: "f-new", qrSvg: "<svg xmlns='http://www.w3.org/2000/svg'/>", secret: "JBSW Y3DP EHPK 3PXP" }));
     this.on("enrol_phone", () => "f-phone");
     this.on("challenge_factor", () => 1764300300);

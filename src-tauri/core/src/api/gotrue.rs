@@ -1,8 +1,9 @@
 //! The client that speaks GoTrue over HTTPS (or loopback HTTP): the `apikey` header on every request, non-2xx replies
 //! turned into `AuthError::Server`, and no answer at all turned into a named network error.
 
-use super::replies::{parse_grant, parse_retry_after, parse_settings, parse_user, server_error, server_time};
+use super::replies::{parse_grant, parse_retry_after, parse_settings, parse_sso_url, parse_user, server_error, server_time};
 use super::calls::{AuthApi, Grant, LogoutScope, OtpKind, ServerSettings, SignUp};
+use crate::browser_sign_in::SsoTarget;
 use super::factors::{Challenge, Enrolment, NewFactor, UserChange};
 use crate::error::AuthError;
 use crate::jwt::KeySource;
@@ -127,6 +128,19 @@ impl GoTrue {
         self.token("pkce", json!({ "auth_code": code.code(), "code_verifier": code.verifier() })).await
     }
 
+    /// `POST /sso` with `skip_http_redirect`: the identity provider's SAML sign-in URL for `target`, returning to
+    /// `redirect_to` with a PKCE code. An unknown domain or provider is `sso_provider_not_found` (404).
+    pub async fn sso(&self, target: &SsoTarget, redirect_to: &str, pkce_challenge: &str) -> Result<String, AuthError> {
+        let mut body = json!({ "redirect_to": redirect_to, "skip_http_redirect": true });
+        match target {
+            SsoTarget::Domain(domain) => body["domain"] = json!(domain),
+            SsoTarget::ProviderId(id) => body["provider_id"] = json!(id),
+        }
+        add_challenge(&mut body, Some(pkce_challenge));
+        let reply = self.send(self.http.post(format!("{}/sso", self.auth_url)).json(&body)).await?;
+        parse_sso_url(&self.body(reply).await?)
+    }
+
     /// `POST /recover`: e-mails a password-recovery link (the server answers the same for unknown e-mails).
     pub async fn recover(&self, email: &str, redirect_to: Option<&str>, pkce_challenge: Option<&str>) -> Result<(), AuthError> {
         let mut body = json!({ "email": email });
@@ -226,6 +240,10 @@ impl AuthApi for GoTrue {
 
     async fn exchange_code(&self, code: AuthCode) -> Result<Grant, AuthError> {
         self.exchange_pkce(code).await
+    }
+
+    async fn start_sso(&self, target: &SsoTarget, redirect_to: &str, challenge: &str) -> Result<String, AuthError> {
+        self.sso(target, redirect_to, challenge).await
     }
 
     async fn recover(&self, email: &str, redirect_to: &str, challenge: &str) -> Result<(), AuthError> {

@@ -8,6 +8,7 @@ mod probe;
 mod replies;
 
 pub use calls::{end_session, AuthApi, Grant, LogoutScope, OtpKind, ServerSettings, SignUp};
+pub use crate::browser_sign_in::SsoTarget;
 pub use factors::{Challenge, Enrolment, NewFactor, TotpKey, UserChange};
 pub use gotrue::GoTrue;
 pub use probe::{probe, ServerReport};

@@ -4,8 +4,8 @@
 use super::calls::{Grant, ServerSettings};
 use crate::assurance::{Factor, FactorStatus, FactorType};
 use crate::error::AuthError;
-use crate::secret::{AccessToken, RefreshToken};
-use crate::session::User;
+use crate::secret::{AccessToken, ProviderRefreshToken, ProviderToken, RefreshToken};
+use crate::session::{ProviderTokens, User};
 use serde::Deserialize;
 
 /// `Retry-After` is either seconds or an HTTP date.
@@ -33,6 +33,10 @@ struct TokenReply {
     refresh_token: String,
     expires_in: i64,
     user: UserReply,
+    #[serde(default)]
+    provider_token: Option<String>,
+    #[serde(default)]
+    provider_refresh_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +101,11 @@ pub fn parse_grant(body: &[u8]) -> Result<Grant, AuthError> {
     }
     let claims = jsonwebtoken::dangerous::insecure_decode::<Claims>(&reply.access_token)
         .map_err(|_| AuthError::MalformedResponse("access token is not a JWT".into()))?;
+    let given = |t: Option<String>| t.filter(|t| !t.is_empty());
+    let provider_tokens = given(reply.provider_token).map(|access| ProviderTokens {
+        access: ProviderToken::new(access),
+        refresh: given(reply.provider_refresh_token).map(ProviderRefreshToken::new),
+    });
     Ok(Grant {
         access_token: AccessToken::new(reply.access_token),
         refresh_token: RefreshToken::new(reply.refresh_token),
@@ -104,8 +113,25 @@ pub fn parse_grant(body: &[u8]) -> Result<Grant, AuthError> {
         session_id: claims.claims.session_id,
         user: reply.user.into_user(),
         server_time: None,
+        provider_tokens,
+        identity: None,
         claims: None,
     })
+}
+
+#[derive(Deserialize)]
+struct SsoReply {
+    url: String,
+}
+
+/// Parses a `POST /sso` body (`skip_http_redirect`): the identity provider's http(s) sign-in URL.
+pub(super) fn parse_sso_url(body: &[u8]) -> Result<String, AuthError> {
+    let reply: SsoReply =
+        serde_json::from_slice(body).map_err(|_| AuthError::MalformedResponse("SSO reply: no `url`".into()))?;
+    match url::Url::parse(&reply.url) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(reply.url),
+        _ => Err(AuthError::MalformedResponse("SSO reply: `url` is not an http(s) URL".into())),
+    }
 }
 
 fn describe_json_error(e: &serde_json::Error) -> String {
@@ -155,6 +181,8 @@ struct SettingsReply {
     disable_signup: bool,
     #[serde(default)]
     mailer_autoconfirm: bool,
+    #[serde(default)]
+    saml_enabled: bool,
 }
 
 /// Parses a `/settings` body: which sign-in methods are on.
@@ -175,6 +203,7 @@ pub(super) fn parse_settings(body: &[u8]) -> Result<ServerSettings, AuthError> {
         oauth_providers,
         signup_disabled: s.disable_signup,
         mailer_autoconfirm: s.mailer_autoconfirm,
+        saml_enabled: s.saml_enabled,
     })
 }
 
@@ -191,6 +220,24 @@ mod tests {
         let g = parse_grant(body.as_bytes()).unwrap();
         assert_eq!(g.session_id.as_deref(), Some("s-1"));
         assert_eq!(g.into_session(100, 50).access_expires_at, 160);
+    }
+
+    #[test]
+    fn provider_tokens_are_read_as_secrets_and_empty_ones_are_none() {
+        let body = format!(r#"{{"access_token":"{JWT}","refresh_token":"r","expires_in":60,"user":{{"id":"u"}},"provider_token":"pt-secret","provider_refresh_token":"prt-secret"}}"#);
+        let tokens = parse_grant(body.as_bytes()).unwrap().provider_tokens.expect("provider tokens");
+        assert_eq!((tokens.access.expose(), tokens.refresh.as_ref().map(|r| r.expose())), ("pt-secret", Some("prt-secret")));
+        assert!(!format!("{tokens:?}").contains("secret"));
+        let body = format!(r#"{{"access_token":"{JWT}","refresh_token":"r","expires_in":60,"user":{{"id":"u"}},"provider_token":"","provider_refresh_token":null}}"#);
+        assert!(parse_grant(body.as_bytes()).unwrap().provider_tokens.is_none());
+    }
+
+    #[test]
+    fn an_sso_reply_must_carry_an_http_url() {
+        assert_eq!(parse_sso_url(br#"{"url":"https://idp.example/saml?SAMLRequest=x"}"#).unwrap(), "https://idp.example/saml?SAMLRequest=x");
+        for body in [&br#"{"url":"javascript:alert(1)"}"#[..], br#"{"url":"latchkey://x"}"#, b"{}", b"<html>"] {
+            assert_eq!(parse_sso_url(body).unwrap_err().code(), "malformed_response", "{body:?}");
+        }
     }
 
     #[test]

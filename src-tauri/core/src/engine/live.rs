@@ -8,7 +8,7 @@ use crate::error::AuthError;
 use crate::events::Retry;
 use crate::schedule::{self, Failure};
 use crate::secret::AccessToken;
-use crate::session::{Freshness, Persistence, SecondStep, Session, StateView, User};
+use crate::session::{Freshness, Persistence, ProviderTokens, SecondStep, Session, StateView, User};
 
 /// Whether the session has the assurance it needs; recomputed whenever the session or its user changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +156,11 @@ impl Live {
         }
     }
 
+    /// The identity provider's own tokens, if the sign-in brought any.
+    pub fn provider_tokens(&self) -> Option<ProviderTokens> {
+        self.session.provider.as_ref().and_then(|p| p.tokens.clone())
+    }
+
     pub fn stage(&self) -> Stage {
         self.stage
     }
@@ -263,6 +268,7 @@ impl Live {
         if now >= self.access_expires_ms() {
             return StateView::Expired {
                 user: s.user.clone(),
+                identity_provider: s.provider.as_ref().map(|p| p.identity.clone()),
                 signed_in_at: s.signed_in_at,
                 persistence: self.persistence,
                 deadline_at,
@@ -279,6 +285,7 @@ impl Live {
         };
         StateView::SignedIn {
             user: s.user.clone(),
+            identity_provider: s.provider.as_ref().map(|p| p.identity.clone()),
             access_expires_at: s.access_expires_at,
             signed_in_at: s.signed_in_at,
             persistence: self.persistence,

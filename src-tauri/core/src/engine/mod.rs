@@ -15,14 +15,14 @@ mod subtasks;
 mod task;
 
 pub use requests::{Account, Flow, Redirect, Reply};
-pub use rules::{EngineRules, MAX_SESSION_AGE};
+pub use rules::{EngineRules, BROWSER_SIGN_IN_TIMEOUT, MAX_SESSION_AGE};
 
 use crate::api::{AuthApi, LogoutScope};
 use crate::clock::Clock;
 use crate::error::AuthError;
 use crate::events::{AuthEvent, SignOutReport, Snapshot};
 use crate::secret::AccessToken;
-use crate::session::StateView;
+use crate::session::{ProviderTokens, StateView};
 use crate::vault::{SessionStore, VaultLock};
 use publisher::Publisher;
 use requests::Request;
@@ -82,6 +82,12 @@ impl SessionHandle {
     /// A valid access token; at expiry every caller waits on the one refresh in flight.
     pub async fn access_token(&self) -> Result<AccessToken, AuthError> {
         self.call(|reply| Request::AccessToken { reply }).await
+    }
+
+    /// The identity provider's own tokens from an OAuth sign-in, for apps that call the provider's API (`None` when
+    /// the session has none: another sign-in method, or SAML). Rust only: never sent to the window or printed.
+    pub async fn provider_tokens(&self) -> Result<Option<ProviderTokens>, AuthError> {
+        self.call(|reply| Request::ProviderTokens { reply }).await
     }
 
     /// Runs one of the other sign-in flows (sign-up, e-mail code, magic link, OAuth, recovery).

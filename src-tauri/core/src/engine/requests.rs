@@ -1,9 +1,11 @@
 //! What a handle may ask of the session task, and where each answer goes: every request carries its own reply.
 
 use crate::api::{Challenge, Enrolment, LogoutScope, NewFactor};
+use crate::browser_sign_in::{OAuthOptions, SsoTarget};
 use crate::error::AuthError;
 use crate::events::SignOutReport;
 use crate::secret::AccessToken;
+use crate::session::ProviderTokens;
 use crate::vault::VaultLock;
 use secrecy::SecretString;
 use tokio::sync::oneshot;
@@ -15,6 +17,7 @@ pub(super) enum Request {
     SignIn { email: String, password: SecretString, reply: Reply<()> },
     SignOut { scope: LogoutScope, reply: Reply<SignOutReport> },
     AccessToken { reply: Reply<AccessToken> },
+    ProviderTokens { reply: Reply<Option<ProviderTokens>> },
     Flow(Flow),
     Account(Account),
     Touch,
@@ -40,8 +43,12 @@ pub enum Flow {
     /// E-mails a code and a magic link (PKCE).
     SendEmailCode { email: String, reply: Reply<()> },
     VerifyEmailCode { email: String, code: String, reply: Reply<()> },
-    /// Answers the URL to open in the system browser.
-    StartOAuth { provider: String, reply: Reply<String> },
+    /// Answers the URL to open in the system browser; a pending flow is replaced (its late callback is refused).
+    StartOAuth { provider: String, options: OAuthOptions, reply: Reply<String> },
+    /// SAML single sign-on (`POST /sso`): answers the identity provider's URL to open in the system browser.
+    StartSso { target: SsoTarget, reply: Reply<String> },
+    /// Stops waiting for a browser sign-in; answers whether one was pending.
+    Cancel { reply: Reply<bool> },
     /// A `latchkey://auth/callback?...` URL handed over by the OS.
     Callback { url: String, reply: Reply<()> },
     RecoverPassword { email: String, reply: Reply<()> },

@@ -10,6 +10,9 @@ use crate::error::{AuthError, Refusal};
 use crate::policy::SignInMethod;
 use std::time::Duration;
 
+/// The default of `browser_sign_in_timeout`: GoTrue's own OAuth flow-state expiry.
+pub const BROWSER_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// The default and the ceiling of `max_session_age`.
 pub const MAX_SESSION_AGE: Duration = Duration::from_secs(24 * 3600);
 
@@ -38,6 +41,9 @@ pub struct EngineRules {
     pub allow_sign_up: bool,
     /// Where e-mailed links and browser sign-ins come back: the `latchkey://` scheme or a loopback listener.
     pub redirect: Redirect,
+    /// How long a browser sign-in (OAuth, SSO) is waited for before it is ended and reported. GoTrue forgets an
+    /// OAuth flow after 5 minutes (`GOTRUE_EXTERNAL_FLOW_STATE_EXPIRY_DURATION`), so waiting longer gains nothing.
+    pub browser_sign_in_timeout: Duration,
     /// Policy `require_mfa`: a user without a verified factor enrols one right after the first factor.
     pub require_mfa: bool,
     /// Policy `allowed_mfa_factors`: the factor types that may be enrolled and verified.
@@ -108,6 +114,7 @@ impl Default for EngineRules {
             sign_in_methods: SignInMethod::all(),
             allow_sign_up: true,
             redirect: Redirect::DeepLink,
+            browser_sign_in_timeout: BROWSER_SIGN_IN_TIMEOUT,
             require_mfa: false,
             mfa_factors: FactorType::VARIANTS.to_vec(),
         }

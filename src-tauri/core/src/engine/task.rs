@@ -155,13 +155,13 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 self.tick().await; // deadlines first: no token after the session's end
                 self.access_token(reply);
             }
+            Request::ProviderTokens { reply } => {
+                self.tick().await; // as for the access token
+                drop(reply.send(self.live.as_ref().map(Live::provider_tokens).ok_or(AuthError::NotSignedIn)));
+            }
             Request::Flow(flow) => self.flow(flow).await,
             Request::Account(request) => self.account(request).await,
-            Request::Touch => {
-                if let Some(live) = self.live.as_mut() {
-                    live.last_activity_ms = now;
-                }
-            }
+            Request::Touch => self.live.iter_mut().for_each(|live| live.last_activity_ms = now),
             Request::VaultChanged => self.follow_vault().await,
             Request::TookLock(lock) => self.take_over(lock).await,
         }
@@ -170,6 +170,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     /// Acts on what the deadline keeper says is due; called after every wake, whatever woke the task.
     async fn tick(&mut self) {
         let now = self.clock.now_ms();
+        self.flow.expire(now.div_euclid(1000));
         let jump = self.jumps.jumped(now);
         self.pending_due(now).await;
         let Some(live) = self.live.as_mut() else { return };
@@ -284,12 +285,10 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     /// The new refresh token is saved before anything uses or publishes it; only a terminal answer ends the session.
     async fn on_refresh(&mut self, result: Result<Grant, AuthError>) {
         let now = self.clock.now_ms();
-        let Some(signed_in_at) = self.live.as_ref().map(|live| live.session.signed_in_at) else { return };
+        let Some(old) = self.live.as_ref().map(|live| &live.session) else { return };
         let e = match result {
             Ok(grant) => {
-                let mut session = grant.into_session(now.div_euclid(1000), signed_in_at);
-                session.last_refresh_at = Some(now.div_euclid(1000));
-                session.pending_sign_out = self.live.as_ref().and_then(|live| live.session.pending_sign_out);
+                let session = grant.renewing(old, now.div_euclid(1000));
                 crate::test_hooks::after_rotation().await;
                 let persistence = self.storage.save(&session).await;
                 let u = self.jitter.draw();

@@ -82,6 +82,7 @@ impl std::fmt::Display for Refusal {
                     SignInMethod::MagicLink => "an e-mailed link",
                     SignInMethod::Phone => "a texted code",
                     SignInMethod::OAuth(provider) => provider,
+                    SignInMethod::Sso => "single sign-on (SSO)",
                 };
                 write!(f, "your organization does not allow signing in with {how}")
             }

@@ -40,7 +40,9 @@ fn every_key_parses() {
             "auth_url": "https://auth.corp.example/auth/v1",
             "max_session_age": "8h",
             "idle_timeout": "15m",
-            "allowed_sign_in_methods": ["password", "email_otp", "magic_link", "phone", "oauth:azure", "oauth:*"],
+            "allowed_sign_in_methods": ["password", "email_otp", "magic_link", "phone", "oauth:azure", "oauth:*", "sso"],
+            "sso_domain": "Corp.Example.com",
+            "sso_provider_id": "0D8F4E36-1A3C-4E4B-9A7E-2F6C1D9B8A70",
             "allow_sign_up": false,
             "require_mfa": true,
             "allowed_mfa_factors": ["totp"],
@@ -57,7 +59,9 @@ fn every_key_parses() {
     assert_eq!(m.supabase_url.as_deref(), Some("https://corp.supabase.co"));
     assert_eq!(m.max_session_age, Some(Duration::from_secs(8 * 3600)));
     assert_eq!(m.idle_timeout, Some(Some(Duration::from_secs(900))));
-    assert_eq!(m.allowed_sign_in_methods.as_ref().unwrap().len(), 6);
+    assert_eq!(m.allowed_sign_in_methods.as_ref().unwrap().len(), 7);
+    assert_eq!(m.sso_domain.as_deref(), Some("corp.example.com"));
+    assert_eq!(m.sso_provider_id.as_deref(), Some("0d8f4e36-1a3c-4e4b-9a7e-2f6c1d9b8a70"));
     assert_eq!((m.require_mfa, m.allowed_mfa_factors.clone()), (Some(true), Some(vec![crate::assurance::FactorType::Totp])));
     assert_eq!(m.session_persistence, Some(SessionPersistence::MemoryOnly));
     assert_eq!(m.extra_ca_certificates, Some(vec![ca]));
@@ -82,6 +86,11 @@ fn invalid_policies_say_what_is_wrong() {
         (r#"{"managed": {"allowed_sign_in_methods": []}}"#, "at least one method"),
         (r#"{"managed": {"allowed_sign_in_methods": ["sms"]}}"#, "not a sign-in method"),
         (r#"{"managed": {"allowed_sign_in_methods": ["oauth:"]}}"#, "not a sign-in method"),
+        (r#"{"managed": {"sso_domain": "alice@corp.example"}}"#, "key `sso_domain`: \"alice@corp.example\" is not an e-mail domain"),
+        (r#"{"managed": {"sso_domain": "localhost"}}"#, "not an e-mail domain"),
+        (r#"{"managed": {"sso_domain": "-corp.example"}}"#, "not an e-mail domain"),
+        (r#"{"managed": {"sso_provider_id": "corp"}}"#, "key `sso_provider_id`: \"corp\" is not an SSO provider id"),
+        (r#"{"managed": {"sso_provider_id": "0d8f4e36-1a3c-4e4b-9a7e-2f6c1d9b8a7g"}}"#, "not an SSO provider id"),
         (r#"{"managed": {"require_mfa": "yes"}}"#, "key `require_mfa`: expected true or false"),
         (r#"{"managed": {"allowed_mfa_factors": []}}"#, "at least one type"),
         (r#"{"managed": {"allowed_mfa_factors": ["sms"]}}"#, "not a second-factor type"),

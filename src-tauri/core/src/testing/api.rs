@@ -8,12 +8,14 @@ use crate::pkce::AuthCode;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::session::User;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{watch, Notify};
 
 /// A scripted GoTrue: the password `good` signs in, refresh and `/user` answers come from queues (then succeed),
 /// and every refresh and logout is counted. Token `n` is `at-n` / `rt-n`: the sign-in's is 0, refresh n's is n.
+/// A code exchange signs in too (with the provider's tokens when asked), and `POST /sso` knows one domain,
+/// [`SSO_DOMAIN`].
 #[derive(Clone, Default)]
 pub struct FakeApi {
     /// Refreshes asked for, and those that ran to the end (not cancelled).
@@ -28,11 +30,20 @@ pub struct FakeApi {
     pub lifetime: Arc<AtomicI64>,
     /// How long each refresh takes (tokio time).
     pub refresh_delay_ms: Arc<AtomicI64>,
+    /// Code exchanges made.
+    pub exchanges: Arc<AtomicUsize>,
+    /// Whether an exchange gives the provider's tokens ([`super::provider_tokens`]), as an OAuth one does.
+    pub gives_provider_tokens: Arc<AtomicBool>,
+    /// The `redirect_to` of every `POST /sso`.
+    pub sso_redirects: Arc<Mutex<Vec<String>>>,
     /// The user's second factors and the session's level.
     pub mfa: FakeFactors,
     /// Each `PUT /user`: `email <address>`, or `password` with ` (current)` when the current one was sent.
     pub user_changes: Arc<Mutex<Vec<String>>>,
 }
+
+/// The one domain the fake's `POST /sso` has a provider for.
+pub const SSO_DOMAIN: &str = "latchkey.test";
 
 impl FakeApi {
     pub fn new(lifetime_secs: i64) -> Self {
@@ -55,6 +66,8 @@ impl FakeApi {
             session_id: Some("sid".into()),
             user: self.user(),
             server_time: None,
+            provider_tokens: None,
+            identity: None,
             claims: Some(Box::new(self.mfa.claims("sid"))),
         }
     }
@@ -113,11 +126,27 @@ impl AuthApi for FakeApi {
         self.user_changes.lock().unwrap().push(said);
         Ok(user)
     }
+    fn auth_url(&self) -> &str {
+        "https://project.test/auth/v1"
+    }
+    async fn exchange_code(&self, _: AuthCode) -> Result<Grant, AuthError> {
+        self.exchanges.fetch_add(1, Ordering::SeqCst);
+        let tokens = self.gives_provider_tokens.load(Ordering::SeqCst).then(super::provider_tokens);
+        Ok(Grant { provider_tokens: tokens, ..self.grant(0) })
+    }
+    async fn start_sso(&self, target: &crate::api::SsoTarget, redirect_to: &str, _: &str) -> Result<String, AuthError> {
+        match target {
+            crate::api::SsoTarget::Domain(d) if d == SSO_DOMAIN => {
+                self.sso_redirects.lock().unwrap().push(redirect_to.into());
+                Ok("https://idp.test/saml?SAMLRequest=r".into())
+            }
+            _ => Err(AuthError::Server { status: 404, code: "sso_provider_not_found".into(), message: "No SSO provider assigned for this domain".into() }),
+        }
+    }
 }
 
 /// A real API, every request counted (with the engine's event `seq` at that moment), and the e-mailed links'
 /// `redirect_to` and the code exchanges recorded.
-#[derive(Clone)]
 pub struct Observed<A> {
     pub inner: Arc<A>,
     pub requests: Arc<AtomicUsize>,
@@ -128,6 +157,21 @@ pub struct Observed<A> {
     pub requested: Arc<Notify>,
     pub redirects: Arc<Mutex<Vec<String>>>,
     pub exchanges: Arc<AtomicUsize>,
+}
+
+/// Clones share the counts (and need no `Clone` of the API they wrap).
+impl<A> Clone for Observed<A> {
+    fn clone(&self) -> Self {
+        Observed {
+            inner: self.inner.clone(),
+            requests: self.requests.clone(),
+            engine: self.engine.clone(),
+            seq_at_request: self.seq_at_request.clone(),
+            requested: self.requested.clone(),
+            redirects: self.redirects.clone(),
+            exchanges: self.exchanges.clone(),
+        }
+    }
 }
 
 impl<A> Observed<A> {
@@ -192,6 +236,11 @@ impl<A: AuthApi> AuthApi for Observed<A> {
         self.note();
         self.exchanges.fetch_add(1, Ordering::SeqCst);
         self.inner.exchange_code(code).await
+    }
+    async fn start_sso(&self, target: &crate::api::SsoTarget, redirect_to: &str, challenge: &str) -> Result<String, AuthError> {
+        self.note();
+        self.redirects.lock().unwrap().push(redirect_to.to_string());
+        self.inner.start_sso(target, redirect_to, challenge).await
     }
     async fn recover(&self, email: &str, redirect_to: &str, challenge: &str) -> Result<(), AuthError> {
         self.note();

@@ -14,6 +14,7 @@ fn user() -> User {
 fn signed_in(freshness: Freshness, left: i64) -> StateView {
     StateView::SignedIn {
         user: user(),
+        identity_provider: None,
         access_expires_at: NOW + 3600,
         signed_in_at: NOW - 3600,
         persistence: Persistence::Keychain,
@@ -32,7 +33,7 @@ fn needs_second_factor(step: SecondStep) -> StateView {
 
 fn expired(left: i64) -> StateView {
     let (claims, next_aal) = (None, Aal::Aal1);
-    StateView::Expired { user: user(), signed_in_at: NOW - 3600, persistence: Persistence::Keychain, deadline_at: NOW + left, next_retry_at: NOW + 4, claims, next_aal }
+    StateView::Expired { user: user(), identity_provider: None, signed_in_at: NOW - 3600, persistence: Persistence::Keychain, deadline_at: NOW + left, next_retry_at: NOW + 4, claims, next_aal }
 }
 
 fn menu(icon: TrayIcon, status: &str, sign_out: bool, redraw_in: Option<i64>) -> TrayMenu {

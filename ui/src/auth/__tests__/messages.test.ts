@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorMessage, signedOutReasonMessage } from "../messages";
+import { errorMessage, identityProviderName, signedOutReasonMessage } from "../messages";
 
 describe("errorMessage", () => {
   it.each([
@@ -119,5 +119,16 @@ describe("signedOutReasonMessage", () => {
 
   it("has nothing to say for a null reason", () => {
     expect(signedOutReasonMessage(null)).toBeNull();
+  });
+});
+
+describe("identityProviderName", () => {
+  it.each([
+    [{ kind: "oauth", provider: "keycloak" }, "Keycloak"],
+    [{ kind: "oauth", provider: "azure" }, "Microsoft"],
+    [{ kind: "sso", domain: "corp.example" }, "single sign-on (corp.example)"],
+    [{ kind: "sso", domain: null }, "single sign-on"],
+  ] as const)("%j", (provider, name) => {
+    expect(identityProviderName(provider)).toBe(name);
   });
 });

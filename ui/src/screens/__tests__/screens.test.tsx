@@ -171,21 +171,6 @@ describe("Sign-in screen", () => {
     expect(core.callsOf("send_email_code")[0].args).toEqual({ email: "demo@latchkey.local" });
   });
 
-  it("OAuth: start_oauth with the provider, waits for the browser, shows a flow error", async () => {
-    const core = signedOutCore();
-    renderApp();
-    await signInReady(core);
-    fireEvent.click($("oauth-github"));
-    await screen.findByText(/Continue in your browser to sign in with GitHub/);
-    expect(core.callsOf("start_oauth")[0].args).toEqual({ provider: "github" });
-
-    act(() => core.emitFlowError({ code: "flow_expired", message: "PKCE flow expired" }));
-    expect((await screen.findByRole("alert")).textContent).toBe(
-      "That sign-in link has expired or was already used. Start again from Latchkey.",
-    );
-    expect(byId("oauth-waiting")).toBeNull();
-  });
-
   it.each([
     ["user", "You signed out."],
     ["revoked", "You were signed out because this session was ended elsewhere."],

@@ -1,5 +1,5 @@
-//! The sign-in flows as the session task runs them (sign-up, e-mail and phone codes, OAuth, callbacks, recovery): the
-//! pending flow checks and exchanges, the task establishes the session it yields.
+//! The sign-in flows as the session task runs them (sign-up, e-mail and phone codes, OAuth and SSO in the browser,
+//! callbacks, recovery): the pending flow checks and exchanges, the task establishes the session it yields.
 
 use super::Engine;
 use crate::api::{AuthApi, Grant};
@@ -14,11 +14,9 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         let (api, rules, now) = (&*self.api, &self.rules, self.clock.now_unix());
         match flow {
             Flow::SignUp { email, password, reply } => {
-                let grant = self.flow.sign_up(api, rules, &email, &password, now).await;
-                let signed_in = match grant {
+                let signed_in = match self.flow.sign_up(api, rules, &email, &password, now).await {
                     Ok(Some(grant)) => self.sign_in_with(Ok((grant, EventKind::SignedIn))).await.map(|()| false),
-                    Ok(None) => Ok(true),
-                    Err(e) => Err(e),
+                    other => other.map(|_| true),
                 };
                 drop(reply.send(signed_in));
             }
@@ -27,7 +25,9 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 let grant = self.flow.verify_email_code(api, rules, &email, &code).await;
                 drop(reply.send(self.sign_in_with(grant.map(|g| (g, EventKind::SignedIn))).await));
             }
-            Flow::StartOAuth { provider, reply } => drop(reply.send(self.flow.start_oauth(api, rules, &provider, now))),
+            Flow::StartOAuth { provider, options, reply } => drop(reply.send(self.flow.start_oauth(api, rules, &provider, options, now))),
+            Flow::StartSso { target, reply } => drop(reply.send(self.flow.start_sso(api, rules, target, now).await)),
+            Flow::Cancel { reply } => drop(reply.send(Ok(self.flow.cancel()))),
             Flow::Callback { url, reply } => drop(reply.send(self.callback(&url).await)),
             Flow::RecoverPassword { email, reply } => drop(reply.send(self.flow.recover(api, rules, &email, now).await)),
             Flow::SendPhoneCode { phone, reply } => drop(reply.send(self.flow.send_phone_code(api, rules, &phone).await)),

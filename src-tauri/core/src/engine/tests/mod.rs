@@ -6,6 +6,7 @@ use crate::session::SignOutReason;
 use crate::testing::{FakeApi, TestClock, TestStore};
 use std::sync::Arc;
 
+mod browser;
 mod deadlines;
 mod follow;
 mod mfa;
