@@ -20,6 +20,8 @@ const COMMANDS: &[&str] = &[
     "open_activity_window",
     "get_settings",
     "set_setting",
+    "get_project",
+    "set_project",
 ];
 
 fn main() {

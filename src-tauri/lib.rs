@@ -13,7 +13,7 @@ mod windows;
 pub use events::STATE_EVENT;
 pub use events::FLOW_ERROR_EVENT;
 
-use latchkey_core::{Config, GoTrue};
+use latchkey_core::{AuthError, Config, GoTrue};
 use latchkey_host::{Activity, Sink};
 use std::sync::Arc;
 use tauri::{Manager, RunEvent};
@@ -30,9 +30,11 @@ pub fn run() {
     };
     latchkey_host::init_logging(&config, Sink::StderrAndFile);
     tracing::info!(auth_url = %config.auth_url, source = ?config.project_source, "starting");
-    // Like a bad configuration: a CA file or proxy that cannot be used stops the app with a message.
+    // Like a bad configuration: a CA file or proxy that cannot be used stops the app with a message. No project at
+    // all (a release build before anyone named one) opens the first-run screen instead.
     let api = match latchkey_host::gotrue(&config) {
-        Ok(api) => api,
+        Ok(api) => Some(api),
+        Err(AuthError::NoProject) => None,
         Err(e) => {
             eprintln!("latchkey: {e}");
             std::process::exit(2);
@@ -44,14 +46,34 @@ pub fn run() {
     };
     app.run(|app, event| {
         if let RunEvent::Exit = event {
-            app.state::<CoreTask>().0.abort();
+            if let Some(task) = app.try_state::<CoreTask>() {
+                task.0.abort();
+            }
             eprintln!("latchkey: exiting (the last window closed, or quit)"); // a crash never says this
         }
     });
 }
 
-/// The app: plugins, the core in setup, and the commands.
-fn builder(config: Config, api: GoTrue) -> tauri::Builder<tauri::Wry> {
+/// Starts the core over `config`'s project and wires it to the webview: at launch, or once the first-run screen set
+/// a project (`settings::set_project`).
+pub(crate) fn start_core(app: &tauri::AppHandle, config: &Config, api: GoTrue) {
+    let lock = latchkey_host::lock_vault(config)
+        .inspect_err(|e| tracing::warn!(code = e.code(), "vault lock unavailable; the session will be kept in memory only"))
+        .ok();
+    app.manage(api.clone()); // one HTTP client (TLS trust, proxy) for the commands that ask the server
+    let (handle, task) = latchkey_host::build_with(api, config, lock);
+    let activity = Arc::new(Activity::new(config));
+    events::forward_events(app.clone(), activity.follow(&handle));
+    events::forward_flow_errors(app.clone(), &handle);
+    app.manage(activity);
+    sleep::watch_resume(handle.clone());
+    app.manage(CoreTask(tauri::async_runtime::spawn(task)));
+    app.manage(handle);
+    links::init(app);
+}
+
+/// The app: plugins, the core in setup (once there is a project), and the commands.
+fn builder(config: Config, api: Option<GoTrue>) -> tauri::Builder<tauri::Wry> {
     tauri::Builder::default()
         // First, so a second launch hands its arguments to this one and exits before touching the vault.
         // With its deep-link feature, a latchkey:// URL given to the second launch reaches links.rs via on_open_url.
@@ -66,20 +88,11 @@ fn builder(config: Config, api: GoTrue) -> tauri::Builder<tauri::Wry> {
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_opener::init())
         .setup(move |app| {
-            let lock = latchkey_host::lock_vault(&config)
-                .inspect_err(|e| tracing::warn!(code = e.code(), "vault lock unavailable; the session will be kept in memory only"))
-                .ok();
-            app.manage(api.clone()); // one HTTP client (TLS trust, proxy) for the commands that ask the server
-            let (handle, task) = latchkey_host::build_with(api, &config, lock);
-            let activity = Arc::new(Activity::new(&config));
-            events::forward_events(app.handle().clone(), activity.follow(&handle));
-            events::forward_flow_errors(app.handle().clone(), &handle);
-            app.manage(activity);
-            sleep::watch_resume(handle.clone());
-            app.manage(CoreTask(tauri::async_runtime::spawn(task)));
-            app.manage(handle);
+            match api.clone() {
+                Some(api) => start_core(app.handle(), &config, api),
+                None => tracing::warn!("no Supabase project is configured: showing the first-run screen"),
+            }
             app.manage(config.clone());
-            links::init(app.handle());
             app.manage(latchkey_host::keychain::KeychainCheck::default());
             let app_handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
@@ -109,5 +122,7 @@ fn builder(config: Config, api: GoTrue) -> tauri::Builder<tauri::Wry> {
             windows::open_activity_window,
             settings::get_settings,
             settings::set_setting,
+            settings::get_project,
+            settings::set_project,
         ])
 }

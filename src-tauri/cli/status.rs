@@ -5,6 +5,9 @@ use serde_json::{json, Value};
 use std::time::{Duration, UNIX_EPOCH};
 
 pub async fn run(config: &Config, as_json: bool) -> i32 {
+    if !config.has_project() {
+        return no_project(config, as_json);
+    }
     let (handle, task) = match latchkey_host::build(config, None) {
         Ok(core) => core,
         Err(e) => return super::fail(&e),
@@ -28,6 +31,20 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
         println!("Data:     {}", config.data_dir.display());
     }
     super::exit::OK
+}
+
+/// A release build before anyone named a project: said plainly, exit 1.
+fn no_project(config: &Config, as_json: bool) -> i32 {
+    let message = latchkey_core::AuthError::NoProject.to_string();
+    if as_json {
+        let out = json!({ "state": "no_project", "project": null, "message": message, "version": env!("CARGO_PKG_VERSION"), "config": config });
+        println!("{}", serde_json::to_string_pretty(&out).expect("status serializes"));
+    } else {
+        println!("Session:  none");
+        println!("Project:  none configured ({message})");
+        println!("Data:     {}", config.data_dir.display());
+    }
+    super::exit::FAILED
 }
 
 pub(super) fn rfc3339(unix: i64) -> Value {

@@ -11,8 +11,12 @@ use std::time::Duration;
 /// How long a process waits for another Latchkey process to release the vault.
 pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 
-/// GoTrue at the configured project, with the configured trust and proxy; `network_setup` if they cannot be used.
+/// GoTrue at the configured project, with the configured trust and proxy; `network_setup` if they cannot be used,
+/// `no_project` if no project is configured.
 pub fn gotrue(config: &Config) -> Result<GoTrue, AuthError> {
+    if !config.has_project() {
+        return Err(AuthError::NoProject);
+    }
     GoTrue::new(&config.auth_url, &config.anon_key, &config.network())
 }
 

@@ -6,6 +6,7 @@ pub mod activity;
 mod core;
 pub mod keychain;
 pub mod logging;
+pub mod project;
 pub mod settings;
 pub mod sign_in_options;
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! `LATCHKEY_WRITE_GENERATED=1 cargo test -p latchkey-host typescript` writes it anew.
 
 use crate::activity::Entry;
+use crate::project::ProjectState;
 use crate::sign_in_options::{SignInOptions, SignUpResult};
 use latchkey_core::api::LogoutScope;
 use latchkey_core::config::Source;
@@ -58,6 +59,7 @@ fn generated() -> String {
         declaration::<BackendReport>(&cfg),
         declaration::<Entry>(&cfg),
         declaration::<Source>(&cfg),
+        declaration::<ProjectState>(&cfg),
         values::<SignOutReason>("SIGN_OUT_REASONS"),
         values::<Persistence>("PERSISTENCES"),
         values::<Freshness>("FRESHNESSES"),

@@ -67,6 +67,16 @@ export function updatePassword(password: string): Promise<null> {
   return invoke<null>("update_password", { password });
 }
 
+/** Whether a Supabase project is configured (`ProjectState`). */
+export function getProject(): Promise<unknown> {
+  return invoke<unknown>("get_project");
+}
+
+/** Checks a project against its `/auth/v1/settings`, saves it and starts the session core on it (`ProjectState`). */
+export function setProject(url: string, anonKey: string): Promise<unknown> {
+  return invoke<unknown>("set_project", { url, anonKey });
+}
+
 /** Resolves to the sign-out's report (what the server part did). */
 export function signOut(scope: SignOutScope): Promise<unknown> {
   return invoke<unknown>("sign_out", { scope });

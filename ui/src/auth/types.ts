@@ -15,6 +15,7 @@ import {
   type LogoutScope,
   type PendingSignOut,
   type Persistence,
+  type ProjectState,
   type Retry,
   type ServerSignOut,
   type SignInOptions,
@@ -31,6 +32,7 @@ export type {
   ErrorCode,
   Freshness,
   PendingSignOut,
+  ProjectState,
   Persistence,
   ServerSignOut,
   SignOutReport,
@@ -160,6 +162,16 @@ export function isServerSignOut(value: unknown): value is ServerSignOut {
     typeof value.outcome === "string" &&
     OUTCOMES.has(value.outcome) &&
     (value.cause === undefined || typeof value.cause === "string")
+  );
+}
+
+/** `get_project` / `set_project`: whether a Supabase project is configured. */
+export function isProjectState(value: unknown): value is ProjectState {
+  return (
+    isObject(value) &&
+    typeof value.configured === "boolean" &&
+    (value.url === null || typeof value.url === "string") &&
+    typeof value.source === "string"
   );
 }
 

@@ -23,8 +23,11 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// URL of the local Supabase Auth stack (`scripts/stack up`), the built-in default.
+/// URL of the local Supabase Auth stack (`scripts/stack up`): the default project of debug builds only. Release
+/// builds ship no project: one comes from the policy, the environment, or the user's settings (the first-run screen).
 pub const LOCAL_STACK_URL: &str = "http://127.0.0.1:54321";
+/// Debug builds only: no built-in project, as in a release build (the first-run screen's tests).
+pub const NO_DEFAULT_PROJECT_ENV: &str = "LATCHKEY_NO_DEFAULT_PROJECT";
 /// GoTrue ignores `apikey`; the local stack needs no real anon key.
 pub const LOCAL_STACK_ANON_KEY: &str = "local-stack";
 /// The user's settings file (written by tauri-plugin-store), inside the data directory.
@@ -166,13 +169,16 @@ impl Config {
         Self::from_parts(env, cfg!(debug_assertions), policy::load)
     }
 
-    /// Everything injected: `allow_policy_override` is `cfg!(debug_assertions)` in the app; `load_policy`
-    /// receives the override path (if honoured) and returns the policy ([`policy::load`] in the app).
+    /// Everything injected: `debug_build` is `cfg!(debug_assertions)` in the app (it honours `LATCHKEY_POLICY_PATH`
+    /// and has the local stack as its default project); `load_policy` receives the override path (if honoured) and
+    /// returns the policy ([`policy::load`] in the app).
     pub fn from_parts(
         env: impl Fn(&str) -> Option<String>,
-        allow_policy_override: bool,
+        debug_build: bool,
         load_policy: impl FnOnce(Option<&Path>) -> Policy,
     ) -> Result<Self, ConfigError> {
+        let allow_policy_override = debug_build;
+        let default_project = debug_build && env(NO_DEFAULT_PROJECT_ENV).is_none();
         let data_dir = match env("LATCHKEY_DATA_DIR") {
             Some(dir) => PathBuf::from(dir),
             // The local (non-roaming) data dir: on Windows %LOCALAPPDATA%, so the vault never roams.
@@ -191,7 +197,7 @@ impl Config {
             Some(dir) => PathBuf::from(dir),
             None => default_log_dir().ok_or(ConfigError::NoDataDir)?,
         };
-        let config = resolve((data_dir, log_dir), &policy, environment, user, &settings_path);
+        let config = resolve((data_dir, log_dir), &policy, environment, user, &settings_path, default_project);
         for w in &config.warnings {
             tracing::warn!("{w}");
         }
@@ -199,6 +205,12 @@ impl Config {
             tracing::error!("{e}");
         }
         Ok(config)
+    }
+
+    /// Whether a Supabase project is configured (release builds have none until the policy, the environment or the
+    /// user's settings name one).
+    pub fn has_project(&self) -> bool {
+        !self.supabase_url.is_empty()
     }
 
     /// The source of one key of [`crate::policy::KEYS`].

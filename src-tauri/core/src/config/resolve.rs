@@ -8,7 +8,14 @@ fn pick<T: Clone>(layers: &[(Source, &Tier)], get: impl Fn(&Tier) -> Option<T>) 
 }
 
 /// Combines the tiers. Pure: every input is given.
-pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, mut environment: Tier, mut user: Tier, settings_path: &Path) -> Config {
+pub(crate) fn resolve(
+    (data_dir, log_dir): (PathBuf, PathBuf),
+    policy: &Policy,
+    mut environment: Tier,
+    mut user: Tier,
+    settings_path: &Path,
+    default_project: bool,
+) -> Config {
     let mut warnings = policy.warnings.clone();
     for key in user.strip_admin_only() {
         warnings.push(format!("`{key}` in {} is not applied: only the policy can set it", settings_path.display()));
@@ -31,13 +38,15 @@ pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, 
         (Source::Recommended, recommended),
     ];
 
-    // The project, as one unit.
+    // The project, as one unit; none at all in a release build until someone names one.
     let (supabase_url, anon_key, auth, project_source) = match layers.iter().find(|(_, s)| s.supabase_url.is_some()) {
         Some((source, s)) => (s.supabase_url.clone().unwrap(), s.anon_key.clone().unwrap_or_default(), s.auth_url.clone(), *source),
-        None => (LOCAL_STACK_URL.to_string(), LOCAL_STACK_ANON_KEY.to_string(), None, Source::Default),
+        None if default_project => (LOCAL_STACK_URL.to_string(), LOCAL_STACK_ANON_KEY.to_string(), None, Source::Default),
+        None => (String::new(), String::new(), Some(String::new()), Source::Default),
     };
     let supabase_url = supabase_url.trim_end_matches('/').to_string();
     let auth_url = auth.unwrap_or_else(|| format!("{supabase_url}/auth/v1"));
+    let or_none = |v: &str| if v.is_empty() { Value::Null } else { json!(v) };
 
 
     let max_session_age =
@@ -62,9 +71,9 @@ pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, 
 
     let paths = |v: &[PathBuf]| json!(v.iter().map(|p| p.display().to_string()).collect::<Vec<_>>());
     let values = vec![
-        EffectiveValue { key: "supabase_url", value: json!(supabase_url), source: project_source },
-        EffectiveValue { key: "anon_key", value: json!(redact(&anon_key)), source: project_source },
-        EffectiveValue { key: "auth_url", value: json!(auth_url), source: project_source },
+        EffectiveValue { key: "supabase_url", value: or_none(&supabase_url), source: project_source },
+        EffectiveValue { key: "anon_key", value: or_none(&redact(&anon_key)), source: project_source },
+        EffectiveValue { key: "auth_url", value: or_none(&auth_url), source: project_source },
         EffectiveValue { key: "max_session_age", value: json!(durations::format(max_session_age.0)), source: max_session_age.1 },
         EffectiveValue {
             key: "idle_timeout",

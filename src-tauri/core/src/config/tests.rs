@@ -156,3 +156,37 @@ fn no_form_of_the_configuration_shows_the_proxy_password() {
     let bad = crate::policy::check_proxy_url("ftp://alice:pr0xy-s3cret@proxy.corp").unwrap_err();
     assert!(!bad.contains("pr0xy-s3cret"), "{bad}");
 }
+
+#[test]
+fn a_release_build_has_no_project_until_one_is_named() {
+    let dir = temp_dir("release-project");
+    let env = |vars: Vec<(&'static str, String)>| move |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
+    let data = ("LATCHKEY_DATA_DIR", dir.display().to_string());
+    let absent = |_: Option<&Path>| Policy::absent("none");
+    let c = Config::from_parts(env(vec![data.clone()]), false, absent).unwrap();
+    assert!(!c.has_project(), "a release build talks to {} by default", c.auth_url);
+    assert_eq!((c.supabase_url.as_str(), c.auth_url.as_str(), c.anon_key.as_str()), ("", "", ""));
+    assert_eq!(policy_report(&c)["values"]["supabase_url"]["value"], Value::Null);
+    let named = Config::from_parts(env(vec![data.clone(), ("LATCHKEY_SUPABASE_URL", "https://p.supabase.co".into())]), false, absent).unwrap();
+    assert_eq!((named.has_project(), named.auth_url.as_str()), (true, "https://p.supabase.co/auth/v1"));
+    let stack = Config::from_parts(env(vec![data.clone()]), true, absent).unwrap();
+    assert_eq!(stack.supabase_url, LOCAL_STACK_URL, "debug builds keep the local stack");
+    let like_release = Config::from_parts(env(vec![data, (NO_DEFAULT_PROJECT_ENV, "1".into())]), true, absent).unwrap();
+    assert!(!like_release.has_project());
+}
+
+#[test]
+fn plain_http_is_refused_except_for_this_computer_from_every_place() {
+    for ok in ["http://127.0.0.1:54321", "http://[::1]:9999/", "http://localhost:8000", "https://p.supabase.co"] {
+        crate::policy::check_http_url(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+    for bad in ["http://p.supabase.co", "http://10.0.0.7:54321", "http://127.0.0.2", "ftp://p.supabase.co", "https://"] {
+        assert!(crate::policy::check_http_url(bad).is_err(), "{bad} is accepted");
+    }
+    let e = load(&[("LATCHKEY_SUPABASE_URL", "http://auth.corp.example")]).unwrap_err();
+    assert!(e.to_string().contains("LATCHKEY_SUPABASE_URL") && e.to_string().contains("https://"), "{e}");
+    let settings = crate::testing::config("http-settings", None, Some(r#"{"supabase_url":"http://auth.corp.example"}"#), &[]);
+    assert!(settings.unwrap_err().to_string().contains("plain http://"));
+    let policy = crate::testing::config("http-policy", Some(r#"{"managed":{"supabase_url":"http://auth.corp.example"}}"#), None, &[]).unwrap();
+    assert!(policy.policy_error.unwrap().contains("plain http://"));
+}

@@ -26,7 +26,7 @@ export type AuthEvent = { seq: number, event: EventKind, state: StateView, reaso
 
 export type Snapshot = { seq: number, state: StateView, pendingSignOut?: PendingSignOut, };
 
-export type ErrorCode = "server_unreachable" | "tls_untrusted" | "proxy_unreachable" | "network_setup" | "server_error" | "malformed_response" | "over_request_rate_limit" | "keychain_unavailable" | "keychain_locked" | "storage_corrupt" | "storage_io" | "storage_busy" | "not_signed_in" | "refresh_pending" | "policy" | "invalid_setting" | "invalid_callback" | "invalid_state" | "flow_expired" | "flow_already_used" | "callback_error" | "invalid_jwt" | "jwt_expired" | "unsupported" | "loopback_unavailable" | "invalid_scope" | "browser_unavailable" | "window_unavailable" | "internal" | "invalid_credentials" | "email_not_confirmed" | "user_already_exists" | "weak_password" | "otp_expired" | "signup_disabled" | "refresh_token_not_found" | "refresh_token_already_used" | "session_not_found" | "session_expired" | "user_not_found" | "user_banned";
+export type ErrorCode = "server_unreachable" | "tls_untrusted" | "proxy_unreachable" | "network_setup" | "server_error" | "malformed_response" | "over_request_rate_limit" | "keychain_unavailable" | "keychain_locked" | "storage_corrupt" | "storage_io" | "storage_busy" | "not_signed_in" | "refresh_pending" | "policy" | "invalid_setting" | "invalid_callback" | "invalid_state" | "flow_expired" | "flow_already_used" | "callback_error" | "invalid_jwt" | "jwt_expired" | "unsupported" | "loopback_unavailable" | "invalid_scope" | "browser_unavailable" | "window_unavailable" | "no_project" | "internal" | "invalid_credentials" | "email_not_confirmed" | "user_already_exists" | "weak_password" | "otp_expired" | "signup_disabled" | "refresh_token_not_found" | "refresh_token_already_used" | "session_not_found" | "session_expired" | "user_not_found" | "user_banned";
 
 export type LogoutScope = "local" | "global" | "others";
 
@@ -42,6 +42,8 @@ export type Entry = { at: number, seq: number, event: string, reason: string | n
 
 export type Source = "managed" | "environment" | "user" | "recommended" | "default" | "fail_closed";
 
+export type ProjectState = { configured: boolean, url: string | null, source: Source, };
+
 export const SIGN_OUT_REASONS = ["user", "revoked", "timeout", "idle_timeout", "policy", "storage_unavailable", "storage_corrupt"] as const;
 
 export const PERSISTENCES = ["keychain", "memory_only", "insecure_file"] as const;
@@ -52,4 +54,4 @@ export const EVENT_KINDS = ["INITIAL_SESSION", "SIGNED_IN", "SIGNED_OUT", "TOKEN
 
 export const SERVER_OUTCOMES = ["ended", "pending", "not_ended", "abandoned", "no_session"] as const;
 
-export const ERROR_CODES = ["server_unreachable", "tls_untrusted", "proxy_unreachable", "network_setup", "server_error", "malformed_response", "over_request_rate_limit", "keychain_unavailable", "keychain_locked", "storage_corrupt", "storage_io", "storage_busy", "not_signed_in", "refresh_pending", "policy", "invalid_setting", "invalid_callback", "invalid_state", "flow_expired", "flow_already_used", "callback_error", "invalid_jwt", "jwt_expired", "unsupported", "loopback_unavailable", "invalid_scope", "browser_unavailable", "window_unavailable", "internal", "invalid_credentials", "email_not_confirmed", "user_already_exists", "weak_password", "otp_expired", "signup_disabled", "refresh_token_not_found", "refresh_token_already_used", "session_not_found", "session_expired", "user_not_found", "user_banned"] as const;
+export const ERROR_CODES = ["server_unreachable", "tls_untrusted", "proxy_unreachable", "network_setup", "server_error", "malformed_response", "over_request_rate_limit", "keychain_unavailable", "keychain_locked", "storage_corrupt", "storage_io", "storage_busy", "not_signed_in", "refresh_pending", "policy", "invalid_setting", "invalid_callback", "invalid_state", "flow_expired", "flow_already_used", "callback_error", "invalid_jwt", "jwt_expired", "unsupported", "loopback_unavailable", "invalid_scope", "browser_unavailable", "window_unavailable", "no_project", "internal", "invalid_credentials", "email_not_confirmed", "user_already_exists", "weak_password", "otp_expired", "signup_disabled", "refresh_token_not_found", "refresh_token_already_used", "session_not_found", "session_expired", "user_not_found", "user_banned"] as const;
