@@ -29,6 +29,7 @@ pub fn run() {
         }
     };
     latchkey_host::init_logging(&config, Sink::StderrAndFile);
+    latchkey_core::config::apply_environment_locks(&config); // before any other thread (no TLS client exists yet)
     tracing::info!(auth_url = %config.auth_url, source = ?config.project_source, "starting");
     // Like a bad configuration: a CA file or proxy that cannot be used stops the app with a message. No project at
     // all (a release build before anyone named one) opens the first-run screen instead.
@@ -69,7 +70,7 @@ pub(crate) fn start_core(app: &tauri::AppHandle, config: &Config, api: GoTrue) {
     sleep::watch_resume(handle.clone());
     app.manage(CoreTask(tauri::async_runtime::spawn(task)));
     app.manage(handle);
-    links::init(app);
+    links::init(app, config.sign_in_redirect);
 }
 
 /// The app: plugins, the core in setup (once there is a project), and the commands.

@@ -118,6 +118,7 @@ pub fn run(parsed: Result<Cli, clap::Error>) -> i32 {
         }
     };
     latchkey_host::init_logging(&config, latchkey_host::Sink::Stderr);
+    latchkey_core::config::apply_environment_locks(&config); // before any other thread (no TLS client exists yet)
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
     runtime.block_on(async {
         match cli.command {

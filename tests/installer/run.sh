@@ -3,9 +3,11 @@
 #   1. build the .deb (scripts/package deb) and print the package sizes
 #   2. install it with apt-get
 #   2b. check the installed desktop entry declares latchkey:// (MimeType, Exec with %u) and xdg-mime names it
-#   3. run the installed /usr/bin/latchkey --version and `latchkey doctor --json` headless (no DISPLAY)
+#   3. run the installed /usr/bin/latchkey --version and `latchkey doctor --json` headless (no DISPLAY); with no project
+#      configured (a release build ships none) `status` and `doctor` say so
 #   4. install a policy at /etc/latchkey/policy.json and check `latchkey policy --json` shows it as managed
-#      (and that a release build ignores LATCHKEY_POLICY_PATH, and reports an invalid policy as an error)
+#      (and that a release build ignores LATCHKEY_POLICY_PATH, reports an invalid policy as an error, refuses a policy
+#      file or folder others may write or own, accepts an https project and refuses a plain-http one)
 #   5. uninstall (apt-get remove)
 # Traps restore /etc/latchkey and uninstall the package even when a step fails.
 #
@@ -165,6 +167,17 @@ if [ -x "$BIN" ]; then
   else
     fail "latchkey doctor --json without a keychain (exit $rc, want 1): $got, want $want $(head -c 300 "$work/doctor.err" | tr '\n' ' ')"
   fi
+  # A release build ships no project: status and doctor say so plainly (issue 13 §4).
+  headless env -u DBUS_SESSION_BUS_ADDRESS timeout 30 "$BIN" status --json >"$work/status.json" 2>"$work/status.err"
+  rc=$?
+  got="$(json_get "$work/status.json" '[j.state, j.project, /no Supabase project is configured/.test(j.message)]' 2>&1)"
+  if [ "$rc" = 1 ] && [ "$got" = '["no_project",null,true]' ]; then
+    pass "latchkey status --json with no project: exit 1, state no_project"
+  else
+    fail "latchkey status --json with no project (exit $rc, want 1): $got $(head -c 300 "$work/status.err" | tr '\n' ' ')"
+  fi
+  got="$(json_get "$work/doctor.json" '[j.project_configured, j.problems.some((p) => p.startsWith("no Supabase project is configured"))]' 2>&1)"
+  [ "$got" = '[false,true]' ] && pass "latchkey doctor names the missing project" || fail "doctor with no project: $got"
   # In a private D-Bus session with gnome-keyring, its keychain self-test passes.
   scripts/lib/isolated -- bash -c "$(declare -f headless); work='$work'; headless timeout 120 '$BIN' doctor --json" \
     >"$work/doctor-ok.json" 2>"$work/doctor-ok.err"
@@ -209,6 +222,29 @@ $SUDO install -m 644 "$work/bad.json" "$POLICY"
 headless timeout 30 "$BIN" policy --json >"$work/bad.out" 2>/dev/null
 got="$(json_get "$work/bad.out" '[typeof j.error === "string" && j.error.includes("'"$POLICY"'"), j.values.max_session_age.source]' 2>&1)"
 if [ "$got" = '[true,"fail_closed"]' ]; then pass "invalid policy reported as an error, fails closed"; else fail "invalid policy: $got $(head -c 300 "$work/bad.out")"; fi
+
+# A policy file or folder others may write, or that another user owns, is refused (issue 13 §1).
+$SUDO install -m 644 "$work/policy.json" "$POLICY"
+for change in "chmod 664 $POLICY" "chmod 646 $POLICY" "chown 65534 $POLICY" "chmod 777 $POLICY_DIR"; do
+  $SUDO $change
+  headless timeout 30 "$BIN" policy --json >"$work/perm.out" 2>/dev/null
+  rc=$?
+  got="$(json_get "$work/perm.out" '[typeof j.error === "string" && j.error.includes("only an administrator may own or write it"), j.values.max_session_age.source]' 2>&1)"
+  if [ "$rc" = 1 ] && [ "$got" = '[true,"fail_closed"]' ]; then pass "$change: policy refused, fails closed"; else fail "$change: (exit $rc) $got $(head -c 300 "$work/perm.out")"; fi
+  $SUDO chmod 644 "$POLICY"; $SUDO chown 0:0 "$POLICY"; $SUDO chmod 755 "$POLICY_DIR"
+done
+
+# The project from policy: https is accepted (and status then has one), plain http to another host is not (§4).
+echo '{"managed": {"supabase_url": "https://installer-test.supabase.co", "anon_key": "k"}}' >"$work/project.json"
+$SUDO install -m 644 "$work/project.json" "$POLICY"
+headless env -u DBUS_SESSION_BUS_ADDRESS timeout 30 "$BIN" status --json >"$work/status2.json" 2>/dev/null
+got="$(json_get "$work/status2.json" '[j.state !== "no_project", j.config.supabase_url]' 2>&1)"
+[ "$got" = '[true,"https://installer-test.supabase.co"]' ] && pass "a managed https project is used" || fail "managed project: $got"
+echo '{"managed": {"supabase_url": "http://installer-test.example", "anon_key": "k"}}' >"$work/http.json"
+$SUDO install -m 644 "$work/http.json" "$POLICY"
+headless timeout 30 "$BIN" policy --json >"$work/http.out" 2>/dev/null
+got="$(json_get "$work/http.out" 'typeof j.error === "string" && j.error.includes("plain http://")' 2>&1)"
+[ "$got" = 'true' ] && pass "a managed plain-http project is refused" || fail "plain http project: $got"
 
 echo "installer: 5. uninstall"
 if $SUDO env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq "$PKG" >"$work/remove.log" 2>&1 && [ ! -e "$BIN" ]; then

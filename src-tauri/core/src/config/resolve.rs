@@ -68,6 +68,8 @@ pub(crate) fn resolve(
     let audit_retention = or_default(pick(&layers, |s| s.audit_log_retention), policy::DEFAULT_AUDIT_RETENTION);
     let audit_email = or_default(pick(&layers, |s| s.audit_log_include_email), false);
     let log_level = or_default(pick(&layers, |s| s.log_level), LogLevel::Info);
+    let redirect = or_default(pick(&layers, |s| s.sign_in_redirect), SignInRedirect::Auto);
+    let directories = or_default(pick(&admin, |s| s.directories_from_environment), true);
 
     let paths = |v: &[PathBuf]| json!(v.iter().map(|p| p.display().to_string()).collect::<Vec<_>>());
     let values = vec![
@@ -99,6 +101,8 @@ pub(crate) fn resolve(
         EffectiveValue { key: "audit_log.retention", value: json!(durations::format(audit_retention.0)), source: audit_retention.1 },
         EffectiveValue { key: "audit_log.include_email", value: json!(audit_email.0), source: audit_email.1 },
         EffectiveValue { key: "log_level", value: json!(log_level.0.as_str()), source: log_level.1 },
+        EffectiveValue { key: "sign_in_redirect", value: json!(redirect.0.as_str()), source: redirect.1 },
+        EffectiveValue { key: "directories_from_environment", value: json!(directories.0), source: directories.1 },
     ];
     debug_assert_eq!(values.iter().map(|v| v.key).collect::<Vec<_>>(), policy::KEYS);
 
@@ -110,6 +114,8 @@ pub(crate) fn resolve(
         data_dir,
         log_dir,
         log_level: log_level.0,
+        sign_in_redirect: redirect.0,
+        environment_ignored: Vec::new(),
         max_session_age: max_session_age.0,
         idle_timeout: idle_timeout.0,
         session_persistence: persistence.0,

@@ -190,3 +190,44 @@ fn plain_http_is_refused_except_for_this_computer_from_every_place() {
     let policy = crate::testing::config("http-policy", Some(r#"{"managed":{"supabase_url":"http://auth.corp.example"}}"#), None, &[]).unwrap();
     assert!(policy.policy_error.unwrap().contains("plain http://"));
 }
+
+#[test]
+fn a_managed_policy_locks_what_the_environment_could_weaken_and_says_so() {
+    let dir = temp_dir("env-locks");
+    let moved = dir.join("moved").display().to_string();
+    let vars = [
+        ("HTTPS_PROXY", "http://evil.example:3128"),
+        ("SSL_CERT_FILE", "/tmp/evil-ca.pem"),
+        ("RUST_LOG", "trace"),
+        ("LATCHKEY_SIGN_IN_REDIRECT", "loopback"),
+        ("LATCHKEY_PROXY", "http://also-evil.example:3128"),
+        ("LATCHKEY_DATA_DIR", moved.as_str()),
+        ("LATCHKEY_LOG_DIR", moved.as_str()),
+    ];
+    let open = crate::testing::config_in(&dir, None, None, &vars).unwrap();
+    assert_eq!((open.data_dir.display().to_string(), open.sign_in_redirect), (moved.clone(), SignInRedirect::Loopback));
+    assert!(open.environment_ignored.is_empty(), "{:?}", open.environment_ignored);
+
+    let policy = r#"{"managed": {"proxy": "direct", "extra_ca_certificates": [], "log_level": "warn",
+        "sign_in_redirect": "deep-link", "directories_from_environment": false}}"#;
+    let locked = crate::testing::config_in(&dir, Some(policy), None, &vars).unwrap();
+    assert_ne!(locked.data_dir.display().to_string(), moved, "LATCHKEY_DATA_DIR moved the data folder");
+    assert_ne!(locked.log_dir.display().to_string(), moved);
+    assert_eq!(locked.sign_in_redirect, SignInRedirect::DeepLink);
+    assert!(locked.proxy.as_ref().is_some_and(ProxyUrl::is_direct));
+    let network = crate::net::report(&locked.network(), "managed", |k| vars.iter().find(|v| v.0 == k).map(|v| v.1.to_string()));
+    assert_eq!(network.proxy, None, "the proxy variables are ignored: {}", network.proxy_from);
+    let ignored: Vec<(&str, &str)> = locked.environment_ignored.iter().map(|i| (i.variable, i.key)).collect();
+    for expected in [
+        ("HTTPS_PROXY", "proxy"),
+        ("LATCHKEY_PROXY", "proxy"),
+        ("SSL_CERT_FILE", "extra_ca_certificates"),
+        ("RUST_LOG", "log_level"),
+        ("LATCHKEY_SIGN_IN_REDIRECT", "sign_in_redirect"),
+        ("LATCHKEY_DATA_DIR", "directories_from_environment"),
+        ("LATCHKEY_LOG_DIR", "directories_from_environment"),
+    ] {
+        assert!(ignored.contains(&expected), "{expected:?} is not reported ignored: {ignored:?}");
+    }
+    assert_eq!(policy_report(&locked)["environment_ignored"][0]["variable"], "LATCHKEY_PROXY");
+}

@@ -47,7 +47,9 @@ fn every_key_parses() {
             "extra_ca_certificates": [ca.display().to_string()],
             "proxy": "http://proxy.corp:3128",
             "audit_log": {"enabled": true, "path": "/var/log/latchkey", "retention": "90d", "include_email": true},
-            "log_level": "debug"
+            "log_level": "debug",
+            "sign_in_redirect": "loopback",
+            "directories_from_environment": false
         },
         "recommended": {"idle_timeout": "off"}
     });

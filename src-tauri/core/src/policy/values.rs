@@ -111,12 +111,16 @@ pub(super) fn http_url(v: &Value) -> Result<String, String> {
     check_http_url(&string(v)?)
 }
 
-/// A proxy URL: http, https, socks5 or socks5h, with a host. Messages show it with its password hidden.
+/// A proxy URL: http, https, socks5 or socks5h, with a host; or `"direct"` (no proxy, whatever the environment says).
+/// Messages show it with its password hidden.
 pub fn check_proxy_url(s: &str) -> Result<ProxyUrl, String> {
+    if s == ProxyUrl::DIRECT {
+        return Ok(ProxyUrl::new(s));
+    }
     let shown = redact_proxy(s);
     let url = reqwest::Url::parse(s).map_err(|e| format!("{shown:?} is not a URL ({e})"))?;
     if !matches!(url.scheme(), "http" | "https" | "socks5" | "socks5h") || url.host_str().is_none() {
-        return Err(format!("{shown:?} must be an http://, https://, socks5:// or socks5h:// URL with a host"));
+        return Err(format!("{shown:?} must be \"direct\" or an http://, https://, socks5:// or socks5h:// URL with a host"));
     }
     Ok(ProxyUrl::new(s))
 }

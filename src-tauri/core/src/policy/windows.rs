@@ -76,6 +76,8 @@ const TOP_KEYS: &[(&str, Expect)] = &[
     ("extra_ca_certificates", Expect::List),
     ("proxy", Expect::Str),
     ("log_level", Expect::Str),
+    ("sign_in_redirect", Expect::Str),
+    ("directories_from_environment", Expect::Bool),
 ];
 const AUDIT_KEYS: &[(&str, Expect)] =
     &[("enabled", Expect::Bool), ("path", Expect::Str), ("retention", Expect::Str), ("include_email", Expect::Bool)];
