@@ -108,7 +108,6 @@ fn builder(config: Config, api: Option<GoTrue>) -> tauri::Builder<tauri::Wry> {
             commands::window_ready,
             commands::sign_in_with_password,
             commands::sign_out,
-            commands::get_access_token,
             commands::touch,
             commands::get_keychain_backend,
             commands::sign_up,
