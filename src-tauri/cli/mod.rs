@@ -46,7 +46,8 @@ enum Command {
     SignIn {
         #[arg(long)]
         email: String,
-        /// Read the password from standard input (required: passwords never go in arguments).
+        /// Read the password from standard input (required: passwords never go in arguments); on a terminal it is
+        /// asked for at a prompt and not echoed.
         #[arg(long, required = true)]
         password_stdin: bool,
     },

@@ -6,7 +6,8 @@ use latchkey_core::api::LogoutScope;
 use latchkey_core::events::{ServerOutcome, SignOutReport};
 use latchkey_core::{AuthError, Config, EventKind, SessionHandle};
 use latchkey_host::{Activity, Trail};
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
+use zeroize::Zeroizing;
 use std::sync::Arc;
 
 /// The core over the locked vault, started, with the trail of its events (subscribed before anything happens).
@@ -42,13 +43,27 @@ pub async fn watch(config: &Config) -> i32 {
     }
 }
 
+/// The password: typed at a prompt, not echoed, when standard input is a terminal; else the first line of standard
+/// input. Kept in memory that is wiped when dropped, and moved (not copied) into the sign-in.
+fn read_password() -> Option<Zeroizing<String>> {
+    let mut password = if std::io::stdin().is_terminal() {
+        Zeroizing::new(rpassword::prompt_password("Password: ").ok()?)
+    } else {
+        let mut line = Zeroizing::new(String::new());
+        std::io::stdin().lock().read_line(&mut line).ok()?;
+        line
+    };
+    let len = password.trim_end_matches(['\r', '\n']).len();
+    password.truncate(len);
+    (!password.is_empty()).then_some(password)
+}
+
 pub async fn sign_in(config: &Config, email: String) -> i32 {
-    let mut password = String::new();
-    if std::io::stdin().lock().read_line(&mut password).is_err() || password.trim_end_matches(['\r', '\n']).is_empty() {
+    let Some(mut password) = read_password() else {
         eprintln!("latchkey: no password on standard input");
         return exit::USAGE;
-    }
-    let password = password.trim_end_matches(['\r', '\n']).to_string();
+    };
+    let password = std::mem::take(&mut *password); // into the core's SecretString, which wipes it when dropped
     report(async {
         let (core, mut trail) = locked_core(config).await?;
         core.initialized().await;
