@@ -2,7 +2,7 @@
 //! module. scripts/test runs each module in the environment it needs, selected by name: `session::`, `policy::`,
 //! `admin::`, `hardening::`, `sign_out::` and `network::` share the app's keychain service; `locked_keychain::` and `insecure_fallback::` lock
 //! their D-Bus session's keyring, so each gets a session of its own; `crash::`, `crash_loop::` and `faults::` need
-//! 6 s tokens; `time::` needs libfaketime. Tests of this binary run one at a time (tests/nextest.toml).
+//! 6 s tokens; `time::` needs libfaketime; `timebox::` needs GoTrue with a 20 s session timebox. Tests of this binary run one at a time (tests/nextest.toml).
 
 mod admin;
 mod crash;
@@ -17,3 +17,4 @@ mod session;
 mod sign_out;
 mod support;
 mod time;
+mod timebox;
