@@ -2,7 +2,7 @@
 //! whole menus are tested without a tray host. It never shows a token; it shows the email, as the window does.
 //! Not wired yet; it belongs with the host layer (it speaks words, which the engine doesn't) once that exists.
 
-use crate::session::{Freshness, SignOutReason, StateView};
+use crate::session::{Freshness, SecondStep, SignOutReason, StateView};
 
 #[cfg(test)]
 mod tests;
@@ -18,7 +18,7 @@ pub enum TrayIcon {
     /// A refresh in flight, offline with a valid token, or expired and retrying.
     Busy,
     ExpiringSoon,
-    /// Hook for the coming `needs_second_factor` state: no [`StateView`] maps here yet; map it in [`icon_for`].
+    /// Signed in with one factor while a second is due (`needs_second_factor`): the person must act.
     NeedsSecondFactor,
     SignedOut,
 }
@@ -79,7 +79,7 @@ pub struct TrayMenu {
 
 /// The tray for `state` at `now` (Unix seconds).
 pub fn tray_menu(state: &StateView, now: i64) -> TrayMenu {
-    let signed_in = matches!(state, StateView::SignedIn { .. } | StateView::Expired { .. });
+    let signed_in = matches!(state, StateView::SignedIn { .. } | StateView::Expired { .. } | StateView::NeedsSecondFactor { .. });
     let items = vec![
         TrayItem { action: TrayAction::Open, label: "Open Latchkey", enabled: true },
         TrayItem { action: TrayAction::SignOut, label: "Sign out", enabled: signed_in },
@@ -87,7 +87,7 @@ pub fn tray_menu(state: &StateView, now: i64) -> TrayMenu {
     ];
     let deadline = match state {
         StateView::SignedIn { deadline_at, .. } | StateView::Expired { deadline_at, .. } => Some(*deadline_at),
-        _ => None,
+        _ => None, // the second-factor line shows no time: nothing to redraw for
     };
     let redraw_at = deadline.and_then(|d| next_change(d, now));
     TrayMenu { icon: icon_for(state, now), status: status_line(state, now), items, redraw_at }
@@ -101,6 +101,7 @@ pub fn icon_for(state: &StateView, now: i64) -> TrayIcon {
         {
             TrayIcon::ExpiringSoon
         }
+        StateView::NeedsSecondFactor { .. } => TrayIcon::NeedsSecondFactor,
         StateView::SignedIn { freshness: Freshness::Fresh, .. } => TrayIcon::SignedIn,
         StateView::SignedIn { .. } | StateView::Expired { .. } | StateView::Initializing => TrayIcon::Busy,
         StateView::SignedOut { .. } => TrayIcon::SignedOut,
@@ -121,6 +122,8 @@ fn status_line(state: &StateView, now: i64) -> String {
         StateView::Expired { user, deadline_at, .. } => {
             format!("Reconnecting · {} · {}", user.email, time_left(deadline_at - now))
         }
+        StateView::NeedsSecondFactor { user, step: SecondStep::Verify, .. } => format!("Enter your second-factor code · {}", user.email),
+        StateView::NeedsSecondFactor { user, step: SecondStep::Enrol, .. } => format!("Set up a second factor · {}", user.email),
         StateView::SignedOut { reason: None } => "Signed out".into(),
         StateView::SignedOut { reason: Some(reason) } => format!("Signed out · {}", reason_words(*reason)),
     }
