@@ -208,7 +208,6 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         let until_ms = record.signed_in_at * 1000 + self.rules.max_session_age.as_millis() as i64;
         self.pending = Some(Pending { scope: Global, record: Some(record), until_ms, attempt: 0, next_at: now, cause: "restarted".into(), in_flight: false });
         self.publish(EventKind::InitialSession, StateView::SignedOut { reason: Some(SignOutReason::User) });
-        self.pending_due(now).await;
     }
 
     /// A restored session still asking to sign out its other sessions asks again.
@@ -245,6 +244,14 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
         if pending.in_flight || now < pending.next_at {
             return;
+        }
+        // A retry of `global` refreshes first: only a process that can keep the rotated token may try (one without
+        // the vault lock would spend the record's refresh token and lose the new one).
+        if let Some(record) = &pending.record {
+            if self.storage.keep(record).await.is_err() {
+                pending.next_at = now + schedule::BACKOFF_CAP_MS;
+                return;
+            }
         }
         let tokens = match (&pending.record, self.live.as_ref()) {
             (Some(record), _) => Some((None, record.refresh_token.clone())),
