@@ -6,8 +6,10 @@ pub mod activity;
 mod core;
 pub mod keychain;
 pub mod logging;
+pub mod notices;
 pub mod settings;
 pub mod sign_in_options;
+pub mod tray;
 #[cfg(test)]
 mod typescript;
 
