@@ -16,11 +16,11 @@ pub fn get_settings(running: State<'_, Config>) -> Result<Value, AuthError> {
     Ok(report)
 }
 
-/// Saves one user setting (`None` removes it, back to the default). Refused for locked or non-editable keys and
-/// for values the schema rejects; the settings file is not touched then.
+/// Saves one user setting (`None` removes it, back to the default): a string, or a boolean for a switch. Refused
+/// for locked or non-editable keys and for values the schema rejects; the settings file is not touched then.
 #[tauri::command]
-pub fn set_setting(app: tauri::AppHandle, running: State<'_, Config>, key: String, value: Option<String>) -> Result<(), AuthError> {
-    settings::check(&running, &key, value.as_deref())?;
+pub fn set_setting(app: tauri::AppHandle, running: State<'_, Config>, key: String, value: Option<Value>) -> Result<(), AuthError> {
+    settings::check(&running, &key, value.as_ref())?;
     let store = app.store(running.data_dir.join(SETTINGS_FILE)).map_err(|e| AuthError::StorageIo(e.to_string()))?;
     match value {
         Some(v) => store.set(key, v),

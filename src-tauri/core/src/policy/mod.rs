@@ -54,6 +54,9 @@ pub const KEYS: &[&str] = &[
     "audit_log.retention",
     "audit_log.include_email",
     "log_level",
+    "run_in_background",
+    "launch_at_login",
+    "notifications",
 ];
 
 /// Keys only an administrator may set (policy file, either tier): the user's settings file and the
@@ -80,6 +83,9 @@ pub struct Tier {
     pub audit_log_retention: Option<Duration>,
     pub audit_log_include_email: Option<bool>,
     pub log_level: Option<LogLevel>,
+    pub run_in_background: Option<bool>,
+    pub launch_at_login: Option<bool>,
+    pub notifications: Option<bool>,
 }
 
 impl Tier {
@@ -102,6 +108,9 @@ impl Tier {
             self.audit_log_retention.is_some(),
             self.audit_log_include_email.is_some(),
             self.log_level.is_some(),
+            self.run_in_background.is_some(),
+            self.launch_at_login.is_some(),
+            self.notifications.is_some(),
         ];
         KEYS.iter().zip(set).filter(|(_, s)| *s).map(|(k, _)| *k).collect()
     }
@@ -183,6 +192,9 @@ pub fn parse_settings(obj: &Map<String, Value>, strictness: Strictness) -> Resul
                 }
             }
             "log_level" => s.log_level = Some(LogLevel::parse(&string(value).map_err(at)?).map_err(at)?),
+            "run_in_background" => s.run_in_background = Some(boolean(value).map_err(at)?),
+            "launch_at_login" => s.launch_at_login = Some(boolean(value).map_err(at)?),
+            "notifications" => s.notifications = Some(boolean(value).map_err(at)?),
             "$schema" if strictness == Strictness::Policy => {}
             _ if strictness == Strictness::UserFile => {}
             _ => return Err(format!("unknown key `{key}` (see docs/policy.md for the schema)")),
