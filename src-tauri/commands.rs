@@ -7,7 +7,7 @@ use latchkey_host::keychain::KeychainCheck;
 use latchkey_host::sign_in_options::{sign_in_options, SignInOptions, SignUpResult};
 use latchkey_host::Activity;
 use std::sync::Arc;
-use tauri::State;
+use tauri::{Manager, State};
 
 /// The current snapshot; the UI pulls it after subscribing to the events.
 #[tauri::command]
@@ -20,6 +20,9 @@ pub fn get_auth_state(core: State<'_, SessionHandle>) -> Snapshot {
 #[tauri::command]
 pub fn window_ready(window: tauri::Window) {
     crate::links::window_ready(&window);
+    if window.label() == crate::windows::MAIN {
+        crate::events::window_ready(window.app_handle());
+    }
 }
 
 #[tauri::command]

@@ -23,10 +23,25 @@ pub fn set_setting(app: tauri::AppHandle, running: State<'_, Config>, key: Strin
     settings::check(&running, &key, value.as_ref())?;
     let store = app.store(running.data_dir.join(SETTINGS_FILE)).map_err(|e| AuthError::StorageIo(e.to_string()))?;
     match value {
-        Some(v) => store.set(key, v),
+        Some(v) => store.set(key.clone(), v),
         None => {
-            store.delete(key);
+            store.delete(&key);
         }
     }
-    store.save().map_err(|e| AuthError::StorageIo(e.to_string()))
+    store.save().map_err(|e| AuthError::StorageIo(e.to_string()))?;
+    if settings::APPLIED_AT_ONCE.contains(&key.as_str()) {
+        apply_switches(&app);
+    }
+    Ok(())
+}
+
+/// The desktop switches take effect at once: background mode and notifications, and the autostart entry.
+fn apply_switches(app: &tauri::AppHandle) {
+    match Config::load() {
+        Ok(next) => {
+            crate::lifecycle::of(app).apply(&next);
+            crate::autostart::apply(app, next.launch_at_login);
+        }
+        Err(e) => tracing::warn!(error = %e, "the saved settings could not be read back"),
+    }
 }
