@@ -2,6 +2,7 @@
 
 use latchkey_core::api::LogoutScope;
 use latchkey_core::engine::Flow;
+use latchkey_core::events::SignOutReport;
 use latchkey_core::{keychain, AuthError, Config, GoTrue, SessionHandle, Snapshot};
 use latchkey_host::keychain::KeychainCheck;
 use latchkey_host::sign_in_options::{sign_in_options, SignInOptions, SignUpResult};
@@ -30,9 +31,10 @@ pub async fn sign_in_with_password(core: State<'_, SessionHandle>, email: String
     core.sign_in_with_password(email, password).await
 }
 
-/// `scope`: `local` (this device, the default), `global` (everywhere) or `others` (other devices).
+/// `scope`: `local` (this device, the default), `global` (everywhere) or `others` (other devices, this one stays
+/// signed in). The report says what the server did (a `global` or `others` it did not confirm is retried).
 #[tauri::command]
-pub async fn sign_out(core: State<'_, SessionHandle>, scope: Option<String>) -> Result<(), AuthError> {
+pub async fn sign_out(core: State<'_, SessionHandle>, scope: Option<String>) -> Result<SignOutReport, AuthError> {
     core.sign_out(LogoutScope::parse(scope.as_deref())?).await
 }
 

@@ -98,7 +98,7 @@ mod tests {
     use latchkey_core::SignOutReason;
 
     fn event(event: EventKind, state: StateView) -> AuthEvent {
-        AuthEvent { seq: 2, event, state, reason: None, remaining: None, retry: None, subject: None }
+        AuthEvent { seq: 2, ..AuthEvent::new(event, state) }
     }
 
     #[test]

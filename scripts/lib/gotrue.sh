@@ -99,41 +99,25 @@ EOF
 gotrue_pid_file() { printf '%s/gotrue.pid\n' "$RUN_DIR"; }
 proxy_pid_file() { printf '%s/proxy.pid\n' "$RUN_DIR"; }
 
-# gotrue_running : sets GOTRUE_PID when the recorded GoTrue process is alive
+# gotrue_running : sets GOTRUE_PID when the recorded GoTrue process (the binary this stack started) is alive
 gotrue_running() {
-  GOTRUE_PID=""
-  local pid bin
-  pid=$(read_pid_file "$(gotrue_pid_file)") || return 1
-  pid_alive "$pid" || return 1
-  bin=$(cat "$RUN_DIR/gotrue.bin" 2>/dev/null) || return 1
-  # argv[0] is the binary (or, for a wrapper script, a later argument)
-  tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -Fxq -- "$bin" || return 1
-  GOTRUE_PID=$pid
+  daemon_running gotrue "$(cat "$RUN_DIR/gotrue.bin" 2>/dev/null)"
+  GOTRUE_PID=$DAEMON_PID
+  [[ -n $GOTRUE_PID ]]
 }
 
 proxy_running() {
-  PROXY_PID=""
-  local pid
-  pid=$(read_pid_file "$(proxy_pid_file)") || return 1
-  pid_alive "$pid" || return 1
-  [[ $(pid_cmdline "$pid") == *auth_prefix_proxy.py* ]] || return 1
-  PROXY_PID=$pid
+  daemon_running proxy auth_prefix_proxy.py
+  PROXY_PID=$DAEMON_PID
+  [[ -n $PROXY_PID ]]
 }
 
 gotrue_stop() {
-  if gotrue_running; then
-    stack_log "stopping gotrue (pid $GOTRUE_PID)"
-    stop_pid "$GOTRUE_PID" gotrue 10 || true
-  fi
-  rm -f "$(gotrue_pid_file)" "$RUN_DIR/gotrue.cfghash"
+  daemon_stop gotrue "$(cat "$RUN_DIR/gotrue.bin" 2>/dev/null)" 10 "$RUN_DIR/gotrue.cfghash"
 }
 
 proxy_stop() {
-  if proxy_running; then
-    stack_log "stopping auth prefix proxy (pid $PROXY_PID)"
-    stop_pid "$PROXY_PID" proxy 5 || true
-  fi
-  rm -f "$(proxy_pid_file)" "$RUN_DIR/proxy.cfghash"
+  daemon_stop proxy auth_prefix_proxy.py 5 "$RUN_DIR/proxy.cfghash"
 }
 
 gotrue_direct_healthy() {

@@ -150,21 +150,19 @@ keycloak_pid_file() { printf '%s/keycloak.pid\n' "$RUN_DIR"; }
 
 # keycloak_running : sets KEYCLOAK_PID when the recorded Keycloak (kc.sh, or the java it exec'd) is alive.
 keycloak_running() {
-  KEYCLOAK_PID=""
-  local pid home
-  pid=$(read_pid_file "$(keycloak_pid_file)") || return 1
-  pid_alive "$pid" || return 1
-  home=$(cat "$RUN_DIR/keycloak.home" 2>/dev/null) || return 1
-  [[ $(pid_cmdline "$pid") == *"$home/bin/"* ]] || return 1
-  KEYCLOAK_PID=$pid
+  daemon_running keycloak "$(keycloak_match)"
+  KEYCLOAK_PID=$DAEMON_PID
+  [[ -n $KEYCLOAK_PID ]]
+}
+
+# What the Keycloak process's command line holds: its distribution's bin/ folder (empty when none was recorded).
+keycloak_match() {
+  local home
+  home=$(cat "$RUN_DIR/keycloak.home" 2>/dev/null) && printf '%s/bin/\n' "$home"
 }
 
 keycloak_stop() {
-  if keycloak_running; then
-    stack_log "stopping keycloak (pid $KEYCLOAK_PID)"
-    stop_pid "$KEYCLOAK_PID" keycloak 30 || true
-  fi
-  rm -f "$(keycloak_pid_file)" "$RUN_DIR/keycloak.cfghash" "$RUN_DIR/sso_provider_id"
+  daemon_stop keycloak "$(keycloak_match)" 30 "$RUN_DIR/keycloak.cfghash" "$RUN_DIR/sso_provider_id"
 }
 
 keycloak_ready() { curl -fsS -m 3 -o /dev/null "$KC_URL/realms/master" 2>/dev/null; }

@@ -80,20 +80,13 @@ sms_hook_env_exports() {
 sms_hook_pid_file() { printf '%s/sms_hook.pid\n' "$RUN_DIR"; }
 
 sms_hook_running() {
-  SMS_HOOK_PID=""
-  local pid
-  pid=$(read_pid_file "$(sms_hook_pid_file)") || return 1
-  pid_alive "$pid" || return 1
-  [[ $(pid_cmdline "$pid") == *sms_hook.py* ]] || return 1
-  SMS_HOOK_PID=$pid
+  daemon_running sms_hook sms_hook.py
+  SMS_HOOK_PID=$DAEMON_PID
+  [[ -n $SMS_HOOK_PID ]]
 }
 
 sms_hook_stop() {
-  if sms_hook_running; then
-    stack_log "stopping sms hook receiver (pid $SMS_HOOK_PID)"
-    stop_pid "$SMS_HOOK_PID" sms_hook 5 || true
-  fi
-  rm -f "$(sms_hook_pid_file)" "$RUN_DIR/sms_hook.pid.self" "$RUN_DIR/sms_hook.cfghash"
+  daemon_stop sms_hook sms_hook.py 5 "$RUN_DIR/sms_hook.pid.self" "$RUN_DIR/sms_hook.cfghash"
 }
 
 # sms_hook_up : start the receiver, or keep the running one if its port, files and script are unchanged.

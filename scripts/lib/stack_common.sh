@@ -172,3 +172,26 @@ await_bound() {
   tail_log "$log" 20
   stack_die "$STACK_EXIT_FAIL" "$name did not start listening (log: $log)"
 }
+
+# daemon_running NAME MATCH : true when $RUN_DIR/NAME.pid names a live process whose command line contains MATCH
+# (never true for an empty MATCH); sets DAEMON_PID.
+daemon_running() {
+  DAEMON_PID=""
+  local pid
+  [[ -n $2 ]] || return 1
+  pid=$(read_pid_file "$RUN_DIR/$1.pid") || return 1
+  pid_alive "$pid" || return 1
+  [[ $(pid_cmdline "$pid") == *"$2"* ]] || return 1
+  DAEMON_PID=$pid
+}
+
+# daemon_stop NAME MATCH TERM_TIMEOUT [FILES...] : stops NAME by PID if it runs, then removes its pid file and FILES.
+daemon_stop() {
+  local name=$1 match=$2 timeout=$3
+  shift 3
+  if daemon_running "$name" "$match"; then
+    stack_log "stopping $name (pid $DAEMON_PID)"
+    stop_pid "$DAEMON_PID" "$name" "$timeout" || true
+  fi
+  rm -f "$RUN_DIR/$name.pid" "$@"
+}

@@ -16,6 +16,9 @@ pub mod exit {
     pub const FAILED: i32 = 1;
     /// Bad arguments or an unreadable configuration.
     pub const USAGE: i32 = 2;
+    /// Signed out here, but a `global` or `others` sign-out did not reach the server: the other sessions are still
+    /// signed in; the next Latchkey process that holds the vault (the app, `watch`, `sign-out` again) retries it.
+    pub const SIGN_OUT_PENDING: i32 = 3;
     /// Another Latchkey process holds the vault (EX_TEMPFAIL): try again when it has finished.
     pub const BUSY: i32 = 75;
 }

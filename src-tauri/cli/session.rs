@@ -3,6 +3,7 @@
 
 use super::{exit, fail};
 use latchkey_core::api::LogoutScope;
+use latchkey_core::events::{ServerOutcome, SignOutReport};
 use latchkey_core::{AuthError, Config, EventKind, SessionHandle};
 use latchkey_host::{Activity, Trail};
 use std::io::BufRead;
@@ -63,14 +64,42 @@ pub async fn sign_out(config: &Config, scope: Option<String>) -> i32 {
         Ok(scope) => scope,
         Err(e) => return fail(&e),
     };
-    report(async {
+    let result = async {
         let (core, mut trail) = locked_core(config).await?;
         core.initialized().await;
         let result = core.sign_out(scope).await;
         trail.drain();
-        result.map(|()| core)
+        result.map(|report| (core, report))
     }
-    .await)
+    .await;
+    match result {
+        Ok((core, report)) => signed_out(&core, &report),
+        Err(e) => fail(&e),
+    }
+}
+
+/// Prints the state with what the sign-out did; says plainly when other sessions are still signed in.
+fn signed_out(core: &SessionHandle, report: &SignOutReport) -> i32 {
+    let mut out = super::status::describe_json(&core.snapshot());
+    out["sign_out"] = serde_json::to_value(report).expect("reports serialize");
+    println!("{out}");
+    let scope = report.scope.as_str();
+    let (code, message) = match (report.server, report.scope) {
+        (ServerOutcome::Pending, _) => {
+            let until = report.pending.as_ref().map_or_else(String::new, |p| format!(" until {}", super::status::rfc3339(p.until).as_str().unwrap_or("")));
+            let message = format!("signed out on this computer, but the server could not be reached to end your other sessions ({scope}): they are still signed in; Latchkey retries{until}");
+            (exit::SIGN_OUT_PENDING, Some(("sign_out_pending", message)))
+        }
+        (ServerOutcome::NotEnded, LogoutScope::Global | LogoutScope::Others) => {
+            (exit::FAILED, Some(("sign_out_refused", format!("the server did not end your other sessions ({scope}); they may still be signed in"))))
+        }
+        _ if !report.problems.is_empty() => (exit::FAILED, Some(("sign_out_incomplete", report.problems.join("; ")))),
+        _ => (exit::OK, None),
+    };
+    if let Some((code, message)) = message {
+        eprintln!("{}", serde_json::json!({ "code": code, "message": message }));
+    }
+    code
 }
 
 /// Prints the resulting state (exit 0), or the error (`fail`).

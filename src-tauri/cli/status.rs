@@ -18,6 +18,9 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
         println!("{}", serde_json::to_string_pretty(&out).expect("status serializes"));
     } else {
         println!("Session:  {}", describe(&snapshot.state, SystemClock.now_unix()));
+        if let Some(others) = other_sessions(&snapshot) {
+            println!("Others:   {others}");
+        }
         if let StateView::SignedIn { persistence, .. } | StateView::Expired { persistence, .. } = &snapshot.state {
             println!("Storage:  {}", storage(persistence));
         }
@@ -27,7 +30,7 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
     super::exit::OK
 }
 
-fn rfc3339(unix: i64) -> Value {
+pub(super) fn rfc3339(unix: i64) -> Value {
     json!(humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix.max(0) as u64)).to_string())
 }
 
@@ -58,7 +61,23 @@ pub fn describe_json(snapshot: &Snapshot) -> Value {
     };
     let mut out = base;
     out.as_object_mut().expect("object").extend(extra.as_object().expect("object").clone());
+    if let Some(p) = &snapshot.pending_sign_out {
+        out["pending_sign_out"] = json!({ "scope": p.scope, "until": rfc3339(p.until), "attempt": p.attempt, "cause": p.cause,
+            "other_sessions": "still signed in: the sign-out has not reached the server" });
+    }
     out
+}
+
+/// The other sessions, in words, while a sign-out of them waits for the server.
+fn other_sessions(snapshot: &Snapshot) -> Option<String> {
+    let p = snapshot.pending_sign_out.as_ref()?;
+    let until = rfc3339(p.until);
+    Some(format!(
+        "still signed in: a {} sign-out has not reached the server ({}); Latchkey retries until {}",
+        p.scope.as_str(),
+        p.cause,
+        until.as_str().unwrap_or("")
+    ))
 }
 
 pub(super) fn describe(state: &StateView, now: i64) -> String {
@@ -99,12 +118,12 @@ mod tests {
 
     #[test]
     fn the_json_shape_is_stable() {
-        let out = describe_json(&Snapshot { seq: 3, state: signed_in() });
+        let out = describe_json(&Snapshot::of(3, signed_in()));
         assert_eq!(out["state"], "signed_in");
         assert_eq!(out["user"]["email"], "a@b.c");
         assert_eq!(out["deadline_at"], "1970-01-02T00:16:40Z");
         assert_eq!(out["reason"], Value::Null);
-        let out = describe_json(&Snapshot { seq: 4, state: StateView::SignedOut { reason: Some(latchkey_core::SignOutReason::Timeout) } });
+        let out = describe_json(&Snapshot::of(4, StateView::SignedOut { reason: Some(latchkey_core::SignOutReason::Timeout) }));
         assert_eq!((out["state"].as_str(), out["reason"].as_str(), out["user"].is_null()), (Some("signed_out"), Some("timeout"), true));
     }
 }

@@ -38,6 +38,7 @@ fn a_locked_keychain_is_reported_without_hanging_and_the_vault_survives() {
         user: User { id: "u".into(), email: "locked@example.com".into() },
         signed_in_at: latchkey_core::Clock::now_unix(&SystemClock) - 60,
         last_refresh_at: None,
+        pending_sign_out: None,
     };
     let lock = VaultLock::acquire(&dir, Duration::from_secs(1)).unwrap();
     Vault::new(&dir, KeyringStore::new(APP_ID), SystemClock, Some(lock)).save(&session).unwrap();

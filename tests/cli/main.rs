@@ -1,6 +1,6 @@
 //! The real `latchkey` binary, headless, against the real stack and keychain: one test binary with one support
 //! module. scripts/test runs each module in the environment it needs, selected by name: `session::`, `policy::`,
-//! `admin::` and `network::` share the app's keychain service; `locked_keychain::` and `insecure_fallback::` lock
+//! `admin::`, `hardening::` and `network::` share the app's keychain service; `locked_keychain::` and `insecure_fallback::` lock
 //! their D-Bus session's keyring, so each gets a session of its own; `crash::`, `crash_loop::` and `faults::` need
 //! 6 s tokens; `time::` needs libfaketime. Tests of this binary run one at a time (tests/nextest.toml).
 
@@ -8,6 +8,7 @@ mod admin;
 mod crash;
 mod crash_loop;
 mod faults;
+mod hardening;
 mod insecure_fallback;
 mod locked_keychain;
 mod network;

@@ -35,9 +35,14 @@ pub fn log_dir(dir: &Path) -> PathBuf {
     dir.with_extension("logs")
 }
 
+/// The binary under test: this build's, or `LATCHKEY_CLI_BIN` (an older build, to show that a new test fails on it).
+pub fn binary() -> PathBuf {
+    std::env::var_os("LATCHKEY_CLI_BIN").filter(|p| !p.is_empty()).map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_latchkey")), PathBuf::from)
+}
+
 /// The binary with no display at all, over `dir` (and its own log directory).
 pub fn latchkey(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_latchkey"));
+    let mut cmd = Command::new(binary());
     cmd.args(args).env("LATCHKEY_DATA_DIR", dir).env("LATCHKEY_LOG_DIR", log_dir(dir));
     cmd.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY").env_remove("LATCHKEY_LOG").env("RUST_LOG", "warn");
     cmd

@@ -108,3 +108,28 @@ fn a_jump_past_the_access_tokens_expiry_inside_the_deadline_refreshes_at_once() 
 fn cli_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
+
+/// `latchkey <args>` whose wall clock is the real one moved by `offset` (libfaketime syntax, e.g. `-2h`) from the start.
+fn faked(dir: &Path, offset: &str, args: &[&str]) -> std::process::Command {
+    assert!(Path::new(LIBFAKETIME).exists(), "libfaketime is installed (scripts/setup installs it)");
+    let mut cmd = latchkey(dir, args);
+    cmd.env("LD_PRELOAD", LIBFAKETIME).env("FAKETIME", offset).env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+    cmd
+}
+
+#[test]
+fn a_clock_set_back_before_the_sign_in_is_tampering_never_a_longer_session() {
+    let dir = signed_in("time-backwards");
+    let status = support::json(&support::run(faked(&dir, "-2h", &["status", "--json"])));
+    assert_eq!((status["state"].as_str(), status["reason"].as_str()), (Some("signed_out"), Some("storage_corrupt")), "{status:#}");
+    assert!(vault_session(&dir).is_some(), "status only reads: nothing was moved");
+    // Five minutes back is a clock correction, not tampering.
+    let status = support::json(&support::run(faked(&dir, "-4m", &["status", "--json"])));
+    assert_eq!(status["state"], "signed_in", "{status:#}");
+    // The lock holder sets the file aside; the real clock then finds nothing to restore.
+    let mut watch = faked(&dir, "-2h", &["watch", "--json"]);
+    watch.stdout(Stdio::piped());
+    let first = support::watch_until(watch, Duration::from_secs(30), |e| e["event"] == "INITIAL_SESSION");
+    assert_eq!(first["state"]["reason"], "storage_corrupt", "{first}");
+    assert_eq!(support::quarantined(&dir), 1);
+}

@@ -1,23 +1,15 @@
 // Starts our own tauri-driver on a free port, and launches the real Latchkey binary through it.
 import { spawn, execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Builder, By, until } from 'selenium-webdriver';
 import { recordIpc, recordOutput } from './leaks.mjs';
 import { startProxy } from './proxy.mjs';
+import { freePort } from './ports.mjs';
 
 export const APP = process.env.LATCHKEY_APP_BIN;
 if (!APP) throw new Error('LATCHKEY_APP_BIN is not set: run through scripts/test');
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    }).on('error', reject);
-  });
-}
 
 /** Every app this run launches inherits this marker, so leftovers can be found and killed by PID. */
 const RUN_MARKER = `LATCHKEY_E2E_RUN=${process.pid}-${Date.now()}`;

@@ -28,6 +28,7 @@ fn session(access_left: i64) -> Session {
         user: user(),
         signed_in_at: now - 60,
         last_refresh_at: Some(now - 60),
+        pending_sign_out: None,
     }
 }
 

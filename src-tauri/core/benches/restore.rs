@@ -31,6 +31,7 @@ fn main() {
         user: User { id: "00000000-0000-4000-8000-000000000001".into(), email: "bench@example.com".into() },
         signed_in_at: 1_700_000_000,
         last_refresh_at: None,
+        pending_sign_out: None,
     };
     let lock = VaultLock::acquire(&dir, Duration::from_secs(1)).expect("lock");
     Vault::new(&dir, KeyringStore::new(&service), SystemClock, Some(lock)).save(&session).expect("save");

@@ -5,7 +5,7 @@
 //! rotated files are `audit-<UTC time>-<pid>.jsonl`, so their names sort in time order. A failed write never
 //! breaks auth: it is logged once and the session carries on.
 
-use crate::events::{AuthEvent, EventKind, Subject};
+use crate::events::{AuthEvent, EventKind, PendingSignOut, ServerOutcome, ServerSignOut, Subject};
 use crate::session::StateView;
 use crate::config::Config;
 use serde::{Deserialize, Serialize};
@@ -69,9 +69,10 @@ impl Line {
             _ => None,
         };
         let mut line = Line::new(&serde_name(&e.event), reason, e.subject.as_ref(), include_email, now_ms);
-        line.detail = match (&e.retry, e.remaining) {
-            (Some(r), _) => Some(format!("attempt {} failed ({}); next at {}", r.attempt, r.cause, format_time(r.next_at * 1000))),
-            (None, Some(left)) => Some(format!("{left} s left")),
+        line.detail = match (&e.retry, e.remaining, &e.server_sign_out) {
+            (Some(r), _, _) => Some(format!("attempt {} failed ({}); next at {}", r.attempt, r.cause, format_time(r.next_at * 1000))),
+            (None, Some(left), _) => Some(format!("{left} s left")),
+            (None, None, Some(s)) => Some(server_detail(s, e.pending_sign_out.as_ref())),
             _ => None,
         };
         line
@@ -81,6 +82,18 @@ impl Line {
     pub fn unix_ms(&self) -> Option<i64> {
         parse_time(&self.time).ok()
     }
+}
+
+/// A sign-out's server part in words: `global: pending (server_unreachable); other sessions still signed in, retried until …`.
+fn server_detail(s: &ServerSignOut, pending: Option<&PendingSignOut>) -> String {
+    let mut text = format!("{}: {}", s.scope.as_str(), serde_name(&s.outcome));
+    if let Some(cause) = &s.cause {
+        text.push_str(&format!(" ({cause})"));
+    }
+    if let Some(p) = pending.filter(|_| s.outcome == ServerOutcome::Pending) {
+        text.push_str(&format!("; other sessions still signed in, retried until {}", format_time(p.until * 1000)));
+    }
+    text
 }
 
 /// The serde name of a unit-like enum value (`SIGNED_IN`, `idle_timeout`).
@@ -124,17 +137,27 @@ pub struct AuditLog {
     rotate_bytes: u64,
     pruned: AtomicBool,
     warned: AtomicBool,
+    /// The per-user log directory, kept 0700 (narrowed back if opened up); an admin's `audit_log.path` is only created.
+    per_user_dir: bool,
 }
 
 impl AuditLog {
     pub fn new(dir: PathBuf, include_email: bool, retention: Duration) -> Self {
-        AuditLog { dir, include_email, retention, rotate_bytes: ROTATE_BYTES, pruned: AtomicBool::new(false), warned: AtomicBool::new(false) }
+        AuditLog {
+            dir,
+            include_email,
+            retention,
+            rotate_bytes: ROTATE_BYTES,
+            pruned: AtomicBool::new(false),
+            warned: AtomicBool::new(false),
+            per_user_dir: false,
+        }
     }
 
     /// The log the configuration asks for; `None` when policy turns it off (`audit_log.enabled: false`).
     pub fn from_config(config: &Config) -> Option<Self> {
         let a = &config.audit_log;
-        a.enabled.then(|| AuditLog::new(dir_of(config), a.include_email, a.retention))
+        a.enabled.then(|| AuditLog { per_user_dir: a.path.is_none(), ..AuditLog::new(dir_of(config), a.include_email, a.retention) })
     }
 
     pub fn dir(&self) -> &Path {
@@ -168,7 +191,11 @@ impl AuditLog {
     pub fn write(&self, line: &Line, now_ms: i64) -> io::Result<()> {
         let mut bytes = serde_json::to_vec(line).map_err(io::Error::other)?;
         bytes.push(b'\n');
-        create_private_dir(&self.dir)?;
+        if self.per_user_dir {
+            crate::vault::private_dir(&self.dir)?;
+        } else {
+            create_private_dir(&self.dir)?;
+        }
         let current = self.dir.join(FILE);
         let rotated = match fs::metadata(&current) {
             Ok(m) if m.len() > 0 && (m.len() + bytes.len() as u64 > self.rotate_bytes || first_day(&current).as_deref() != line.time.get(..10)) => {

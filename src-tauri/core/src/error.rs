@@ -172,9 +172,10 @@ pub enum AuthError {
     /// 429: the server asks us to slow down, maybe saying for how long.
     #[error("{message}")]
     RateLimited { retry_after_secs: Option<u64>, message: String },
-    /// The server refused a sign-in in the browser and said so on the callback URL (`error_code`, `error_description`).
-    #[error("{message}")]
-    RefusedInBrowser { code: String, message: String },
+    /// The server refused a sign-in in the browser and said so on a callback that carried the flow's state
+    /// (`error_code`, `error_description`). Its text is `detail`, shown only quoted under our own message.
+    #[error("the sign-in was refused by the server or the identity provider")]
+    RefusedInBrowser { code: String, detail: Option<String> },
     /// No answer from the server: connection refused, DNS, TLS or timeout.
     #[error("can't reach the sign-in server at {url}: {detail}")]
     Unreachable { url: String, detail: String },
@@ -258,6 +259,14 @@ impl AuthError {
         }
     }
 
+    /// Text from elsewhere (a provider's `error_description`) that goes with the message, to be shown only quoted.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            AuthError::RefusedInBrowser { detail, .. } => detail.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The code as one Latchkey knows (`None`: a server code it does not).
     pub fn known_code(&self) -> Option<ErrorCode> {
         self.code().parse().ok()
@@ -298,12 +307,15 @@ impl AuthError {
 
 }
 
-/// Serializes as `{ "code": …, "message": … }`, the shape the UI receives.
+/// Serializes as `{ "code": …, "message": … }` (plus `detail` when there is one), the shape the UI receives.
 impl serde::Serialize for AuthError {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("AuthError", 2)?;
+        let mut st = s.serialize_struct("AuthError", 3)?;
         st.serialize_field("code", self.code())?;
         st.serialize_field("message", &self.to_string())?;
+        if let Some(detail) = self.detail() {
+            st.serialize_field("detail", detail)?;
+        }
         st.end()
     }
 }

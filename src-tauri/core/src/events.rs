@@ -1,5 +1,6 @@
 //! Auth-state events: each has a sequence number one greater than the last, starting with INITIAL_SESSION at 1.
 
+use crate::api::LogoutScope;
 use crate::session::{Session, SignOutReason, StateView};
 use serde::Serialize;
 use ts_rs::TS;
@@ -16,6 +17,65 @@ pub enum EventKind {
     PasswordRecovery,
     SessionExpiring,
     RefreshRetrying,
+    /// The server part of a sign-out happened, failed, or was given up (`serverSignOut` says which).
+    ServerSignOut,
+}
+
+/// How the server part of a sign-out went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, strum::VariantArray)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerOutcome {
+    /// The server confirmed: the sessions of the scope are ended.
+    Ended,
+    /// `global` or `others` did not reach the server: the other sessions are still alive; retried until `until`.
+    Pending,
+    /// The server did not end them and will not be asked again (`local`: this session ends at its own expiry; a
+    /// `global` or `others` the server refused for good).
+    NotEnded,
+    /// A pending sign-out reached the session's deadline without the server confirming; the record is deleted.
+    Abandoned,
+    /// There was no session to end on the server.
+    NoSession,
+}
+
+/// The server part of a sign-out, on SERVER_SIGN_OUT.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerSignOut {
+    pub scope: LogoutScope,
+    pub outcome: ServerOutcome,
+    /// The error code of the failed attempt, if it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub cause: Option<String>,
+}
+
+/// A `global` or `others` sign-out the server has not confirmed: until it does, the other sessions are still alive.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingSignOut {
+    pub scope: LogoutScope,
+    /// Unix seconds: retried until then (the session's deadline), then given up.
+    pub until: i64,
+    pub attempt: u32,
+    /// Unix seconds of the next attempt.
+    pub next_at: i64,
+    /// The error code of the last failed attempt.
+    pub cause: String,
+}
+
+/// What a sign-out did, for the window and `latchkey sign-out`.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignOutReport {
+    pub scope: LogoutScope,
+    pub server: ServerOutcome,
+    /// Set when `server` is `pending`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub pending: Option<PendingSignOut>,
+    /// Local steps that could not be done, in words (e.g. the keychain is locked, so its key remains).
+    pub problems: Vec<String>,
 }
 
 /// Why and when the next refresh attempt happens.
@@ -48,6 +108,14 @@ pub struct AuthEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub retry: Option<Retry>,
+    /// On SERVER_SIGN_OUT.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub server_sign_out: Option<ServerSignOut>,
+    /// On every event while a sign-out of other sessions waits for the server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub pending_sign_out: Option<PendingSignOut>,
     /// Whose session this event is about (for the audit log); never sent to the webview or printed.
     #[serde(skip)]
     pub subject: Option<Subject>,
@@ -56,7 +124,7 @@ pub struct AuthEvent {
 impl AuthEvent {
     /// An event of `event` in `state`, about nobody yet; `seq` is set when it is published.
     pub fn new(event: EventKind, state: StateView) -> Self {
-        AuthEvent { seq: 0, event, state, reason: None, remaining: None, retry: None, subject: None }
+        AuthEvent { seq: 0, event, state, reason: None, remaining: None, retry: None, server_sign_out: None, pending_sign_out: None, subject: None }
     }
 }
 
@@ -87,7 +155,19 @@ pub fn hash_session_id(id: &str) -> String {
 
 /// The current state and the sequence number of the event that produced it.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
 pub struct Snapshot {
     pub seq: u64,
     pub state: StateView,
+    /// While a sign-out of other sessions waits for the server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub pending_sign_out: Option<PendingSignOut>,
+}
+
+impl Snapshot {
+    /// `state` at `seq`, with no sign-out waiting for the server.
+    pub fn of(seq: u64, state: StateView) -> Self {
+        Snapshot { seq, state, pending_sign_out: None }
+    }
 }

@@ -103,10 +103,13 @@ async fn answer(req: Request<Incoming>, base: Arc<str>, on_callback: OnCallback)
     };
     Ok(match on_callback(url).await {
         Ok(()) => page(StatusCode::OK, "You are signed in. You can close this tab and return to Latchkey."),
-        Err(e) => page(
-            StatusCode::BAD_REQUEST,
-            &format!("Latchkey could not complete the sign-in: {e}\n\nYou can close this tab and return to Latchkey to start again."),
-        ),
+        Err(e) => {
+            let detail = e.detail().map(|d| format!("\n\nIt said: \"{d}\"")).unwrap_or_default();
+            page(
+                StatusCode::BAD_REQUEST,
+                &format!("Latchkey could not complete the sign-in: {e}{detail}\n\nYou can close this tab and return to Latchkey to start again."),
+            )
+        }
     })
 }
 

@@ -25,7 +25,41 @@ pub struct Network {
     /// PEM files (one certificate or a bundle each) trusted in addition to the OS trust store.
     pub extra_ca_certificates: Vec<PathBuf>,
     /// `http://`, `https://`, `socks5://` or `socks5h://`; `None`: the standard proxy variables.
-    pub proxy: Option<String>,
+    pub proxy: Option<ProxyUrl>,
+}
+
+/// A proxy URL as configured. Only the HTTP client reads it whole ([`ProxyUrl::expose`]); `Debug`, `Display` and
+/// `Serialize` show it with its password hidden (`http://user:***@host:port/`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProxyUrl(String);
+
+impl ProxyUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        ProxyUrl(url.into())
+    }
+
+    /// The URL with its password, for the HTTP client only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ProxyUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redact_proxy(&self.0))
+    }
+}
+
+impl std::fmt::Debug for ProxyUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ProxyUrl({:?})", redact_proxy(&self.0))
+    }
+}
+
+impl serde::Serialize for ProxyUrl {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&redact_proxy(&self.0))
+    }
 }
 
 /// What `doctor` shows about trust and proxy, without connecting anywhere.
@@ -61,7 +95,7 @@ pub fn report(network: &Network, proxy_source: &str, env: impl Fn(&str) -> Optio
         })
         .collect();
     let (proxy, proxy_from) = match &network.proxy {
-        Some(p) => (Some(redact_proxy(p)), format!("setting ({proxy_source})")),
+        Some(p) => (Some(p.to_string()), format!("setting ({proxy_source})")),
         None => match PROXY_VARIABLES.iter().find_map(|v| env(v).filter(|x| !x.is_empty()).map(|x| (*v, x))) {
             Some((var, value)) => (Some(redact_proxy(&value)), format!("environment variable {var}")),
             None => (None, "none".into()),
@@ -90,9 +124,12 @@ pub fn client(network: &Network) -> Result<reqwest::Client, AuthError> {
         .use_preconfigured_tls(tls)
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(30))
+        // A followed 307/308 would resend the body (a password, a refresh token) wherever it points, https→http
+        // included; the caller reports a redirect instead (`malformed_response`).
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("latchkey/", env!("CARGO_PKG_VERSION")));
     if let Some(proxy) = &network.proxy {
-        let proxy = reqwest::Proxy::all(proxy).map_err(|e| setup(format!("the proxy {} is not usable ({e})", redact_proxy(proxy))))?;
+        let proxy = reqwest::Proxy::all(proxy.expose()).map_err(|e| setup(format!("the proxy {proxy} is not usable ({})", redact_proxy(&e.to_string()))))?;
         builder = builder.proxy(proxy);
     }
     builder.build().map_err(|e| setup(format!("the HTTP client could not be built ({})", root_cause(&e))))

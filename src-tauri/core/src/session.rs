@@ -24,6 +24,9 @@ pub struct Session {
     pub signed_in_at: i64,
     /// Unix seconds of the last successful refresh.
     pub last_refresh_at: Option<i64>,
+    /// A `global` or `others` sign-out the server has not confirmed yet. With `global` this device is signed out and
+    /// the record is kept only to retry it (its access token is gone); with `others` this device stays signed in.
+    pub pending_sign_out: Option<crate::api::LogoutScope>,
 }
 
 /// The latest time a saved session may name (unix seconds, the year 5138): beyond it a record is damaged, and the

@@ -136,7 +136,7 @@ mod tests {
 
     fn event(seq: u64, kind: EventKind, reason: Option<SignOutReason>) -> AuthEvent {
         let subject = Subject { user_id: "u1".into(), email: "a@b.c".into(), session_hash: Some("ab".repeat(32)) };
-        AuthEvent { seq, event: kind, state: StateView::SignedOut { reason }, reason, remaining: None, retry: None, subject: Some(subject) }
+        AuthEvent { seq, reason, subject: Some(subject), ..AuthEvent::new(kind, StateView::SignedOut { reason }) }
     }
 
     #[test]

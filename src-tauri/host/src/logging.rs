@@ -68,7 +68,8 @@ pub fn init_logging(config: &Config, sink: Sink) {
 }
 
 fn log_file(config: &Config) -> Result<RollingFileAppender, String> {
-    private_dir(&config.log_dir).map_err(|e| e.to_string())?;
+    // The log directory holds user ids (and maybe emails): only its owner may enter it.
+    latchkey_core::vault::private_dir(&config.log_dir).map_err(|e| format!("{}: {e}", config.log_dir.display()))?;
     RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix("latchkey")
@@ -76,15 +77,6 @@ fn log_file(config: &Config) -> Result<RollingFileAppender, String> {
         .max_log_files(LOG_FILES_KEPT)
         .build(&config.log_dir)
         .map_err(|e| e.to_string())
-}
-
-/// The log directory holds user ids (and maybe emails): only its owner may read it.
-fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use crate::sign_in_options::{SignInOptions, SignUpResult};
 use latchkey_core::api::LogoutScope;
 use latchkey_core::config::Source;
 use latchkey_core::error::ErrorCode;
-use latchkey_core::events::{AuthEvent, EventKind, Retry, Snapshot};
+use latchkey_core::events::{AuthEvent, EventKind, PendingSignOut, Retry, ServerOutcome, ServerSignOut, SignOutReport, Snapshot};
 use latchkey_core::keychain::BackendReport;
 use latchkey_core::policy::SignInMethod;
 use latchkey_core::session::{Freshness, Persistence, SignOutReason, StateView, User};
@@ -44,6 +44,10 @@ fn generated() -> String {
         declaration::<StateView>(&cfg),
         declaration::<EventKind>(&cfg),
         declaration::<Retry>(&cfg),
+        declaration::<ServerOutcome>(&cfg),
+        declaration::<ServerSignOut>(&cfg),
+        declaration::<PendingSignOut>(&cfg),
+        declaration::<SignOutReport>(&cfg),
         declaration::<AuthEvent>(&cfg),
         declaration::<Snapshot>(&cfg),
         declaration::<ErrorCode>(&cfg),
@@ -58,6 +62,7 @@ fn generated() -> String {
         values::<Persistence>("PERSISTENCES"),
         values::<Freshness>("FRESHNESSES"),
         values::<EventKind>("EVENT_KINDS"),
+        values::<ServerOutcome>("SERVER_OUTCOMES"),
         values::<ErrorCode>("ERROR_CODES"),
     ];
     format!("{HEADER}\n{}", declarations.join("\n"))

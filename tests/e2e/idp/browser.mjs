@@ -4,13 +4,13 @@
 // from chromedriver's performance log: the exact URL GoTrue redirected to, never a guess.
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Builder, By, logging, until } from 'selenium-webdriver';
 import chrome from 'selenium-webdriver/chrome.js';
+import { freePort } from '../ports.mjs';
 
 export const WRAPPER = join(dirname(fileURLToPath(import.meta.url)), 'browser-wrapper');
 const CHROMIUM = process.env.LATCHKEY_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -18,14 +18,6 @@ const CHROMEDRIVER = process.env.LATCHKEY_TEST_CHROMEDRIVER ?? '/usr/bin/chromed
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--no-default-browser-check',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--window-size=1100,900'];
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    }).on('error', reject);
-  });
-}
 
 /** A loopback HTTP server on 127.0.0.1:<free port><path> that queues what reaches it: `take(req, body)` makes the
  * item and `answer` the reply. `next()` resolves with the next item (or one already queued) and rejects after

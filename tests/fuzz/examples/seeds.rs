@@ -35,6 +35,7 @@ fn vault() -> Seeds {
         user: User { id: "fuzz-user".into(), email: "fuzz@latchkey.local".into() },
         signed_in_at: NOW,
         last_refresh_at: Some(NOW + 60),
+        pending_sign_out: None,
     };
     let sealed = sealed::seal(&session, &key).expect("seals");
     assert!(sealed::open(&sealed, &key).is_ok(), "the seed opens");

@@ -4,17 +4,20 @@ import { AuthActionsContext, AuthStateContext, type AuthActions, type QueryResul
 import { authReducer, initialAuthState, type AuthAction, type PendingAction } from "./reducer";
 import {
   isActivityEntry,
+  authErrorOf,
   isAuthError,
   isAuthSnapshot,
   isKeychainBackend,
   isSettingsReport,
   isSignInOptions,
+  isSignOutReport,
   isSignUpResult,
   toAuthError,
   type ActivityEntry,
   type KeychainBackend,
   type SettingsReport,
   type SignInOptions,
+  type SignOutReport,
   type SignOutScope,
   type SignUpResult,
 } from "./types";
@@ -27,7 +30,7 @@ async function loadSnapshot(dispatch: Dispatch, isActive: () => boolean): Promis
     const snapshot: unknown = await bindings.getAuthState();
     if (!isActive()) return;
     if (isAuthSnapshot(snapshot)) {
-      dispatch({ type: "snapshot", seq: snapshot.seq, state: snapshot.state });
+      dispatch({ type: "snapshot", seq: snapshot.seq, state: snapshot.state, pendingSignOut: snapshot.pendingSignOut });
     } else {
       dispatch({
         type: "snapshot_failed",
@@ -101,7 +104,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     const flow = bindings.listenFlowError((payload) => {
       if (!active) return;
       const error = isAuthError(payload)
-        ? { code: payload.code, message: payload.message }
+        ? authErrorOf(payload)
         : { code: "invalid_callback", message: "The sign-in could not be completed." };
       dispatch({ type: "flow_error", error });
     });
@@ -161,7 +164,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       }, false);
     return {
       session: {
-        signOut: (scope = "local") => ok(SIGN_OUT_ACTION[scope], () => bindings.signOut(scope)),
+        signOut: (scope = "local") =>
+          runAction(
+            SIGN_OUT_ACTION[scope],
+            async () => {
+              const report = await bindings.signOut(scope);
+              if (!isSignOutReport(report)) throw { code: "malformed_response", message: "sign_out returned an unexpected value." };
+              return report as SignOutReport | null;
+            },
+            null,
+          ),
         touch: async () => {
           try {
             await bindings.touch();

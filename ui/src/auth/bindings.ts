@@ -67,8 +67,9 @@ export function updatePassword(password: string): Promise<null> {
   return invoke<null>("update_password", { password });
 }
 
-export function signOut(scope: SignOutScope): Promise<null> {
-  return invoke<null>("sign_out", { scope });
+/** Resolves to the sign-out's report (what the server part did). */
+export function signOut(scope: SignOutScope): Promise<unknown> {
+  return invoke<unknown>("sign_out", { scope });
 }
 
 export function getSignInOptions(): Promise<unknown> {

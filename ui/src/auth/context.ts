@@ -6,6 +6,7 @@ import type {
   KeychainBackend,
   SettingsReport,
   SignInOptions,
+  SignOutReport,
   SignOutScope,
   SignUpResult,
 } from "./types";
@@ -15,8 +16,9 @@ export type QueryResult<T> = { ok: true; value: T } | { ok: false; error: AuthEr
 
 /** The session in place: ending it, keeping it alive, reloading the snapshot. */
 export interface SessionActions {
-  /** Never rejects: true on success, false on failure (see `error`) or while another action is in flight. */
-  signOut: (scope?: SignOutScope) => Promise<boolean>;
+  /** Never rejects: what the sign-out did (its server part), or null on failure (see `error`) or while another action
+   *  is in flight. */
+  signOut: (scope?: SignOutScope) => Promise<SignOutReport | null>;
   /** Activity keep-alive; errors are ignored. */
   touch: () => Promise<void>;
   /** Reloads the snapshot (used after a failed initial load). */

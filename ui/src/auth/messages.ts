@@ -42,6 +42,8 @@ const WITH_DETAIL: Readonly<Record<string, string>> = {
 };
 
 const GENERIC_ERROR = "Something went wrong. Please try again.";
+/** A sign-in the server or the identity provider refused in the browser: their text is only ever the quoted detail. */
+const REFUSED_IN_BROWSER = "The sign-in didn't complete: the server or your identity provider refused it.";
 
 function has(record: Readonly<Record<string, string>>, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(record, key);
@@ -50,6 +52,7 @@ function has(record: Readonly<Record<string, string>>, key: string): boolean {
 /** Friendly text for an error, falling back to the core's own message. */
 export function errorMessage(error: AuthError): string {
   if (has(ERROR_MESSAGES, error.code)) return ERROR_MESSAGES[error.code];
+  if (error.detail !== undefined) return REFUSED_IN_BROWSER;
   const detail = error.message.trim();
   if (has(WITH_DETAIL, error.code)) {
     const base = WITH_DETAIL[error.code];
@@ -99,6 +102,7 @@ const EVENT_LABELS: Readonly<Record<string, string>> = {
   PASSWORD_RECOVERY: "Password recovery",
   SESSION_EXPIRING: "Session ending soon",
   REFRESH_RETRYING: "Renewal retrying",
+  SERVER_SIGN_OUT: "Server sign-out",
 };
 
 export function eventLabel(event: string): string {

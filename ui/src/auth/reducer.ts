@@ -1,13 +1,18 @@
 // The reducer of the webview's auth state: no IPC, no clocks, no randomness. What it cannot apply (an unknown or
 // malformed event, an unknown action) is never dropped silently: it is logged and counted in `rejected`.
 import {
+  authErrorOf,
   isAuthError,
   isAuthEventPayload,
   isAuthSnapshot,
+  isPendingSignOut,
   isRetryInfo,
+  isServerSignOut,
   type AuthError,
   type AuthEventName,
+  type PendingSignOut,
   type RetryInfo,
+  type ServerSignOut,
   type StateView,
 } from "./types";
 
@@ -39,12 +44,16 @@ export interface AuthState {
   expiring: { remaining: number | null } | null;
   /** True after PASSWORD_RECOVERY until USER_UPDATED or the session ends. */
   recovery: boolean;
+  /** A sign-out of the other sessions the server has not confirmed: they are still signed in until it does. */
+  pendingSignOut: PendingSignOut | null;
+  /** The last SERVER_SIGN_OUT (how a sign-out's server part went); cleared by a new sign-in. */
+  serverSignOut: ServerSignOut | null;
   /** What could not be applied (an unknown or malformed event or snapshot, an unknown action): how many, and the last. */
   rejected: { count: number; last: string } | null;
 }
 
 export type AuthAction =
-  | { type: "snapshot"; seq: number; state: StateView }
+  | { type: "snapshot"; seq: number; state: StateView; pendingSignOut?: PendingSignOut }
   | { type: "event"; payload: unknown }
   | { type: "snapshot_failed"; error: AuthError }
   | { type: "flow_error"; error: AuthError }
@@ -62,6 +71,8 @@ export const initialAuthState: AuthState = {
   retry: null,
   expiring: null,
   recovery: false,
+  pendingSignOut: null,
+  serverSignOut: null,
   rejected: null,
 };
 
@@ -113,7 +124,11 @@ function applyView(
   if (event === "PASSWORD_RECOVERY") recovery = true;
   if (event === "USER_UPDATED" || event === "SIGNED_OUT") recovery = false;
 
-  return { ...state, lastSeq: seq, lastEvent: event, view, error, retry, expiring, recovery };
+  const pendingSignOut = isPendingSignOut(extras.pendingSignOut) ? extras.pendingSignOut : null;
+  let serverSignOut = event === "SIGNED_IN" ? null : state.serverSignOut;
+  if (event === "SERVER_SIGN_OUT" && isServerSignOut(extras.serverSignOut)) serverSignOut = extras.serverSignOut;
+
+  return { ...state, lastSeq: seq, lastEvent: event, view, error, retry, expiring, recovery, pendingSignOut, serverSignOut };
 }
 
 export function authReducer(state: AuthState, action: AuthAction): AuthState {
@@ -121,7 +136,7 @@ export function authReducer(state: AuthState, action: AuthAction): AuthState {
     case "snapshot": {
       if (!isAuthSnapshot({ seq: action.seq, state: action.state })) return reject(state, "a malformed snapshot", action);
       if (!isNewer(state, action.seq)) return state; // stale or duplicate: ignore
-      return applyView(state, action.seq, action.state, null, {});
+      return applyView(state, action.seq, action.state, null, { pendingSignOut: action.pendingSignOut });
     }
     case "event": {
       const payload = action.payload;
@@ -136,7 +151,7 @@ export function authReducer(state: AuthState, action: AuthAction): AuthState {
       return {
         ...state,
         pending: state.pending === "start_oauth" ? null : state.pending,
-        error: { code: action.error.code, message: action.error.message },
+        error: authErrorOf(action.error),
       };
     case "action_started":
       return { ...state, pending: action.action, error: null };

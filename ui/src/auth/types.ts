@@ -5,6 +5,7 @@ import {
   EVENT_KINDS,
   FRESHNESSES,
   PERSISTENCES,
+  SERVER_OUTCOMES,
   SIGN_OUT_REASONS,
   type AuthEvent,
   type BackendReport,
@@ -12,10 +13,13 @@ import {
   type ErrorCode,
   type EventKind,
   type LogoutScope,
+  type PendingSignOut,
   type Persistence,
   type Retry,
+  type ServerSignOut,
   type SignInOptions,
   type SignOutReason,
+  type SignOutReport,
   type SignUpResult,
   type Snapshot,
   type Source,
@@ -26,7 +30,10 @@ import {
 export type {
   ErrorCode,
   Freshness,
+  PendingSignOut,
   Persistence,
+  ServerSignOut,
+  SignOutReport,
   SignInMethod,
   SignInOptions,
   SignUpResult,
@@ -63,6 +70,8 @@ export type SettingSource = Source;
 export interface AuthError {
   code: ErrorCode | (string & {});
   message: string;
+  /** Text from the server or identity provider (a refused sign-in in the browser): shown only quoted, under ours. */
+  detail?: string;
 }
 
 const SIGNED_OUT_REASONS: ReadonlySet<string> = new Set(SIGN_OUT_REASONS);
@@ -126,6 +135,48 @@ export function isStateView(value: unknown): value is StateView {
   }
 }
 
+const SCOPES: ReadonlySet<string> = new Set(["local", "global", "others"]);
+const OUTCOMES: ReadonlySet<string> = new Set(SERVER_OUTCOMES);
+
+/** A sign-out of other sessions still waiting for the server (`pendingSignOut` on events and snapshots). */
+export function isPendingSignOut(value: unknown): value is PendingSignOut {
+  return (
+    isObject(value) &&
+    typeof value.scope === "string" &&
+    SCOPES.has(value.scope) &&
+    isNumber(value.until) &&
+    isNumber(value.attempt) &&
+    isNumber(value.nextAt) &&
+    typeof value.cause === "string"
+  );
+}
+
+/** How the server part of a sign-out went (`serverSignOut` on SERVER_SIGN_OUT). */
+export function isServerSignOut(value: unknown): value is ServerSignOut {
+  return (
+    isObject(value) &&
+    typeof value.scope === "string" &&
+    SCOPES.has(value.scope) &&
+    typeof value.outcome === "string" &&
+    OUTCOMES.has(value.outcome) &&
+    (value.cause === undefined || typeof value.cause === "string")
+  );
+}
+
+/** `sign_out`'s answer. */
+export function isSignOutReport(value: unknown): value is SignOutReport {
+  return (
+    isObject(value) &&
+    typeof value.scope === "string" &&
+    SCOPES.has(value.scope) &&
+    typeof value.server === "string" &&
+    OUTCOMES.has(value.server) &&
+    (value.pending === undefined || isPendingSignOut(value.pending)) &&
+    Array.isArray(value.problems) &&
+    value.problems.every((p) => typeof p === "string")
+  );
+}
+
 export function isRetryInfo(value: unknown): value is RetryInfo {
   return (
     isObject(value) &&
@@ -156,8 +207,18 @@ export function isAuthSnapshot(value: unknown): value is AuthSnapshot {
 
 export function isAuthError(value: unknown): value is AuthError {
   return (
-    isObject(value) && typeof value.code === "string" && typeof value.message === "string"
+    isObject(value) &&
+    typeof value.code === "string" &&
+    typeof value.message === "string" &&
+    (value.detail === undefined || typeof value.detail === "string")
   );
+}
+
+/** The fields of an AuthError, and nothing else the payload carried. */
+export function authErrorOf(value: AuthError): AuthError {
+  return value.detail === undefined
+    ? { code: value.code, message: value.message }
+    : { code: value.code, message: value.message, detail: value.detail };
 }
 
 export function isSignInOptions(value: unknown): value is SignInOptions {
@@ -199,7 +260,7 @@ export function isActivityEntry(value: unknown): value is ActivityEntry {
 
 /** Turns anything a rejected invoke may carry into an AuthError. */
 export function toAuthError(value: unknown): AuthError {
-  if (isAuthError(value)) return { code: value.code, message: value.message };
+  if (isAuthError(value)) return authErrorOf(value);
   if (value instanceof Error) return { code: "internal", message: value.message };
   if (typeof value === "string") return { code: "internal", message: value };
   return { code: "internal", message: "Unexpected error." };

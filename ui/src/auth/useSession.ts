@@ -7,8 +7,10 @@ import type {
   AuthEventName,
   AuthStatus,
   AuthUser,
+  PendingSignOut,
   Persistence,
   RetryInfo,
+  ServerSignOut,
   SignedOutReason,
 } from "./types";
 
@@ -48,6 +50,10 @@ export interface Session extends SessionActions {
   pending: boolean;
   /** Which action is in flight. */
   pendingAction: PendingAction | null;
+  /** A sign-out of the other sessions the server has not confirmed: they are still signed in. */
+  pendingSignOut: PendingSignOut | null;
+  /** How the last sign-out's server part went (SERVER_SIGN_OUT), until the next sign-in. */
+  serverSignOut: ServerSignOut | null;
   /** Seq of the last applied snapshot/event (changes on every auth://state event). */
   seq: number | null;
   /** Name of the last applied event (null after a snapshot). */
@@ -80,6 +86,8 @@ export function useSession(): Session {
       expiring: state.expiring !== null,
       expiringIn: state.expiring?.remaining ?? null,
       recovery: state.recovery,
+      pendingSignOut: state.pendingSignOut,
+      serverSignOut: state.serverSignOut,
       error: state.error,
       pending: state.pending !== null,
       pendingAction: state.pending,

@@ -12,12 +12,17 @@ export function Notice({ id, kind, children }: { id?: string; kind: "info" | "er
   );
 }
 
-/** The error of the last failed action, in plain words (`#auth-error`). */
+/** The error of the last failed action, in plain words (`#auth-error`); text from elsewhere only quoted beneath. */
 export function ErrorNotice({ error }: { error: AuthError | null }) {
   if (!error) return null;
   return (
     <Notice id="auth-error" kind="error">
-      {errorMessage(error)}
+      <span>{errorMessage(error)}</span>
+      {error.detail ? (
+        <p className="notice-detail">
+          It said: <q>{error.detail}</q>
+        </p>
+      ) : null}
     </Notice>
   );
 }

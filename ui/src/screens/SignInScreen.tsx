@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from "react";
-import { providerName, signedOutReasonMessage } from "../auth/messages";
-import type { SignInMethod, SignInOptions } from "../auth/types";
+import { errorMessage, providerName, signedOutReasonMessage } from "../auth/messages";
+import type { AuthError, SignInMethod, SignInOptions } from "../auth/types";
 import { useFlows, useQueries } from "../auth/useActions";
 import { useSession } from "../auth/useSession";
 import { Button, LinkButton, SubmitButton } from "../components/Button";
@@ -8,6 +8,7 @@ import { Card, CardFooter } from "../components/Card";
 import { EmailField, PasswordField, TextField } from "../components/Field";
 import { ErrorNotice, Notice } from "../components/Notice";
 import { Tabs, type Tab } from "../components/Tabs";
+import { OtherSessionsNotice } from "../views/OtherSessions";
 import { PolicyErrorNotice } from "../views/PolicyStatus";
 import "./SignInScreen.css";
 
@@ -37,17 +38,17 @@ function allowedMethods(options: SignInOptions): SignInTab[] {
   return methods;
 }
 
-/** `get_sign_in_options` once; the fallback (and `failed`) when it can't be had. */
+/** `get_sign_in_options` once; the fallback (and why, `failed`) when it can't be had. */
 function useSignInOptions() {
   const { getSignInOptions } = useQueries();
   const [options, setOptions] = useState<SignInOptions | null>(null);
-  const [failed, setFailed] = useState(false);
+  const [failed, setFailed] = useState<AuthError | null>(null);
   useEffect(() => {
     let active = true;
     void getSignInOptions().then((result) => {
       if (!active) return;
       setOptions(result.ok ? result.value : FALLBACK_OPTIONS);
-      setFailed(!result.ok);
+      setFailed(result.ok ? null : result.error);
     });
     return () => {
       active = false;
@@ -270,6 +271,7 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
         </Notice>
       )}
 
+      <OtherSessionsNotice />
       <PolicyErrorNotice />
       <ErrorNotice error={error} />
 
@@ -322,7 +324,7 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
 
       {failed && (
         <p id="sign-in-options-failed" className="muted-text">
-          Couldn't load the sign-in options from the server, so only password sign-in is shown.
+          {errorMessage(failed)} Only password sign-in is shown until the server answers.
         </p>
       )}
 

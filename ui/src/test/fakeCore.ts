@@ -107,6 +107,12 @@ export const ACTIVITY: ActivityEntry[] = [
   { at: 1764280000, seq: 1, event: "SIGNED_OUT", reason: "idle_timeout", detail: null },
 ];
 
+/** `sign_out`'s answer: the server part's outcome for `scope` (pending ones wait until `until`). */
+export function signOutReport(scope: string, server: string, until?: number) {
+  const pending = until === undefined ? {} : { pending: { scope, until, attempt: 1, nextAt: until - 3600, cause: "server_unreachable" } };
+  return { scope, server, problems: [], ...pending };
+}
+
 export function signedOut(reason: (StateView & { status: "signed_out" })["reason"]): StateView {
   return { status: "signed_out", reason };
 }
@@ -130,13 +136,13 @@ export class FakeCore {
       "start_oauth",
       "recover_password",
       "update_password",
-      "sign_out",
       "touch",
       "window_ready",
     ]) {
       this.on(cmd, () => null);
     }
     this.on("sign_up", () => ({ confirmationSent: true }));
+    this.on("sign_out", (args) => signOutReport(String(args.scope ?? "local"), "ended"));
     this.on("get_sign_in_options", () => ALL_OPTIONS);
     this.on("get_keychain_backend", () => KEYCHAIN);
     this.on("get_clock_skew", () => 0);

@@ -7,6 +7,7 @@ import { Button, BusyButton } from "../components/Button";
 import { Timestamp } from "../components/Timestamp";
 import { formatCountdown, formatDuration, formatTime } from "../format";
 import { useNow } from "../hooks/useNow";
+import { OtherSessionsNotice } from "./OtherSessions";
 import "./SessionPanel.css";
 
 /** Below this many seconds before the deadline, the expiring banner shows even without SESSION_EXPIRING. */
@@ -211,7 +212,8 @@ function SignOutSection() {
 
   async function signOutOthers() {
     setOthersSignedOut(false);
-    if (await signOut("others")) setOthersSignedOut(true);
+    const report = await signOut("others");
+    if (report?.server === "ended") setOthersSignedOut(true);
   }
 
   return (
@@ -252,6 +254,7 @@ function SignOutSection() {
           Sign out everywhere
         </BusyButton>
       </div>
+      <OtherSessionsNotice />
       <p className="section-hint" id="sign-out-others-status" role="status">
         {othersSignedOut ? (
           <span id="sign-out-others-done">Your other devices were signed out. You are still signed in here.</span>

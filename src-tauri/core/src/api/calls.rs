@@ -8,7 +8,7 @@ use crate::session::{Session, User};
 use std::future::Future;
 
 /// Which sessions `/logout` ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum LogoutScope {
     Local,
@@ -59,6 +59,7 @@ impl Grant {
             user: self.user,
             signed_in_at,
             last_refresh_at: (now != signed_in_at).then_some(now),
+            pending_sign_out: None,
         }
     }
 }

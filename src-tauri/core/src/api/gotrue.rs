@@ -28,7 +28,7 @@ impl GoTrue {
             http: net::client(network)?,
             auth_url: auth_url.trim_end_matches('/').into(),
             anon_key: anon_key.into(),
-            proxy: network.proxy.as_deref().map(net::redact_proxy),
+            proxy: network.proxy.as_ref().map(ToString::to_string),
         })
     }
 
@@ -47,6 +47,12 @@ impl GoTrue {
             return Ok(reply);
         }
         let status = reply.status().as_u16();
+        if reply.status().is_redirection() {
+            let location = reply.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("nowhere");
+            return Err(AuthError::MalformedResponse(format!(
+                "it answered {status}, redirecting to {location}; Latchkey does not follow redirects (they would resend what it sent), so check the project URL"
+            )));
+        }
         if status == 429 {
             let retry_after_secs = reply.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
             return Err(AuthError::RateLimited { retry_after_secs, message: "the sign-in server asks Latchkey to slow down".into() });
@@ -242,6 +248,45 @@ impl KeySource for GoTrue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+
+    type Heard = Arc<std::sync::Mutex<Option<String>>>;
+
+    /// Answers one request on a local port with `reply`, after noting what it heard in `heard`.
+    async fn one_reply(listener: tokio::net::TcpListener, reply: String, heard: Heard) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&seen).contains("\r\n\r\n") {
+            let n = socket.read(&mut buf).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+        }
+        *heard.lock().unwrap() = Some(String::from_utf8_lossy(&seen).into_owned());
+        socket.write_all(reply.as_bytes()).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_redirect_is_never_followed_and_names_its_location() {
+        let elsewhere = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
+        let location = format!("http://127.0.0.2:{}/steal", elsewhere.local_addr().unwrap().port());
+        let other_host_heard = Heard::default();
+        tokio::spawn(one_reply(elsewhere, "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n".into(), other_host_heard.clone()));
+        let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = server.local_addr().unwrap().port();
+        let redirect = format!("HTTP/1.1 307 Temporary Redirect\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n");
+        tokio::spawn(one_reply(server, redirect, Heard::default()));
+        let g = GoTrue::new(&format!("http://127.0.0.1:{port}/auth/v1"), "anon", &Network::default()).unwrap();
+        let result = g.password_grant("a@b.c", "the-password").await;
+        // A followed redirect would have been answered (so heard) before the call returned.
+        assert_eq!(*other_host_heard.lock().unwrap(), None, "the request was resent to another host");
+        let e = result.unwrap_err();
+        assert_eq!(e.code(), "malformed_response", "{e}");
+        assert!(e.to_string().contains(&location), "the message names where it pointed: {e}");
+    }
 
     #[test]
     fn redirects_are_query_encoded() {

@@ -15,15 +15,7 @@ fn temp_dir(name: &str) -> PathBuf {
 
 fn event(kind: EventKind, reason: Option<SignOutReason>) -> AuthEvent {
     let session = sample(T / 1000);
-    AuthEvent {
-        seq: 1,
-        event: kind,
-        state: StateView::SignedOut { reason },
-        reason,
-        remaining: None,
-        retry: None,
-        subject: Some(Subject::of(&session)),
-    }
+    AuthEvent { seq: 1, reason, subject: Some(Subject::of(&session)), ..AuthEvent::new(kind, StateView::SignedOut { reason }) }
 }
 
 /// Every byte the log directory holds.

@@ -16,7 +16,7 @@
 //! ([`Source::FailClosed`]).
 
 use crate::app::APP_ID;
-use crate::net::{redact_proxy, Network};
+use crate::net::{Network, ProxyUrl};
 use crate::policy::{self, durations, LogLevel, Policy, SessionPersistence, Tier, SignInMethod, Strictness};
 use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
@@ -128,8 +128,7 @@ pub struct Config {
     /// PEM files trusted in addition to the OS trust store (admin-only).
     pub extra_ca_certificates: Vec<PathBuf>,
     /// Shown with its password hidden (`http://user:***@host:port`).
-    #[serde(serialize_with = "ser_proxy")]
-    pub proxy: Option<String>,
+    pub proxy: Option<ProxyUrl>,
     pub audit_log: AuditLogConfig,
     /// Closing the window leaves Latchkey running in the tray (where there is one); off: closing quits.
     pub run_in_background: bool,
@@ -302,10 +301,6 @@ pub fn default_log_dir() -> Option<PathBuf> {
 
 fn ser_duration<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&durations::format(*d))
-}
-
-fn ser_proxy<S: Serializer>(proxy: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
-    proxy.as_deref().map(redact_proxy).serialize(s)
 }
 
 fn ser_opt_duration<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {

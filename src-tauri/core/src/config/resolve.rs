@@ -83,7 +83,7 @@ pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, 
         EffectiveValue { key: "session_persistence", value: json!(persistence.0.as_str()), source: persistence.1 },
         EffectiveValue { key: "allow_insecure_storage_fallback", value: json!(insecure.0), source: insecure.1 },
         EffectiveValue { key: "extra_ca_certificates", value: paths(&cas.0), source: cas.1 },
-        EffectiveValue { key: "proxy", value: json!(proxy.0.as_deref().map(redact_proxy)), source: proxy.1 },
+        EffectiveValue { key: "proxy", value: json!(proxy.0), source: proxy.1 },
         EffectiveValue { key: "audit_log.enabled", value: json!(audit_enabled.0), source: audit_enabled.1 },
         EffectiveValue {
             key: "audit_log.path",

@@ -92,7 +92,7 @@ fn environment_sets_session_settings() {
     assert_eq!(c.max_session_age, Duration::from_secs(90));
     assert_eq!(c.idle_timeout, Some(Duration::from_secs(30)));
     assert_eq!(c.session_persistence, SessionPersistence::MemoryOnly);
-    assert_eq!(c.proxy.as_deref(), Some("http://proxy.local:3128"));
+    assert_eq!(c.proxy.as_ref().map(ProxyUrl::expose), Some("http://proxy.local:3128"));
     assert_eq!(c.source_of("max_session_age"), Some(Source::Environment));
     assert!(!c.is_locked("max_session_age"));
 }
@@ -131,4 +131,28 @@ fn the_report_lists_every_key_with_source_and_lock() {
     assert_eq!(keys_sorted, expected);
     let text = policy_report_text(&c);
     assert!(text.contains("max_session_age") && text.contains("managed by your organization"), "{text}");
+}
+
+#[test]
+fn no_form_of_the_configuration_shows_the_proxy_password() {
+    let proxy = "http://alice:pr0xy-s3cret@proxy.corp:3128";
+    let policy = format!(r#"{{"recommended": {{"proxy": "{proxy}"}}}}"#);
+    let dir = temp_dir("proxy-password");
+    let c = crate::testing::config_in(&dir, Some(&policy), None, &[("LATCHKEY_PROXY", proxy)]).unwrap();
+    let network = c.network();
+    let shown = [
+        format!("{c:?}"),
+        format!("{c:#?}"),
+        format!("{network:?}"),
+        serde_json::to_string(&c).unwrap(),
+        serde_json::to_string(&policy_report(&c)).unwrap(),
+        policy_report_text(&c),
+        format!("{:?}", crate::policy::load(Some(&dir.join("policy.json")))),
+    ];
+    for text in shown {
+        assert!(!text.contains("pr0xy-s3cret"), "the proxy password shows in {text}");
+    }
+    assert!(format!("{c:?}").contains("alice:***@proxy.corp"), "the proxy is still named");
+    let bad = crate::policy::check_proxy_url("ftp://alice:pr0xy-s3cret@proxy.corp").unwrap_err();
+    assert!(!bad.contains("pr0xy-s3cret"), "{bad}");
 }

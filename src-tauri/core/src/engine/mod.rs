@@ -19,7 +19,7 @@ pub use rules::{EngineRules, MAX_SESSION_AGE};
 use crate::api::{AuthApi, LogoutScope};
 use crate::clock::Clock;
 use crate::error::AuthError;
-use crate::events::{AuthEvent, Snapshot};
+use crate::events::{AuthEvent, SignOutReport, Snapshot};
 use crate::secret::AccessToken;
 use crate::session::StateView;
 use crate::vault::SessionStore;
@@ -72,8 +72,9 @@ impl SessionHandle {
         self.call(|reply| Request::SignIn { email, password, reply }).await
     }
 
-    /// Clears local state first, then ends the server session(s) of `scope`, best effort.
-    pub async fn sign_out(&self, scope: LogoutScope) -> Result<(), AuthError> {
+    /// Signs out of this device first (`others` keeps it), then asks the server to end the sessions of `scope`; the
+    /// report says how that went. A `global` or `others` the server did not confirm is retried (see SERVER_SIGN_OUT).
+    pub async fn sign_out(&self, scope: LogoutScope) -> Result<SignOutReport, AuthError> {
         self.call(|reply| Request::SignOut { scope, reply }).await
     }
 
@@ -115,7 +116,7 @@ pub fn start<A: AuthApi, S: SessionStore, C: Clock>(
     let (requests, rx) = mpsc::channel(1024);
     let (events, _) = broadcast::channel(256);
     let (flow_errors, _) = broadcast::channel(16);
-    let (current_tx, current) = watch::channel(Snapshot { seq: 0, state: StateView::Initializing });
+    let (current_tx, current) = watch::channel(Snapshot::of(0, StateView::Initializing));
     let publisher = Publisher::new(current_tx, events.clone());
     let (engine, answers) = Engine::new(api, store, clock, rules, publisher, flow_errors.clone());
     (SessionHandle { requests, events, current, flow_errors }, engine.run(rx, answers))

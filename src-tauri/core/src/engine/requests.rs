@@ -2,6 +2,7 @@
 
 use crate::api::LogoutScope;
 use crate::error::AuthError;
+use crate::events::SignOutReport;
 use crate::secret::AccessToken;
 use secrecy::SecretString;
 use tokio::sync::oneshot;
@@ -11,7 +12,7 @@ pub type Reply<T> = oneshot::Sender<Result<T, AuthError>>;
 
 pub(super) enum Request {
     SignIn { email: String, password: SecretString, reply: Reply<()> },
-    SignOut { scope: LogoutScope, reply: Reply<()> },
+    SignOut { scope: LogoutScope, reply: Reply<SignOutReport> },
     AccessToken { reply: Reply<AccessToken> },
     Flow(Flow),
     Touch,

@@ -32,6 +32,12 @@ impl<S: SessionStore> Storage<S> {
         self.store.persistence()
     }
 
+    /// Saves to the vault, or says why it could not.
+    pub async fn keep(&self, session: &Session) -> Result<(), AuthError> {
+        let copy = session.clone();
+        self.run(move |s| s.save(&copy)).await
+    }
+
     /// Saves to the vault; a refusal keeps the session in memory only.
     pub async fn save(&self, session: &Session) -> Persistence {
         let copy = session.clone();

@@ -16,6 +16,8 @@ pub(super) enum Answer {
     UserCheck { generation: u64, result: Result<User, AuthError> },
     /// A callback that reached the flow's loopback listener.
     Callback { url: String, reply: Reply<()> },
+    /// A retried `global` or `others` sign-out, with the refresh token it rotated to, if it refreshed.
+    ServerSignOut { result: Result<(), AuthError>, rotated: Option<RefreshToken> },
 }
 
 /// The tasks the engine started; dropping this aborts those still running.
@@ -50,6 +52,15 @@ impl<A: AuthApi> Subtasks<A> {
         self.spawn(async move {
             let result = api.fetch_user(&token).await;
             let _ = answers.send(Answer::UserCheck { generation, result }).await;
+        });
+    }
+
+    /// Retries a `global` or `others` sign-out (refresh first when there is no usable access token).
+    pub fn sign_out_elsewhere(&mut self, access: Option<AccessToken>, refresh: RefreshToken, scope: LogoutScope) {
+        let (api, answers) = (self.api.clone(), self.answers.clone());
+        self.spawn(async move {
+            let (result, rotated) = super::task::attempt(&*api, access, refresh, scope).await;
+            let _ = answers.send(Answer::ServerSignOut { result, rotated }).await;
         });
     }
 

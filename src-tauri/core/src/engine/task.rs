@@ -1,6 +1,11 @@
 //! The session task: the one owner of the session. Its loop dispatches requests, network answers and the deadline
 //! keeper's wake-ups; it is the only code that changes the session, saving each change before publishing it once.
 
+mod publish;
+mod sign_out;
+
+pub(super) use sign_out::attempt;
+
 use super::deadlines::{self, Due, JumpWatch};
 use super::live::{Live, TokenAnswer, UserCheck};
 use super::pending_flow::PendingFlow;
@@ -9,7 +14,7 @@ use super::requests::{Flow, Reply, Request};
 use super::rules::EngineRules;
 use super::storage::Storage;
 use super::subtasks::{Answer, Subtasks};
-use crate::api::{end_session, AuthApi, Grant, LogoutScope};
+use crate::api::{AuthApi, Grant, LogoutScope};
 use crate::clock::Clock;
 use crate::error::{AuthError, ErrorCode};
 use crate::events::{AuthEvent, EventKind, Subject};
@@ -37,6 +42,8 @@ pub(super) struct Engine<A, S, C> {
     jitter: Jitter,
     publisher: Publisher,
     jumps: JumpWatch,
+    /// A `global` or `others` sign-out the server has not confirmed yet.
+    pending: Option<sign_out::Pending>,
 }
 
 impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
@@ -56,6 +63,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             generation: 0,
             waiters: Vec::new(),
             publisher,
+            pending: None,
         };
         (engine, answers)
     }
@@ -65,7 +73,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         self.restore().await;
         loop {
             let now = self.clock.now_ms();
-            let sleep = deadlines::sleep_until(deadlines::next_wake(self.live.as_ref(), &self.rules, now), now);
+            let wake = deadlines::next_wake(self.live.as_ref(), &self.rules, now).min(self.pending.as_ref().map_or(i64::MAX, |p| p.wake_at()));
+            let sleep = deadlines::sleep_until(wake, now);
             tokio::select! {
                 request = requests.recv() => match request {
                     Some(request) => self.handle(request).await,
@@ -86,11 +95,13 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
         let now = self.clock.now_ms();
         match self.storage.load().await {
+            Ok(Some(session)) if session.pending_sign_out == Some(LogoutScope::Global) => self.restore_pending(session).await,
             Ok(Some(session)) => {
                 let received = session.last_refresh_at.unwrap_or(session.signed_in_at) * 1000;
                 let live = self.new_live(session, self.storage.persistence(), received, now);
                 let past_deadline = now >= live.deadline_ms;
                 self.live = Some(live);
+                self.restore_others();
                 if past_deadline {
                     return self.end(SignOutReason::Timeout, EventKind::InitialSession).await;
                 }
@@ -137,6 +148,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     async fn tick(&mut self) {
         let now = self.clock.now_ms();
         let jump = self.jumps.jumped(now);
+        self.pending_due(now).await;
         let Some(live) = self.live.as_mut() else { return };
         if let Some(jump_ms) = jump {
             tracing::info!(jump_ms, "the wall clock jumped (resume from sleep, or a clock change); rechecking");
@@ -170,7 +182,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     /// A new session from any sign-in flow: saved (or kept in memory), replacing and revoking any old one.
     async fn establish(&mut self, grant: Grant, event: EventKind) {
         let now = self.clock.now_ms();
-        let session = grant.into_session(now.div_euclid(1000), now.div_euclid(1000));
+        let mut session = grant.into_session(now.div_euclid(1000), now.div_euclid(1000));
+        session.pending_sign_out = self.hand_pending_to_new_session();
         let persistence = self.storage.save(&session).await;
         let live = self.new_live(session, persistence, now, now);
         if let Some(old) = self.live.replace(live) {
@@ -179,17 +192,6 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         self.generation += 1;
         self.fail_waiters(AuthError::NotSignedIn);
         self.publish(event, self.view(now));
-    }
-
-    /// Clears the vault and the in-memory session before asking the server, so offline sign-out works.
-    async fn sign_out(&mut self, scope: LogoutScope) -> Result<(), AuthError> {
-        let Some(live) = self.take_live() else { return Ok(()) };
-        let cleared = self.storage.clear().await;
-        self.publish_ended(EventKind::SignedOut, SignOutReason::User, Subject::of(&live.session));
-        if let Err(e) = end_session(&*self.api, &live.session, scope, self.clock.now_ms()).await {
-            tracing::warn!(code = e.code(), error = %e, "server sign-out failed; the local session is cleared anyway");
-        }
-        cleared
     }
 
     /// Ends the session: no more tokens, the vault wiped, the server session ended (best effort, while the access
@@ -203,7 +205,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         if matches!(reason, SignOutReason::Timeout | SignOutReason::IdleTimeout | SignOutReason::Policy) {
             self.subtasks.revoke(live.session, LogoutScope::Local, self.clock.now_ms());
         }
-        self.publish_ended(event, reason, subject);
+        self.publish_ended(event, reason, subject.clone());
+        self.drop_pending_others(subject);
     }
 
     /// The session leaves `live`: no more tokens, and any late answer about it is ignored.
@@ -249,6 +252,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             Answer::Refresh { generation, result } if generation == self.generation => self.on_refresh(result).await,
             Answer::UserCheck { generation, result } if generation == self.generation => self.on_user_check(result).await,
             Answer::Callback { url, reply } => drop(reply.send(self.callback(&url).await)),
+            Answer::ServerSignOut { result, rotated } => self.on_pending_answer(result, rotated).await,
             _ => {} // an answer about a session that has since ended
         }
     }
@@ -261,6 +265,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             Ok(grant) => {
                 let mut session = grant.into_session(now.div_euclid(1000), signed_in_at);
                 session.last_refresh_at = Some(now.div_euclid(1000));
+                session.pending_sign_out = self.live.as_ref().and_then(|live| live.session.pending_sign_out);
                 crate::test_hooks::after_rotation().await;
                 let persistence = self.storage.save(&session).await;
                 let u = self.jitter.draw();
@@ -367,34 +372,5 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         let user = self.api.update_password(&live.session.access_token, password).await?;
         self.user_changed(user).await;
         Ok(())
-    }
-
-    fn view(&self, now: i64) -> StateView {
-        match &self.live {
-            Some(live) => live.view(self.rules.max_session_age.as_secs() as i64, now),
-            None => StateView::SignedOut { reason: None },
-        }
-    }
-
-    fn publish(&self, event: EventKind, state: StateView) {
-        self.announce(AuthEvent::new(event, state));
-    }
-
-    /// SIGNED_OUT (or INITIAL_SESSION signed out) about a session that is already gone from `live`.
-    fn publish_ended(&self, event: EventKind, reason: SignOutReason, subject: Subject) {
-        let state = StateView::SignedOut { reason: Some(reason) };
-        self.announce(AuthEvent { reason: Some(reason), subject: Some(subject), ..AuthEvent::new(event, state) });
-    }
-
-    /// Publishes an event; one that names nobody is about the live session (see [`Subject`]).
-    fn announce(&self, mut event: AuthEvent) {
-        if event.subject.is_none() {
-            event.subject = self.live.as_ref().map(|live| Subject::of(&live.session));
-        }
-        self.publisher.publish(event);
-    }
-
-    fn fail_waiters(&mut self, error: AuthError) {
-        self.waiters.drain(..).for_each(|waiter| drop(waiter.send(Err(error.clone()))));
     }
 }

@@ -67,12 +67,13 @@ async fn other_paths_and_methods_never_reach_the_flow() {
 
 #[tokio::test]
 async fn a_refusal_is_explained_in_plain_text_that_cannot_run_script() {
-    let refusal = AuthError::RefusedInBrowser { code: "access_denied".into(), message: "<script>alert(1)</script>".into() };
+    let refusal = AuthError::RefusedInBrowser { code: "access_denied".into(), detail: Some("<script>alert(1)</script>".into()) };
     let (on, _) = recorder(Err(refusal));
     let listener = Loopback::start(Duration::from_secs(60), on).unwrap();
     let (status, kind, body) = get(&format!("{}?lk_state=forged&code=c", listener.callback_url())).await.unwrap();
     assert_eq!((status, kind.as_str()), (400, "text/plain; charset=utf-8"));
-    assert!(body.contains("could not complete the sign-in: <script>"), "{body}");
+    assert!(body.contains("could not complete the sign-in: the sign-in was refused"), "{body}");
+    assert!(body.contains("It said: \"<script>alert(1)</script>\""), "the detail, quoted: {body}");
     assert!(body.contains("return to Latchkey to start again"), "{body}");
 }
 

@@ -33,7 +33,7 @@ fn a_bundle_gives_every_certificate_and_bad_files_are_named() {
 fn the_client_builds_with_extra_cas_and_each_proxy_kind() {
     let ca = temp_file("one.pem", CA_ONE);
     for proxy in [None, Some("http://127.0.0.1:3128"), Some("https://proxy.example:443"), Some("socks5h://user:pw@127.0.0.1:1080")] {
-        let network = Network { extra_ca_certificates: vec![ca.clone()], proxy: proxy.map(str::to_string) };
+        let network = Network { extra_ca_certificates: vec![ca.clone()], proxy: proxy.map(ProxyUrl::new) };
         client(&network).unwrap_or_else(|e| panic!("{proxy:?}: {e}"));
     }
     let broken = Network { extra_ca_certificates: vec![temp_file("broken.pem", "")], proxy: None };
@@ -86,7 +86,7 @@ fn the_report_names_where_the_proxy_comes_from() {
     let r = report(&network, "default", env(&[("https_proxy", "http://u:pw@env-proxy:8080")]));
     assert_eq!((r.proxy.as_deref(), r.proxy_from.as_str()), (Some("http://u:***@env-proxy:8080/"), "environment variable https_proxy"));
     assert_eq!(report(&network, "default", env(&[])).proxy_from, "none");
-    network.proxy = Some("http://policy-proxy:3128".into());
+    network.proxy = Some(ProxyUrl::new("http://policy-proxy:3128"));
     let r = report(&network, "managed", env(&[("HTTPS_PROXY", "http://ignored:1")]));
     assert_eq!(r.proxy.as_deref(), Some("http://policy-proxy:3128"));
     assert_eq!(r.proxy_from, "setting (managed)");

@@ -148,8 +148,10 @@ impl PkceFlow {
         let fragment: Vec<(String, String)> =
             url::form_urlencoded::parse(url.fragment().unwrap_or("").as_bytes()).into_owned().collect();
         let get = |pairs: &[(String, String)], key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-        let state_ok = get(&query, STATE_PARAM).is_some_and(|s| constant_time_eq(s.as_bytes(), self.state.expose_secret().as_bytes()));
-
+        // First: a callback without this flow's state is a stranger's, whatever else it says (errors included).
+        if !get(&query, STATE_PARAM).is_some_and(|s| constant_time_eq(s.as_bytes(), self.state.expose_secret().as_bytes())) {
+            return Err(refused(CallbackRefusal::WrongState));
+        }
         if ["access_token", "refresh_token"].iter().any(|k| get(&fragment, k).is_some() || get(&query, k).is_some()) {
             return Err(refused(CallbackRefusal::CarriesTokens));
         }
@@ -159,18 +161,12 @@ impl PkceFlow {
             if error.is_none() && code.is_none() && description.is_none() {
                 return None;
             }
-            let message = description.or(error.clone()).unwrap_or_else(|| "the sign-in was refused".into());
-            let code = code.or(error).filter(|c| !c.is_empty()).unwrap_or_else(|| "callback_error".into());
-            Some(AuthError::RefusedInBrowser { code, message })
+            let code = code.or(error.clone()).filter(|c| is_plain_code(c)).unwrap_or_else(|| "callback_error".into());
+            Some(AuthError::RefusedInBrowser { code, detail: description.or(error).map(|d| quotable(&d)) })
         };
         if let Some(err) = error_of(&query).or_else(|| error_of(&fragment)) {
-            if state_ok {
-                self.take_verifier(); // the server ended this flow
-            }
+            self.take_verifier(); // the server ended this flow
             return Err(err);
-        }
-        if !state_ok {
-            return Err(refused(CallbackRefusal::WrongState));
         }
         let Some(verifier) = self.take_verifier() else {
             return Err(refused(CallbackRefusal::AlreadyUsed));
@@ -200,6 +196,20 @@ fn random_token(bytes: usize) -> String {
     let token = URL_SAFE_NO_PAD.encode(&buf);
     zeroize::Zeroize::zeroize(&mut buf);
     token
+}
+
+/// A server's error code worth passing on: a short word of `[a-z0-9_]`.
+fn is_plain_code(code: &str) -> bool {
+    (1..=64).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// A server's error text as quoted detail: at most 200 characters, control characters dropped.
+fn quotable(text: &str) -> String {
+    let mut out: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
+    if text.chars().filter(|c| !c.is_control()).nth(200).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// Compares without an early exit (the state's length is fixed and public).

@@ -101,20 +101,45 @@ fn a_missing_or_empty_code_is_rejected() {
 }
 
 #[test]
-fn error_callbacks_in_query_or_fragment_surface_their_message() {
+fn error_callbacks_in_query_or_fragment_end_the_flow_with_the_server_text_as_detail_only() {
     let f = flow();
     // GoTrue's PKCE error redirect (`prepErrorRedirectURL`): query and fragment.
     let url = callback(&f, "&error=access_denied&error_code=otp_expired&error_description=Email+link+is+invalid+or+has+expired#error=access_denied&error_code=otp_expired&error_description=Email+link+is+invalid+or+has+expired&sb=");
     let err = f.validate_callback(&url, NOW).unwrap_err();
-    assert_eq!((err.code(), err.to_string().as_str()), ("otp_expired", "Email link is invalid or has expired"));
+    assert_eq!(err.code(), "otp_expired");
+    assert_eq!(err.to_string(), "the sign-in was refused by the server or the identity provider", "our own words");
+    assert_eq!(serde_json::to_value(&err).unwrap()["detail"], "Email link is invalid or has expired", "theirs, apart");
     assert!(f.is_used(), "the server ended this flow");
 
     let f = flow();
     let err = f.validate_callback(&callback(&f, "#error=server_error&error_description=Boom&sb="), NOW).unwrap_err();
-    assert_eq!((err.code(), err.to_string().as_str()), ("server_error", "Boom"));
+    assert_eq!((err.code(), serde_json::to_value(&err).unwrap()["detail"].as_str()), ("server_error", Some("Boom")));
     let f = flow();
     let err = f.validate_callback(&callback(&f, "&code=c&error_description=Denied"), NOW).unwrap_err();
-    assert_eq!((err.code(), err.to_string().as_str()), ("callback_error", "Denied"), "an error wins over a code");
+    assert_eq!(err.code(), "callback_error", "an error wins over a code");
+    let f = flow();
+    let odd = format!("&error_code=%3Cscript%3E&error_description={}%1B%5B2J", "x".repeat(400));
+    let json = serde_json::to_value(f.validate_callback(&callback(&f, &odd), NOW).unwrap_err()).unwrap();
+    assert_eq!(json["code"], "callback_error", "a code that is not a plain word is not passed on");
+    assert!(json["detail"].as_str().unwrap().chars().count() <= 201 && !json["detail"].as_str().unwrap().contains('\u{1b}'), "{json}");
+}
+
+#[test]
+fn an_error_callback_with_another_state_or_none_is_ignored() {
+    let f = flow();
+    let attacker = "error=access_denied&error_code=attacker_code&error_description=Call+0800+to+restore+your+account";
+    for url in [
+        format!("latchkey://auth/callback?lk_state=forged&{attacker}"),
+        format!("latchkey://auth/callback?{attacker}"),
+        format!("latchkey://auth/callback?lk_state=forged#{attacker}"),
+    ] {
+        let err = f.validate_callback(&url, NOW).unwrap_err();
+        assert_eq!(err.code(), "invalid_state", "{url}");
+        let shown = serde_json::to_string(&err).unwrap();
+        assert!(!shown.contains("0800") && !shown.contains("attacker_code"), "the stranger's text is shown: {shown}");
+    }
+    assert!(!f.is_used(), "the pending sign-in goes on");
+    assert!(f.validate_callback(&callback(&f, "&code=c"), NOW).is_ok());
 }
 
 #[test]

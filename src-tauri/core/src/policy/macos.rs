@@ -100,8 +100,9 @@ pub fn load() -> super::Policy {
         return Policy::absent(origin);
     }
     let err = |problem: String| PolicyError { origin: origin.clone(), problem };
-    let parsed = plist::Value::from_file(path)
-        .map_err(|e| err(format!("is not a readable property list ({e})")))
+    let parsed = super::trust::check(&super::trust::UnixInspect, path, super::trust::Rule::Machine)
+        .map_err(err)
+        .and_then(|()| plist::Value::from_file(path).map_err(|e| err(format!("is not a readable property list ({e})"))))
         .and_then(|v| from_plist(&v).map_err(err))
         .and_then(|v| plist_to_policy_json(&v).map_err(err))
         .and_then(|v| parse_policy_value(&v).map_err(err));

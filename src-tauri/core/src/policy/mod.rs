@@ -15,14 +15,18 @@
 pub mod durations;
 pub mod macos;
 mod choices;
+pub mod trust;
 mod values;
 pub mod windows;
+#[cfg(windows)]
+mod windows_acl;
 
 pub use choices::{LogLevel, SessionPersistence, SignInMethod};
 pub(crate) use values::kind;
 pub use values::{check_http_url, check_max_session_age, check_proxy_url, parse_idle_timeout};
 use values::*;
 
+use crate::net::ProxyUrl;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -77,7 +81,7 @@ pub struct Tier {
     pub session_persistence: Option<SessionPersistence>,
     pub allow_insecure_storage_fallback: Option<bool>,
     pub extra_ca_certificates: Option<Vec<PathBuf>>,
-    pub proxy: Option<String>,
+    pub proxy: Option<ProxyUrl>,
     pub audit_log_enabled: Option<bool>,
     pub audit_log_path: Option<PathBuf>,
     pub audit_log_retention: Option<Duration>,
@@ -297,11 +301,34 @@ pub fn policy_path_override(value: Option<String>, allow_override: bool) -> Resu
     }
 }
 
-/// Loads the policy: from `override_path` if given (JSON format), otherwise from the platform location.
+/// Loads the policy: from `override_path` if given (JSON format; it may be the user's own file, but nobody else may
+/// write it), otherwise from the platform location.
 pub fn load(override_path: Option<&Path>) -> Policy {
     match override_path {
-        Some(path) => Policy::from_result(path.display().to_string(), read_policy_file(path)),
+        Some(path) => read_trusted(path, trust::Rule::Override, &os_inspect()),
         None => load_platform(),
+    }
+}
+
+/// Reads a JSON policy file that passes [`trust::check`]: one someone else could have written is an invalid policy.
+pub fn read_trusted(path: &Path, rule: trust::Rule, inspect: &dyn trust::Inspect) -> Policy {
+    let origin = path.display().to_string();
+    if !path.exists() {
+        return Policy::absent(origin);
+    }
+    let trusted = trust::check(inspect, path, rule).map_err(|problem| PolicyError { origin: origin.clone(), problem });
+    Policy::from_result(origin, trusted.and_then(|()| read_policy_file(path)))
+}
+
+/// How this OS says who owns and may write a file.
+fn os_inspect() -> impl trust::Inspect {
+    #[cfg(unix)]
+    {
+        trust::UnixInspect
+    }
+    #[cfg(windows)]
+    {
+        windows_acl::WindowsInspect
     }
 }
 
@@ -323,8 +350,7 @@ pub fn platform_origin() -> String {
 
 #[cfg(not(any(windows, target_os = "macos")))]
 fn load_platform() -> Policy {
-    let path = Path::new(LINUX_POLICY_PATH);
-    Policy::from_result(path.display().to_string(), read_policy_file(path))
+    read_trusted(Path::new(LINUX_POLICY_PATH), trust::Rule::Machine, &os_inspect())
 }
 
 #[cfg(windows)]

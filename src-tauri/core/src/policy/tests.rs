@@ -340,6 +340,21 @@ fn this_build_only_honours_the_override_when_it_is_a_debug_build() {
     }
 }
 
+#[test]
+fn a_policy_file_others_may_write_is_invalid_and_fails_closed() {
+    use std::os::unix::fs::PermissionsExt;
+    for (mode, expected) in [(0o664, "writable by its group"), (0o666, "writable by its group (gid 0), everyone")] {
+        let dir = temp_dir(&format!("writable-{mode:o}"));
+        let path = dir.join("policy.json");
+        let c = crate::testing::config_in(&dir, Some(r#"{"managed": {"max_session_age": "24h"}}"#), None, &[]);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        let c = c.and_then(|_| crate::testing::config_in(&dir, None, None, &[])).unwrap();
+        let error = c.policy_error.as_deref().unwrap_or_else(|| panic!("{mode:o}: a policy anyone in the group can write was applied"));
+        assert!(error.contains(&path.display().to_string()) && error.contains(expected), "{error}");
+        assert_eq!((c.max_session_age, c.source_of("max_session_age")), (Duration::ZERO, Some(Source::FailClosed)));
+    }
+}
+
 // ---- the published schema and docs ----
 
 fn repo_file(rel: &str) -> String {

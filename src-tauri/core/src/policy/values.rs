@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{durations, DEFAULT_MAX_SESSION_AGE};
+use crate::net::{redact_proxy, ProxyUrl};
 
 pub(crate) fn kind(v: &Value) -> &'static str {
     match v {
@@ -105,16 +106,17 @@ pub(super) fn http_url(v: &Value) -> Result<String, String> {
     check_http_url(&string(v)?)
 }
 
-/// A proxy URL: http, https, socks5 or socks5h, with a host.
-pub fn check_proxy_url(s: &str) -> Result<String, String> {
-    let url = reqwest::Url::parse(s).map_err(|e| format!("{s:?} is not a URL ({e})"))?;
+/// A proxy URL: http, https, socks5 or socks5h, with a host. Messages show it with its password hidden.
+pub fn check_proxy_url(s: &str) -> Result<ProxyUrl, String> {
+    let shown = redact_proxy(s);
+    let url = reqwest::Url::parse(s).map_err(|e| format!("{shown:?} is not a URL ({e})"))?;
     if !matches!(url.scheme(), "http" | "https" | "socks5" | "socks5h") || url.host_str().is_none() {
-        return Err(format!("{s:?} must be an http://, https://, socks5:// or socks5h:// URL with a host"));
+        return Err(format!("{shown:?} must be an http://, https://, socks5:// or socks5h:// URL with a host"));
     }
-    Ok(s.to_string())
+    Ok(ProxyUrl::new(s))
 }
 
-pub(super) fn proxy_url(v: &Value) -> Result<String, String> {
+pub(super) fn proxy_url(v: &Value) -> Result<ProxyUrl, String> {
     check_proxy_url(&string(v)?)
 }
 

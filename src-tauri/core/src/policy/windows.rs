@@ -1,5 +1,6 @@
 //! Windows: `HKLM\Software\Policies\Latchkey` (what Group Policy / Intune write), or, when that key does not
-//! exist, `%ProgramData%\Latchkey\policy.json` in the same JSON format as Linux.
+//! exist, `<ProgramData>\Latchkey\policy.json` in the same JSON format as Linux, where `<ProgramData>` is the
+//! `FOLDERID_ProgramData` known folder (never the `%ProgramData%` variable, which the user can set).
 //!
 //! Registry layout (value names are the schema keys, matched case-insensitively):
 //!
@@ -20,7 +21,7 @@ use serde_json::{json, Map, Value};
 pub const REGISTRY_KEY_DISPLAY: &str = r"HKLM\Software\Policies\Latchkey";
 /// Path under HKEY_LOCAL_MACHINE.
 pub const REGISTRY_PATH: &str = r"Software\Policies\Latchkey";
-/// The fallback file, relative to `%ProgramData%`.
+/// The fallback file, relative to the `ProgramData` known folder.
 pub const PROGRAM_DATA_FILE: &str = r"Latchkey\policy.json";
 
 /// A registry value, as read (independent of the winreg crate so the mapping is testable anywhere).
@@ -164,12 +165,35 @@ pub fn registry_to_policy_json(root: &RegKey, env: &dyn Fn(&str) -> Option<Strin
     Ok(Value::Object(out))
 }
 
-/// Reads the policy from the registry, or from `%ProgramData%\Latchkey\policy.json` when the key is absent.
+/// The fallback policy file under the `ProgramData` known folder, as `known_program_data` resolves it
+/// (`FOLDERID_ProgramData` on Windows), never from the `%ProgramData%` environment variable the user controls.
+pub fn program_data_file(known_program_data: impl Fn() -> Option<std::path::PathBuf>) -> Option<std::path::PathBuf> {
+    known_program_data().map(|dir| dir.join(PROGRAM_DATA_FILE))
+}
+
+/// How `%VAR%` in a `REG_EXPAND_SZ` value resolves: `%ProgramData%` from the known folder like the policy file,
+/// anything else from the environment (per-user values such as `%LOCALAPPDATA%`).
+pub fn expansion(
+    known_program_data: impl Fn() -> Option<std::path::PathBuf>,
+    env: impl Fn(&str) -> Option<String>,
+) -> impl Fn(&str) -> Option<String> {
+    move |name| {
+        if name.eq_ignore_ascii_case("ProgramData") {
+            known_program_data().map(|dir| dir.display().to_string())
+        } else {
+            env(name)
+        }
+    }
+}
+
+/// Reads the policy from the registry, or from `<ProgramData>\Latchkey\policy.json` when the key is absent; that
+/// file counts only if administrators alone own and may write it and its folder (the installers create the folder so).
 #[cfg(windows)]
 pub fn load() -> super::Policy {
-    use super::{parse_policy_value, read_policy_file, Policy, PolicyError};
-    let env = |k: &str| std::env::var(k).ok();
-    let file = env("ProgramData").map(|pd| std::path::PathBuf::from(pd).join(PROGRAM_DATA_FILE));
+    use super::windows_acl::{known_program_data, WindowsInspect};
+    use super::{parse_policy_value, read_trusted, trust::Rule, Policy, PolicyError};
+    let env = expansion(known_program_data, |k: &str| std::env::var(k).ok());
+    let file = program_data_file(known_program_data);
     match read_registry() {
         Ok(Some(root)) => {
             let err = |problem: String| PolicyError { origin: REGISTRY_KEY_DISPLAY.into(), problem };
@@ -186,11 +210,11 @@ pub fn load() -> super::Policy {
             policy
         }
         Ok(None) => match file {
-            Some(f) => Policy::from_result(f.display().to_string(), read_policy_file(&f)),
+            Some(f) => read_trusted(&f, Rule::Machine, &WindowsInspect),
             None => Policy {
                 origin: REGISTRY_KEY_DISPLAY.into(),
                 present: false,
-                warnings: vec!["%ProgramData% is not set; only the registry was checked".into()],
+                warnings: vec!["the ProgramData known folder could not be resolved; only the registry was checked".into()],
                 ..Default::default()
             },
         },
@@ -320,6 +344,23 @@ mod tests {
         let root = key(&[("max_session_age", RegValue::Sz("48h".into()))], vec![]);
         let err = parse_policy_value(&registry_to_policy_json(&root, &env).unwrap()).unwrap_err();
         assert!(err.contains("longer than the maximum"), "{err}");
+    }
+
+    #[test]
+    fn the_program_data_folder_comes_from_the_known_folder_never_the_environment() {
+        let known = || Some(std::path::PathBuf::from(ROOT));
+        let users = |k: &str| match k {
+            "ProgramData" | "PROGRAMDATA" => Some("/home/mallory/fake-programdata".to_string()),
+            "LOCALAPPDATA" => Some("/home/alice/AppData/Local".to_string()),
+            _ => None,
+        };
+        let file = program_data_file(known).unwrap();
+        assert_eq!(file, std::path::PathBuf::from(ROOT).join(PROGRAM_DATA_FILE));
+        assert_eq!(program_data_file(|| None), None, "no known folder: no file, and no fallback to the variable");
+        let env = expansion(known, users);
+        assert_eq!(expand(r"%ProgramData%\Latchkey\audit", &env).unwrap(), format!(r"{ROOT}\Latchkey\audit"));
+        assert_eq!(expand(r"%programdata%\x", &env).unwrap(), format!(r"{ROOT}\x"));
+        assert_eq!(expand(r"%LOCALAPPDATA%\x", &env).unwrap(), r"/home/alice/AppData/Local\x", "per-user values still come from the environment");
     }
 
     #[test]

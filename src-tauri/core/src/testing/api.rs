@@ -19,6 +19,8 @@ pub struct FakeApi {
     pub refreshes: Arc<AtomicUsize>,
     pub refreshes_done: Arc<AtomicUsize>,
     pub logouts: Arc<Mutex<Vec<LogoutScope>>>,
+    /// Answers of coming `/logout` calls (then they succeed).
+    pub logout_script: Arc<Mutex<VecDeque<Result<(), AuthError>>>>,
     pub refresh_script: Arc<Mutex<VecDeque<Result<(), AuthError>>>>,
     pub user_script: Arc<Mutex<VecDeque<Result<User, AuthError>>>>,
     /// Seconds each granted access token lives.
@@ -71,7 +73,7 @@ impl AuthApi for FakeApi {
     }
     async fn logout(&self, _: &AccessToken, scope: LogoutScope) -> Result<(), AuthError> {
         self.logouts.lock().unwrap().push(scope);
-        Ok(())
+        self.logout_script.lock().unwrap().pop_front().unwrap_or(Ok(()))
     }
     async fn fetch_user(&self, _: &AccessToken) -> Result<User, AuthError> {
         self.user_script.lock().unwrap().pop_front().unwrap_or(Ok(super::user()))

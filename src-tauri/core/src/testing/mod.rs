@@ -31,5 +31,6 @@ pub fn session(now: i64) -> Session {
         user: user(),
         signed_in_at: now,
         last_refresh_at: None,
+        pending_sign_out: None,
     }
 }

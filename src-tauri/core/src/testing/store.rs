@@ -31,6 +31,16 @@ impl TestStore {
         *self.fail_with.lock().unwrap() = Some(code);
     }
 
+    /// From now on calls work again.
+    pub fn heal(&self) {
+        *self.fail_with.lock().unwrap() = None;
+    }
+
+    /// Stores `session` directly, as a previous run left it.
+    pub fn preload(&self, session: &Session) {
+        self.inner.save(session).unwrap();
+    }
+
     /// What is saved, read past any failure.
     pub fn stored(&self) -> Option<Session> {
         self.inner.load().unwrap()

@@ -9,13 +9,38 @@ use std::time::{Duration, Instant};
 #[cfg(unix)]
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 
-/// Creates the data directory (owner-only on Unix) if it is missing.
+/// Creates the data directory (owner-only on Unix) if it is missing, and keeps it so (see [`private_dir`]).
 pub fn ensure_dir(dir: &Path) -> Result<(), AuthError> {
+    private_dir(dir).map_err(|e| io_error("use the data directory", dir, e))
+}
+
+/// Creates `dir` (and its parents) for its owner only: 0700 on Unix. An existing one that others may enter is narrowed
+/// back to 0700 with a warning; one that belongs to another user is refused. (On Windows the folder inherits the
+/// per-user ACL of `%LOCALAPPDATA%`.)
+pub fn private_dir(dir: &Path) -> io::Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     builder.mode(0o700);
-    builder.create(dir).map_err(|e| io_error("create the data directory", dir, e))
+    builder.create(dir)?;
+    #[cfg(unix)]
+    keep_private(dir)?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn keep_private(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let meta = fs::metadata(dir)?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if meta.uid() != unsafe { libc::geteuid() } {
+        return Err(io::Error::new(io::ErrorKind::PermissionDenied, format!("it belongs to another user (uid {})", meta.uid())));
+    }
+    if meta.mode() & 0o077 != 0 {
+        tracing::warn!(dir = %dir.display(), mode = format!("{:o}", meta.mode() & 0o777), "the folder was open to other users; narrowing it to 0700");
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
 /// Reads a file; a missing file is `None`.
@@ -29,7 +54,7 @@ pub fn read(path: &Path) -> Result<Option<Vec<u8>>, AuthError> {
 
 /// Temp file in the same directory, fsync, rename over the target, fsync the directory:
 /// a crash at any point leaves the old file or the new one, never a torn one. The temp file's name is fixed
-/// (only the lock holder writes), so one left by a killed process is overwritten by the next write, not piled up.
+/// (only the lock holder writes), so one left by a killed process is replaced by the next write, not piled up.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AuthError> {
     let tmp = sibling(path, "tmp");
     let result = write_synced(&tmp, bytes)
@@ -43,11 +68,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AuthError> {
     result.map_err(|e| io_error("write", path, e))
 }
 
+/// Writes a new file at `path`: one left there (a killed write, or planted) is removed first, never opened, and the new
+/// one is created exclusively, never through a symlink, so it is ours with mode 0600.
 fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
     let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    options.mode(0o600);
+    options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     let mut file = options.open(path)?;
     let (head, tail) = bytes.split_at(bytes.len() / 2);
     file.write_all(head)?;
@@ -189,6 +220,63 @@ mod tests {
         assert_eq!(quarantined(&path), vec![first.clone(), second]);
         assert_eq!(read(&first).unwrap().unwrap(), b"one");
         assert!(read(&path).unwrap().is_none());
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[cfg(unix)]
+    fn give_to_nobody(path: &Path) {
+        std::os::unix::fs::lchown(path, Some(65534), Some(65534)).expect("chown to uid 65534: these checks need root");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_existing_folder_open_to_others_is_narrowed_to_0700() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir("narrow").join("data");
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        ensure_dir(&dir).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_that_belongs_to_another_user_is_refused() {
+        let dir = temp_dir("foreign").join("data");
+        fs::create_dir(&dir).unwrap();
+        give_to_nobody(&dir);
+        let e = ensure_dir(&dir).unwrap_err();
+        assert_eq!(e.code(), "storage_io");
+        assert!(e.to_string().contains("belongs to another user"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_temp_file_or_symlink_is_never_followed_nor_kept() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = temp_dir("planted");
+        let path = dir.join("session.vault");
+        let elsewhere = temp_dir("planted-target").join("victim");
+        fs::write(&elsewhere, b"precious").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, sibling(&path, "tmp")).unwrap();
+        write_atomic(&path, b"sealed").unwrap();
+        assert_eq!(fs::read(&elsewhere).unwrap(), b"precious", "the symlink was followed");
+        assert_eq!((read(&path).unwrap().unwrap(), mode(&path)), (b"sealed".to_vec(), 0o600));
+
+        // A temp file planted by someone else, readable by all: the vault never inherits its owner or mode.
+        let tmp = sibling(&path, "tmp");
+        fs::write(&tmp, b"planted").unwrap();
+        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o666)).unwrap();
+        give_to_nobody(&tmp);
+        write_atomic(&path, b"sealed again").unwrap();
+        let meta = fs::metadata(&path).unwrap();
+        assert_eq!((mode(&path), meta.uid()), (0o600, unsafe { libc::geteuid() }));
+        assert_eq!(read(&path).unwrap().unwrap(), b"sealed again");
     }
 
     #[test]

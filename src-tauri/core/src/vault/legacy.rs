@@ -44,6 +44,7 @@ pub fn parse_v1(text: &str) -> Result<Session, AuthError> {
         user: r.user.clone(),
         signed_in_at: r.signed_in_at,
         last_refresh_at: None,
+        pending_sign_out: None,
     };
     if !session.times_are_plausible() {
         return Err(AuthError::StorageCorrupt { kind: Corruption::Truncated, detail: "the v1 keychain record names impossible times".into() });

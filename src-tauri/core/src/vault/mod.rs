@@ -5,7 +5,7 @@ pub mod key_file;
 mod legacy;
 pub mod sealed;
 
-pub use files::VaultLock;
+pub use files::{private_dir, VaultLock};
 
 use crate::clock::Clock;
 use crate::error::{AuthError, Corruption};
@@ -22,6 +22,10 @@ use std::sync::Mutex;
 pub const FILE: &str = "session.vault";
 /// The keychain account holding the vault key.
 pub const KEY_ACCOUNT: &str = "vault-key";
+/// How far this computer's clock may have stepped back since a session was signed in (an NTP correction) before the
+/// saved session counts as tampered with: a clock set back further would stretch the
+/// session's deadline, which runs from `signed_in_at`.
+pub const ALLOWED_CLOCK_STEP_BACK_SECS: i64 = 300;
 
 /// Where the engine keeps the session between launches. Blocking.
 pub trait SessionStore: Send + Sync + 'static {
@@ -74,25 +78,49 @@ impl<K: KeyStore, C: Clock> Vault<K, C> {
         self.fallback_allowed && matches!(e, AuthError::KeychainLocked(_) | AuthError::KeychainUnavailable(_))
     }
 
-    /// The vault key and its home. A key file, when present, holds the newest key: it is used (while the
-    /// keychain is unavailable and policy allows it) or, once the keychain works, moved into it (writers only).
-    fn stored_key(&self) -> Result<Option<(SecretString, KeyHome)>, AuthError> {
-        let in_file = self.key_file.read()?;
-        match (self.keys.get(KEY_ACCOUNT), in_file) {
-            (Ok(key), None) => Ok(key.map(|k| (k, KeyHome::Keychain))),
-            (Ok(_), Some(key)) if self.writable().is_ok() => match self.keys.set(KEY_ACCOUNT, &key) {
+    /// The vault key and its home. The keychain is the root of trust; a key file is read only when the policy allows
+    /// the fallback, and used while the keychain is unavailable. Once the keychain works, a writer moves the key file
+    /// into it only if the keychain holds no key and the file's key opens `sealed` (the current vault); a key file
+    /// that differs from the keychain's key is never used, so a planted one can neither replace it nor open a session.
+    fn stored_key(&self, sealed: Option<&[u8]>) -> Result<Option<(SecretString, KeyHome)>, AuthError> {
+        let in_file = if self.fallback_allowed { self.key_file.read()? } else { None };
+        let (in_keychain, file_key) = match (self.keys.get(KEY_ACCOUNT), in_file) {
+            (Ok(key), file_key) => (key, file_key),
+            (Err(e), Some(file_key)) if self.may_fall_back(&e) => return Ok(Some((file_key, KeyHome::File))),
+            (Err(e), _) => return Err(e),
+        };
+        let Some(file_key) = file_key else { return Ok(in_keychain.map(|k| (k, KeyHome::Keychain))) };
+        match in_keychain {
+            Some(key) if key.expose_secret() == file_key.expose_secret() => {
+                if self.writable().is_ok() {
+                    self.key_file.remove()?; // a crash between the move's two steps left it in both places
+                }
+                Ok(Some((key, KeyHome::Keychain)))
+            }
+            Some(key) => {
+                tracing::warn!(file = %self.key_file.path().display(), "a vault key file differs from the keychain's key; it is not used");
+                Ok(Some((key, KeyHome::Keychain)))
+            }
+            None if !sealed.is_some_and(|bytes| self.opens(bytes, &file_key)) => {
+                tracing::warn!(file = %self.key_file.path().display(), "a vault key file opens no saved session; it is not used");
+                Ok(None)
+            }
+            None if self.writable().is_err() => Ok(Some((file_key, KeyHome::File))),
+            None => match self.keys.set(KEY_ACCOUNT, &file_key) {
                 Ok(()) => {
                     self.key_file.remove()?;
                     tracing::info!("the keychain is back: the vault key moved from the key file into it");
-                    Ok(Some((key, KeyHome::Keychain)))
+                    Ok(Some((file_key, KeyHome::Keychain)))
                 }
-                Err(e) if self.may_fall_back(&e) => Ok(Some((key, KeyHome::File))),
+                Err(e) if self.may_fall_back(&e) => Ok(Some((file_key, KeyHome::File))),
                 Err(e) => Err(e),
             },
-            (Ok(_), Some(key)) => Ok(Some((key, KeyHome::File))),
-            (Err(e), Some(key)) if self.may_fall_back(&e) => Ok(Some((key, KeyHome::File))),
-            (Err(e), _) => Err(e),
         }
+    }
+
+    /// Whether `key_text` opens the sealed bytes.
+    fn opens(&self, sealed: &[u8], key_text: &SecretString) -> bool {
+        VaultKey::decode(key_text.expose_secret()).is_ok_and(|key| sealed::open(sealed, &key).is_ok())
     }
 
     /// Stores a new key in the keychain, or in the key file when policy allows and the keychain is unavailable.
@@ -132,6 +160,20 @@ impl<K: KeyStore, C: Clock> Vault<K, C> {
         Ok(session)
     }
 
+    /// A session signed in later than now, beyond [`ALLOWED_CLOCK_STEP_BACK_SECS`], is refused as tampered: the clock
+    /// was set back, which would stretch its deadline (it runs from `signed_in_at`), or the record was forged.
+    /// (A refresh time ahead of the clock stretches nothing, so it is not checked.)
+    fn not_from_the_future(&self, session: Session) -> Result<Session, AuthError> {
+        let ahead = session.signed_in_at - self.clock.now_unix();
+        if ahead > ALLOWED_CLOCK_STEP_BACK_SECS {
+            return Err(AuthError::StorageCorrupt {
+                kind: Corruption::Tampered,
+                detail: format!("the session was signed in {ahead} s after this computer's time: the clock was set back, or the file was changed"),
+            });
+        }
+        Ok(session)
+    }
+
     /// The v1 → v2 migration: a whole session in the keychain becomes a sealed vault.
     fn migrate_v1(&self) -> Result<Option<Session>, AuthError> {
         let Some(record) = self.keys.get(legacy::ACCOUNT)? else { return Ok(None) };
@@ -162,10 +204,10 @@ impl<K: KeyStore, C: Clock> SessionStore for Vault<K, C> {
     fn load(&self) -> Result<Option<Session>, AuthError> {
         let bytes = files::read(&self.path())?;
         // A locked or absent keychain is an error here, so a healthy file is never condemned for it.
-        let key = self.stored_key()?;
+        let key = self.stored_key(bytes.as_deref())?;
         match (bytes, key) {
             (None, None) => self.migrate_v1(),
-            (Some(bytes), Some((key, home))) => match self.open_with(&bytes, &key) {
+            (Some(bytes), Some((key, home))) => match self.open_with(&bytes, &key).and_then(|s| self.not_from_the_future(s)) {
                 Ok(session) => {
                     *self.home.lock().unwrap() = home;
                     Ok(Some(session))
@@ -189,7 +231,8 @@ impl<K: KeyStore, C: Clock> SessionStore for Vault<K, C> {
         let mut cached = self.key.lock().unwrap();
         if cached.is_none() {
             // A malformed key opens nothing (load already set its file aside), so it is replaced.
-            let existing = match self.stored_key() {
+            let sealed = files::read(&self.path())?;
+            let existing = match self.stored_key(sealed.as_deref()) {
                 Ok(found) => found.and_then(|(text, home)| VaultKey::decode(text.expose_secret()).ok().map(|k| (k, home))),
                 Err(e) if self.may_fall_back(&e) => None,
                 Err(e) => return Err(e),

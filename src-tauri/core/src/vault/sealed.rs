@@ -1,5 +1,6 @@
 //! The sealed vault format: AES-256-GCM over the session, with the app id, schema and user bound as associated data.
 
+use crate::api::LogoutScope;
 use crate::error::{AuthError, Corruption};
 use crate::secret::{AccessToken, RefreshToken};
 use crate::session::{Session, User};
@@ -68,6 +69,9 @@ struct Payload {
     user: User,
     signed_in_at: i64,
     last_refresh_at: Option<i64>,
+    /// Absent in vaults written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pending_sign_out: Option<LogoutScope>,
 }
 
 impl Drop for Payload {
@@ -95,6 +99,7 @@ pub fn seal(session: &Session, key: &VaultKey) -> Result<Vec<u8>, AuthError> {
         user: session.user.clone(),
         signed_in_at: session.signed_in_at,
         last_refresh_at: session.last_refresh_at,
+        pending_sign_out: session.pending_sign_out,
     };
     let mut buf = Zeroizing::new(serde_json::to_vec(&payload).expect("payload serializes"));
     let mut nonce = [0u8; NONCE_LEN];
@@ -141,6 +146,7 @@ pub fn open(bytes: &[u8], key: &VaultKey) -> Result<Session, AuthError> {
         user: p.user.clone(),
         signed_in_at: p.signed_in_at,
         last_refresh_at: p.last_refresh_at,
+        pending_sign_out: p.pending_sign_out,
     };
     if !session.times_are_plausible() {
         return Err(corrupt(Corruption::Truncated, "the sealed session names impossible times"));

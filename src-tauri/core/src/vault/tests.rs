@@ -238,8 +238,8 @@ fn when_the_keychain_comes_back_a_writer_moves_the_key_into_it_and_a_reader_does
     assert!(dir.join(key_file::KEY_FILE).exists() && !keys.has(KEY_ACCOUNT), "a reader never writes");
     drop(reader);
 
-    // The migration needs no policy: moving the key into the keychain only makes it safer.
-    let writer = fallback_vault(&dir, &keys, false);
+    // A writer moves it: the key file opens the vault and the keychain holds no other key.
+    let writer = fallback_vault(&dir, &keys, true);
     assert_eq!(writer.load().unwrap().unwrap().signed_in_at, 1000);
     assert_eq!(writer.persistence(), Persistence::Keychain);
     assert!(keys.has(KEY_ACCOUNT) && !dir.join(key_file::KEY_FILE).exists());
@@ -259,18 +259,79 @@ fn with_the_policy_turned_off_a_key_file_is_not_used_while_the_keychain_is_down_
 }
 
 #[test]
-fn a_key_file_replaces_an_older_keychain_key_and_sign_out_removes_it_with_the_keychain_down() {
+fn a_key_file_never_replaces_a_different_keychain_key_and_sign_out_removes_it_with_the_keychain_down() {
     let (dir, keys) = saved("fallback-newer");
+    let older_key = keys.get(KEY_ACCOUNT).unwrap().unwrap();
     keychain_down(&keys, Some("keychain_locked"));
     let v = fallback_vault(&dir, &keys, true);
     assert_eq!(v.load().map(|_| ()).unwrap_err().code(), "keychain_locked", "the old session waits for the keychain");
-    v.save(&sample(2000)).unwrap(); // a new sign-in while the keychain is locked
+    v.save(&sample(2000)).unwrap(); // a new sign-in while the keychain is locked: its key goes to the file
     drop(v);
     keychain_down(&keys, None);
-    assert_eq!(fallback_vault(&dir, &keys, true).load().unwrap().unwrap().signed_in_at, 2000, "the key file is the newest");
+    // The keychain is the root of trust: a key file cannot tell a locked-keychain sign-in from a planted one.
+    assert_eq!(corruption(fallback_vault(&dir, &keys, true).load()), Corruption::Tampered);
+    assert_eq!(keys.get(KEY_ACCOUNT).unwrap().unwrap().expose_secret(), older_key.expose_secret(), "the keychain key was replaced");
     keychain_down(&keys, Some("keychain_locked"));
     let v = fallback_vault(&dir, &keys, true);
     v.save(&sample(3000)).unwrap();
     v.clear().unwrap();
     assert!(!dir.join(FILE).exists() && !dir.join(key_file::KEY_FILE).exists());
+}
+
+/// A key file and a vault sealed with it, written by someone who can write the data folder.
+fn plant_key_file_and_vault(dir: &Path) {
+    let theirs = Arc::new(MemoryKeys::default());
+    keychain_down(&theirs, Some("keychain_unavailable"));
+    let mut forged = sample(1000);
+    forged.user.email = "attacker@example.com".into();
+    fallback_vault(dir, &theirs, true).save(&forged).unwrap();
+}
+
+#[test]
+fn without_the_policy_a_planted_key_file_is_never_read_nor_moved_into_the_keychain() {
+    let dir = temp_dir("planted-off");
+    plant_key_file_and_vault(&dir);
+    let keys = Arc::new(MemoryKeys::default());
+    assert_eq!(corruption(fallback_vault(&dir, &keys, false).load()), Corruption::KeyMissing, "the planted session was opened");
+    assert!(!keys.has(KEY_ACCOUNT), "the planted key was moved into the keychain");
+    assert!(dir.join(key_file::KEY_FILE).exists(), "it is not ours to delete either");
+}
+
+#[test]
+fn with_the_policy_a_key_file_that_opens_nothing_never_touches_the_keychain_key() {
+    let (dir, keys) = saved("planted-wrong");
+    let ours = keys.get(KEY_ACCOUNT).unwrap().unwrap();
+    std::fs::write(dir.join(key_file::KEY_FILE), VaultKey::generate().unwrap().encode()).unwrap();
+    let v = fallback_vault(&dir, &keys, true);
+    assert_eq!(v.load().unwrap().unwrap().user.email, "a@b.c", "our session still opens");
+    assert_eq!(keys.get(KEY_ACCOUNT).unwrap().unwrap().expose_secret(), ours.expose_secret(), "the keychain key was overwritten");
+    assert_eq!(v.persistence(), Persistence::Keychain);
+}
+
+#[test]
+fn with_the_policy_a_key_file_moves_into_an_empty_keychain_only_when_it_opens_the_vault() {
+    let dir = temp_dir("planted-nothing");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(key_file::KEY_FILE), VaultKey::generate().unwrap().encode()).unwrap();
+    let keys = Arc::new(MemoryKeys::default());
+    assert!(fallback_vault(&dir, &keys, true).load().unwrap().is_none(), "no vault: nothing to open");
+    assert!(!keys.has(KEY_ACCOUNT), "a key that opens no vault was moved into the keychain");
+}
+
+#[test]
+fn a_session_signed_in_after_now_is_tampering_and_set_aside() {
+    let dir = temp_dir("future");
+    let keys = Arc::new(MemoryKeys::default());
+    let now = clock().now_unix();
+    // Within the allowed skew: the clock was stepped back a little (NTP), the session is kept.
+    vault(&dir, &keys).save(&sample(now + ALLOWED_CLOCK_STEP_BACK_SECS)).unwrap();
+    assert!(vault(&dir, &keys).load().unwrap().is_some());
+    // Beyond it: the clock was set back (which would stretch the session's deadline) or the file was forged.
+    vault(&dir, &keys).save(&sample(now + ALLOWED_CLOCK_STEP_BACK_SECS + 1)).unwrap();
+    let read_only = Vault::new(&dir, keys.clone(), clock(), None).load();
+    assert_eq!(corruption(read_only), Corruption::Tampered);
+    assert_eq!(quarantined_count(&dir), 0, "a reader without the lock moves nothing");
+    let e = vault(&dir, &keys).load().unwrap_err();
+    assert!(e.to_string().contains("after this computer's time"), "{e}");
+    assert_eq!(quarantined_count(&dir), 1);
 }

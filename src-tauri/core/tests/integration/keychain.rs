@@ -20,6 +20,7 @@ fn session(signed_in_at: i64) -> Session {
         user: User { id: "u-1".into(), email: "kc@example.com".into() },
         signed_in_at,
         last_refresh_at: None,
+        pending_sign_out: None,
     }
 }
 

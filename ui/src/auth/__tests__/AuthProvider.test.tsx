@@ -340,6 +340,41 @@ describe("AuthProvider: lifecycle", () => {
   });
 });
 
+describe("AuthProvider: a sign-in refused in the browser", () => {
+  it("says so in our own words, with the server's text only quoted beneath", async () => {
+    const core = new FakeCore({ seq: 1, state: signedOut(null) });
+    renderApp();
+    await signInScreen();
+    const detail = "Call 0800 123 to restore your account";
+    act(() =>
+      core.emitFlowError({
+        code: "access_denied",
+        message: "the sign-in was refused by the server or the identity provider",
+        detail,
+      }),
+    );
+    const notice = await waitFor(() => byId("auth-error")!);
+    const quoted = notice.querySelector("q");
+    expect(quoted?.textContent).toBe(detail);
+    expect(notice.firstChild?.textContent).toBe(
+      "The sign-in didn't complete: the server or your identity provider refused it.",
+    );
+    expect(notice.textContent).toBe(
+      `The sign-in didn't complete: the server or your identity provider refused it.It said: ${detail}`,
+    );
+  });
+
+  it("shows no detail for a refusal that carries none, and never a malformed one", async () => {
+    const core = new FakeCore({ seq: 1, state: signedOut(null) });
+    renderApp();
+    await signInScreen();
+    act(() => core.emitFlowError({ code: "invalid_state", message: "x", detail: 42 }));
+    const notice = await waitFor(() => byId("auth-error")!);
+    expect(notice.querySelector("q")).toBeNull();
+    expect(notice.textContent).toBe("That sign-in link isn't valid. Start again from Latchkey.");
+  });
+});
+
 describe("AuthProvider: with mockIPC's built-in event mocking", () => {
   it("applies events emitted through @tauri-apps/api/event (shouldMockEvents)", async () => {
     const commands: string[] = [];

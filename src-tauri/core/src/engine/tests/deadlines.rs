@@ -27,7 +27,7 @@ async fn the_timeout_survives_a_restart() {
     let store = Arc::new(TestStore::default());
     store.save(&sample(T0 / 1000 - 24 * HOUR - 1)).unwrap();
     let rig = rig_with(FakeApi::new(HOUR), store.clone(), settings()).await;
-    assert_eq!(rig.handle.snapshot(), Snapshot { seq: 1, state: signed_out(Some(SignOutReason::Timeout)) });
+    assert_eq!(rig.handle.snapshot(), Snapshot::of(1, signed_out(Some(SignOutReason::Timeout))));
     assert!(store.stored().is_none());
 }
 

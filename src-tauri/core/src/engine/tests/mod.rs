@@ -10,6 +10,7 @@ mod deadlines;
 mod policy;
 mod refresh;
 mod session;
+mod sign_out;
 
 const T0: i64 = 1_800_000_000_000; // wall ms at test start
 const HOUR: i64 = 3_600;
