@@ -114,9 +114,10 @@ fn notice_for(event: &AuthEvent) -> Option<Notice> {
     }
 }
 
-/// Time left, never overstated: "10 minutes", "1 minute", "less than a minute".
+/// Time left to the nearest minute ("10 minutes" at 599 s: a warning is sent a moment after its mark), "less than a
+/// minute" under 30 s.
 fn in_words(secs: i64) -> String {
-    match secs / 60 {
+    match (secs + 30) / 60 {
         0 => "less than a minute".into(),
         1 => "1 minute".into(),
         m => format!("{m} minutes"),

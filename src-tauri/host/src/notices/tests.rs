@@ -41,10 +41,12 @@ const SIGN_IN_AGAIN: Option<OpensWindow> = Some(OpensWindow { label: "Sign in ag
 #[test]
 fn each_event_gets_its_whole_notification() {
     let cases = [
-        (expiring(600), NoticeKind::ExpiringSoon, "Your session ends in 10 minutes", "Sign in again now so you aren't interrupted.", SIGN_IN_AGAIN),
-        (expiring(70), NoticeKind::ExpiringSoon, "Your session ends in 1 minute", "Sign in again now so you aren't interrupted.", SIGN_IN_AGAIN),
+        (expiring(599), NoticeKind::ExpiringSoon, "Your session ends in 10 minutes", "Sign in again now so you aren't interrupted.", SIGN_IN_AGAIN),
+        (expiring(128), NoticeKind::ExpiringSoon, "Your session ends in 2 minutes", "Sign in again now so you aren't interrupted.", SIGN_IN_AGAIN),
         (expiring(60), NoticeKind::ExpiringNow, "Your session ends in 1 minute", "Sign in again now so you aren't interrupted.", SIGN_IN_AGAIN),
-        (expiring(59), NoticeKind::ExpiringNow, "Your session ends in less than a minute", "Sign in again now so you aren't interrupted.", SIGN_IN_AGAIN),
+        (expiring(59), NoticeKind::ExpiringNow, "Your session ends in 1 minute",
+            "Sign in again now so you aren't interrupted.", SIGN_IN_AGAIN),
+        (expiring(29), NoticeKind::ExpiringNow, "Your session ends in less than a minute", "Sign in again now so you aren't interrupted.", SIGN_IN_AGAIN),
         (signed_out(SignOutReason::Timeout), NoticeKind::SignedOut, "You were signed out", "Your session reached its time limit. Sign in again to continue.", SIGN_IN_AGAIN),
         (signed_out(SignOutReason::IdleTimeout), NoticeKind::SignedOut, "You were signed out", "You were away longer than your organization allows. Sign in again to continue.", SIGN_IN_AGAIN),
         (signed_out(SignOutReason::Revoked), NoticeKind::SignedOut, "You were signed out", "Your session was ended elsewhere: on another device, or by an administrator.", SIGN_IN_AGAIN),
