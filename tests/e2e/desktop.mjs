@@ -159,8 +159,8 @@ export function signInCli(env = process.env) {
 
 /** Starts Latchkey as a login does (`args`, hidden in the tray by default) with `env` added; what it prints joins the
  * run's record for the leak scan when it ends. */
-export function startApp(env = {}, args = ['--background']) {
-  const child = spawn(APP, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startApp(env = {}, args = ['--background'], program = APP) {
+  const child = spawn(program, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = [];
   for (const stream of [child.stdout, child.stderr]) stream.on('data', (c) => output.push(c));
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
