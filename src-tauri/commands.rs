@@ -1,12 +1,15 @@
 //! Each command is a one-line forward to the core; errors reach the UI as `{ code, message }`.
 
-use latchkey_core::api::LogoutScope;
-use latchkey_core::engine::Flow;
+use latchkey_core::api::{LogoutScope, NewFactor};
+use latchkey_core::browser_sign_in::OAuthOptions;
+use latchkey_core::engine::{Account, Flow};
 use latchkey_core::events::SignOutReport;
 use latchkey_core::{keychain, AuthError, Config, GoTrue, SessionHandle, Snapshot};
+use latchkey_host::enrolment::{self, totp_enrolment, TotpEnrolment};
 use latchkey_host::keychain::KeychainCheck;
-use latchkey_host::sign_in_options::{sign_in_options, SignInOptions, SignUpResult};
+use latchkey_host::sign_in_options::{sign_in_options, sso_target, SignInOptions, SignUpResult};
 use latchkey_host::Activity;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use tauri::{Manager, State};
 
@@ -74,11 +77,43 @@ pub async fn verify_email_code(core: State<'_, SessionHandle>, email: String, co
     core.flow(|reply| Flow::VerifyEmailCode { email, code, reply }).await
 }
 
-/// Opens the provider's sign-in page in the system browser; the result comes back as a `latchkey://` link.
+/// Opens the provider's sign-in page in the system browser, with supabase-js's `scopes` and `queryParams`; the result
+/// comes back as a `latchkey://` link (or to the loopback listener): SIGNED_IN, or `auth://flow-error`.
 #[tauri::command]
-pub async fn start_oauth(app: tauri::AppHandle, core: State<'_, SessionHandle>, provider: String) -> Result<(), AuthError> {
-    let url = core.flow(|reply| Flow::StartOAuth { provider, reply }).await?;
-    tauri_plugin_opener::OpenerExt::opener(&app).open_url(url, None::<&str>).map_err(|e| AuthError::BrowserUnavailable(e.to_string()))
+pub async fn start_oauth(
+    app: tauri::AppHandle,
+    core: State<'_, SessionHandle>,
+    provider: String,
+    scopes: Option<String>,
+    query_params: Option<BTreeMap<String, String>>,
+) -> Result<(), AuthError> {
+    let options = OAuthOptions::new(scopes.as_deref(), query_params.unwrap_or_default().into_iter().collect())?;
+    let url = core.flow(|reply| Flow::StartOAuth { provider, options, reply }).await?;
+    open_in_browser(&app, &core, url).await
+}
+
+/// SAML single sign-on for the policy's provider or domain, else the domain of `email`; like OAuth from then on.
+#[tauri::command]
+pub async fn start_sso(app: tauri::AppHandle, core: State<'_, SessionHandle>, config: State<'_, Config>, email: Option<String>) -> Result<(), AuthError> {
+    let target = sso_target(&config, email.as_deref())?;
+    let url = core.flow(|reply| Flow::StartSso { target, reply }).await?;
+    open_in_browser(&app, &core, url).await
+}
+
+/// Stops waiting for a browser sign-in (OAuth, SSO); answers whether one was waiting.
+#[tauri::command]
+pub async fn cancel_sign_in(core: State<'_, SessionHandle>) -> Result<bool, AuthError> {
+    core.flow(|reply| Flow::Cancel { reply }).await
+}
+
+/// The system browser, as a click on a link would open it; when it cannot be opened, nothing is left waiting.
+async fn open_in_browser(app: &tauri::AppHandle, core: &SessionHandle, url: String) -> Result<(), AuthError> {
+    let opened = tauri_plugin_opener::OpenerExt::opener(app).open_url(url, None::<&str>);
+    if let Err(e) = opened {
+        let _ = core.flow(|reply| Flow::Cancel { reply }).await;
+        return Err(AuthError::BrowserUnavailable(e.to_string()));
+    }
+    Ok(())
 }
 
 #[tauri::command]
@@ -86,9 +121,64 @@ pub async fn recover_password(core: State<'_, SessionHandle>, email: String) -> 
     core.flow(|reply| Flow::RecoverPassword { email, reply }).await
 }
 
+/// `current_password`: required outside a recovery session (the core refuses without it).
 #[tauri::command]
-pub async fn update_password(core: State<'_, SessionHandle>, password: String) -> Result<(), AuthError> {
-    core.flow(|reply| Flow::UpdatePassword { password, reply }).await
+pub async fn update_password(core: State<'_, SessionHandle>, password: String, current_password: Option<String>) -> Result<(), AuthError> {
+    core.account(|reply| Account::UpdatePassword { password, current: current_password, reply }).await
+}
+
+/// Under secure e-mail change both addresses confirm; the user's `newEmail` shows the pending one.
+#[tauri::command]
+pub async fn change_email(core: State<'_, SessionHandle>, email: String) -> Result<(), AuthError> {
+    core.account(|reply| Account::ChangeEmail { email, reply }).await
+}
+
+/// Texts a sign-in code to `phone` (E.164).
+#[tauri::command]
+pub async fn send_phone_code(core: State<'_, SessionHandle>, phone: String) -> Result<(), AuthError> {
+    core.flow(|reply| Flow::SendPhoneCode { phone, reply }).await
+}
+
+#[tauri::command]
+pub async fn verify_phone_code(core: State<'_, SessionHandle>, phone: String, code: String) -> Result<(), AuthError> {
+    core.flow(|reply| Flow::VerifyPhoneCode { phone, code, reply }).await
+}
+
+/// The QR code and the grouped secret of a new TOTP factor: the one reply that carries a TOTP secret (docs/ipc.md).
+#[tauri::command]
+pub async fn enrol_totp(core: State<'_, SessionHandle>, friendly_name: String) -> Result<TotpEnrolment, AuthError> {
+    let factor = NewFactor::Totp { friendly_name, issuer: enrolment::ISSUER.into() };
+    totp_enrolment(&core.account(|reply| Account::Enrol { factor, reply }).await?)
+}
+
+/// Answers the new factor's id; its code comes with `challenge_factor`.
+#[tauri::command]
+pub async fn enrol_phone(core: State<'_, SessionHandle>, friendly_name: String, phone: String) -> Result<String, AuthError> {
+    let factor = NewFactor::Phone { friendly_name, phone };
+    Ok(core.account(|reply| Account::Enrol { factor, reply }).await?.id)
+}
+
+/// Answers when the challenge expires (unix seconds); a phone factor's code is texted now.
+#[tauri::command]
+pub async fn challenge_factor(core: State<'_, SessionHandle>, factor_id: String) -> Result<i64, AuthError> {
+    Ok(core.account(|reply| Account::Challenge { factor_id, reply }).await?.expires_at)
+}
+
+/// MFA_CHALLENGE_VERIFIED follows.
+#[tauri::command]
+pub async fn verify_factor(core: State<'_, SessionHandle>, factor_id: String, code: String) -> Result<(), AuthError> {
+    core.account(|reply| Account::Verify { factor_id, code, reply }).await
+}
+
+#[tauri::command]
+pub async fn unenrol_factor(core: State<'_, SessionHandle>, factor_id: String) -> Result<(), AuthError> {
+    core.account(|reply| Account::Unenrol { factor_id, reply }).await
+}
+
+/// Leaves the enrolment or the code screen (see `Account::Cancel`).
+#[tauri::command]
+pub async fn cancel_second_factor(core: State<'_, SessionHandle>) -> Result<(), AuthError> {
+    core.account(|reply| Account::Cancel { reply }).await
 }
 
 /// What the sign-in screen may offer: the server's `/settings` narrowed by admin policy.

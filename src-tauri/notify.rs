@@ -16,7 +16,8 @@ pub struct Sent(Mutex<Notices>);
 
 /// The notification an auth event calls for, if any.
 pub fn on_event(app: &AppHandle, event: &AuthEvent) {
-    let notice = app.state::<Sent>().0.lock().unwrap_or_else(|e| e.into_inner()).on_event(event);
+    let window_open = app.get_webview_window(crate::windows::MAIN).is_some();
+    let notice = app.state::<Sent>().0.lock().unwrap_or_else(|e| e.into_inner()).on_event(event, window_open);
     notice.into_iter().for_each(|n| show(app, n));
 }
 

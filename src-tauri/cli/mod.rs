@@ -1,6 +1,7 @@
 //! Headless subcommands for people, scripts and admins: they never start GTK and never print a token.
 
 mod audit;
+mod browser;
 mod doctor;
 mod reset;
 mod session;
@@ -42,14 +43,30 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Signs in with email and password (the password is read from standard input) and saves the session.
+    /// Signs in and saves the session: with e-mail and password (read from standard input; when the account has a
+    /// second factor, its code is the next line, asked for on standard error), or in the system browser with an OAuth
+    /// provider (--provider) or single sign-on (--sso), waiting for it to come back (docs/cli.md).
     SignIn {
-        #[arg(long)]
-        email: String,
-        /// Read the password from standard input (required: passwords never go in arguments).
-        #[arg(long, required = true)]
+        #[arg(long, requires = "password_stdin", required_unless_present_any = ["provider", "sso"], conflicts_with_all = ["provider", "sso"])]
+        email: Option<String>,
+        /// Read the password from standard input (required with --email: passwords never go in arguments).
+        #[arg(long, requires = "email")]
         password_stdin: bool,
+        /// An OAuth provider as the project names it (keycloak, azure, google, …).
+        #[arg(long, conflicts_with = "sso")]
+        provider: Option<String>,
+        /// Scopes to ask the provider for, besides the project's (space- or comma-separated).
+        #[arg(long, requires = "provider", conflicts_with = "sso")]
+        scopes: Option<String>,
+        /// An extra query parameter for the provider, NAME=VALUE (e.g. prompt=login); repeatable.
+        #[arg(long = "param", value_name = "NAME=VALUE", requires = "provider", conflicts_with = "sso", value_parser = name_value)]
+        params: Vec<(String, String)>,
+        /// SAML single sign-on for a work e-mail or its domain; without a value, the provider or domain policy names.
+        #[arg(long, value_name = "EMAIL_OR_DOMAIN", num_args = 0..=1, default_missing_value = "")]
+        sso: Option<String>,
     },
+    /// Completes a saved session that waits for its second factor: the code is read from standard input.
+    SecondFactor,
     /// Signs out: clears the vault, then ends the server session(s).
     SignOut {
         /// local (this device), global (everywhere) or others (other devices).
@@ -125,7 +142,12 @@ pub fn run(parsed: Result<Cli, clap::Error>) -> i32 {
         match cli.command {
             Command::Status { json } => status::run(&config, json).await,
             Command::Doctor { json } => doctor::run(&config, json).await,
-            Command::SignIn { email, .. } => session::sign_in(&config, email).await,
+            Command::SignIn { email: Some(email), .. } => session::sign_in(&config, email).await,
+            Command::SignIn { provider: Some(provider), scopes, params, .. } => {
+                browser::oauth(&config, provider, scopes.as_deref(), params).await
+            }
+            Command::SignIn { sso, .. } => browser::sso(&config, sso.as_deref().unwrap_or_default()).await,
+            Command::SecondFactor => session::complete(&config).await,
             Command::SignOut { scope } => session::sign_out(&config, Some(scope)).await,
             Command::Watch { .. } => session::watch(&config).await,
             Command::Policy { json } => policy(&config, json),
@@ -133,6 +155,14 @@ pub fn run(parsed: Result<Cli, clap::Error>) -> i32 {
             Command::Reset { yes, json } => reset::run(&config, yes, json).await,
         }
     })
+}
+
+/// `NAME=VALUE`, split at the first `=`.
+fn name_value(arg: &str) -> Result<(String, String), String> {
+    match arg.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => Err(format!("{arg:?} is not NAME=VALUE")),
+    }
 }
 
 /// A policy error is exit 1: the app refuses to run a session under a broken policy.
@@ -171,6 +201,22 @@ mod tests {
         assert!(matches!(parse_args(&["status", "--json"]), Some(Ok(Cli { command: Command::Status { json: true } }))));
         assert!(matches!(parse_args(&["policy"]), Some(Ok(Cli { command: Command::Policy { json: false } }))));
         assert!(parse_args(&["sign-in", "--email", "a@b.c"]).unwrap().is_err(), "--password-stdin is required");
+        assert!(parse_args(&["sign-in"]).unwrap().is_err(), "a way to sign in is required");
+        assert!(parse_args(&["sign-in", "--email", "a@b.c", "--password-stdin", "--provider", "x"]).unwrap().is_err());
+        assert!(parse_args(&["sign-in", "--provider", "x", "--sso"]).unwrap().is_err(), "one browser sign-in at a time");
+        assert!(parse_args(&["sign-in", "--sso", "a@b.c", "--param", "prompt=login"]).unwrap().is_err(), "--param is for --provider");
+        assert!(parse_args(&["sign-in", "--provider", "x", "--param", "=login"]).unwrap().is_err());
+        let Some(Ok(Cli { command: Command::SignIn { provider, scopes, params, .. } })) =
+            parse_args(&["sign-in", "--provider", "keycloak", "--scopes", "openid phone", "--param", "prompt=login", "--param", "a=b=c"])
+        else {
+            panic!("--provider with options parses")
+        };
+        assert_eq!((provider.as_deref(), scopes.as_deref()), (Some("keycloak"), Some("openid phone")));
+        assert_eq!(params, [("prompt".to_string(), "login".to_string()), ("a".to_string(), "b=c".to_string())]);
+        for (args, want) in [(&["sign-in", "--sso"][..], Some("")), (&["sign-in", "--sso", "alice@corp.example"][..], Some("alice@corp.example"))] {
+            let Some(Ok(Cli { command: Command::SignIn { sso, .. } })) = parse_args(args) else { panic!("{args:?}") };
+            assert_eq!(sso.as_deref(), want);
+        }
         assert!(parse_args(&["frobnicate"]).unwrap().is_err());
         assert!(matches!(
             parse_args(&["audit", "export", "--since", "24h", "--json"]),

@@ -1,5 +1,7 @@
 //! `latchkey status`: reads the vault without writing it (so it works while the app runs), never prints a token.
 
+use latchkey_core::assurance::{Aal, Claims};
+use latchkey_core::session::{IdentityProvider, SecondStep};
 use latchkey_core::{Clock, Config, Persistence, Snapshot, StateView, SystemClock};
 use serde_json::{json, Value};
 use std::time::{Duration, UNIX_EPOCH};
@@ -21,8 +23,11 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
         if let Some(others) = other_sessions(&snapshot) {
             println!("Others:   {others}");
         }
-        if let StateView::SignedIn { persistence, .. } | StateView::Expired { persistence, .. } = &snapshot.state {
+        if let StateView::SignedIn { persistence, .. } | StateView::Expired { persistence, .. } | StateView::NeedsSecondFactor { persistence, .. } = &snapshot.state {
             println!("Storage:  {}", storage(persistence));
+        }
+        if let Some(assurance) = assurance_text(&snapshot.state) {
+            println!("Level:    {assurance}");
         }
         println!("Project:  {} ({:?})", config.supabase_url, config.project_source);
         println!("Data:     {}", config.data_dir.display());
@@ -43,29 +48,63 @@ pub fn storage(persistence: &Persistence) -> &'static str {
     }
 }
 
-/// The stable status object (docs/cli.md): `state` is `signed_in` | `expired` | `signed_out` | `initializing`.
+/// The stable status object (docs/cli.md): `state` is `signed_in` | `expired` | `needs_second_factor` | `signed_out` |
+/// `initializing`; in a session, `aal`, `next_aal`, `amr` and `claims` come from the verified access token.
 pub fn describe_json(snapshot: &Snapshot) -> Value {
     let base = json!({ "seq": snapshot.seq, "user": null, "reason": null });
     let extra = match &snapshot.state {
         StateView::Initializing => json!({ "state": "initializing" }),
-        StateView::SignedIn { user, access_expires_at, signed_in_at, persistence, freshness, deadline_at, next_refresh_at } => json!({
-            "state": "signed_in", "user": user, "persistence": persistence, "storage": storage(persistence), "freshness": freshness,
+        StateView::SignedIn { user, identity_provider, access_expires_at, signed_in_at, persistence, freshness, deadline_at, next_refresh_at, .. } => json!({
+            "state": "signed_in", "user": user, "identity_provider": identity_provider, "persistence": persistence, "storage": storage(persistence), "freshness": freshness,
             "signed_in_at": rfc3339(*signed_in_at), "access_expires_at": rfc3339(*access_expires_at),
             "next_refresh_at": rfc3339(*next_refresh_at), "deadline_at": rfc3339(*deadline_at),
         }),
-        StateView::Expired { user, signed_in_at, persistence, deadline_at, next_retry_at } => json!({
-            "state": "expired", "user": user, "persistence": persistence, "storage": storage(persistence), "signed_in_at": rfc3339(*signed_in_at),
+        StateView::Expired { user, identity_provider, signed_in_at, persistence, deadline_at, next_retry_at, .. } => json!({
+            "state": "expired", "user": user, "identity_provider": identity_provider, "persistence": persistence, "storage": storage(persistence), "signed_in_at": rfc3339(*signed_in_at),
             "next_retry_at": rfc3339(*next_retry_at), "deadline_at": rfc3339(*deadline_at),
+        }),
+        StateView::NeedsSecondFactor { user, signed_in_at, persistence, deadline_at, step, allowed_factors, .. } => json!({
+            "state": "needs_second_factor", "user": user, "persistence": persistence, "storage": storage(persistence),
+            "signed_in_at": rfc3339(*signed_in_at), "deadline_at": rfc3339(*deadline_at), "step": step, "allowed_factors": allowed_factors,
         }),
         StateView::SignedOut { reason } => json!({ "state": "signed_out", "reason": reason }),
     };
     let mut out = base;
     out.as_object_mut().expect("object").extend(extra.as_object().expect("object").clone());
+    if let Some((claims, next_aal)) = assurance(&snapshot.state) {
+        let aal = claims.map_or(Aal::Aal1, |c| c.aal);
+        let amr = claims.map_or(json!([]), |c| json!(c.amr));
+        out.as_object_mut().expect("object").extend([
+            ("aal".into(), json!(aal)),
+            ("next_aal".into(), json!(next_aal)),
+            ("amr".into(), amr),
+            ("claims".into(), json!(claims)),
+        ]);
+    }
     if let Some(p) = &snapshot.pending_sign_out {
         out["pending_sign_out"] = json!({ "scope": p.scope, "until": rfc3339(p.until), "attempt": p.attempt, "cause": p.cause,
             "other_sessions": "still signed in: the sign-out has not reached the server" });
     }
     out
+}
+
+/// The verified claims and the reachable level of a state in a session.
+fn assurance(state: &StateView) -> Option<(Option<&Claims>, Aal)> {
+    match state {
+        StateView::SignedIn { claims, next_aal, .. } | StateView::Expired { claims, next_aal, .. } | StateView::NeedsSecondFactor { claims, next_aal, .. } => {
+            Some((claims.as_ref(), *next_aal))
+        }
+        StateView::Initializing | StateView::SignedOut { .. } => None,
+    }
+}
+
+/// "two-factor on, aal2 (password, totp)"
+fn assurance_text(state: &StateView) -> Option<String> {
+    let (claims, next_aal) = assurance(state)?;
+    let two_factor = if next_aal == Aal::Aal2 { "on" } else { "off" };
+    let aal = serde_json::to_value(claims.map_or(Aal::Aal1, |c| c.aal)).ok()?;
+    let methods: Vec<&str> = claims.map(|c| c.amr.iter().map(|m| m.method.as_str()).collect()).unwrap_or_default();
+    Some(format!("two-factor {two_factor}, {} ({})", aal.as_str()?, methods.join(", ")))
 }
 
 /// The other sessions, in words, while a sign-out of them waits for the server.
@@ -83,14 +122,30 @@ fn other_sessions(snapshot: &Snapshot) -> Option<String> {
 pub(super) fn describe(state: &StateView, now: i64) -> String {
     match state {
         StateView::Initializing => "starting".into(),
-        StateView::SignedIn { user, access_expires_at, .. } => {
+        StateView::SignedIn { user, identity_provider, access_expires_at, .. } => {
             let left = access_expires_at - now;
             let access = if left > 0 { format!("access token valid for {}m{}s", left / 60, left % 60) } else { "access token expired".into() };
-            format!("signed in as {} ({access})", user.email)
+            format!("signed in as {}{} ({access})", user.email, via(identity_provider.as_ref()))
         }
         StateView::Expired { user, .. } => format!("signed in as {}, access token expired, renewing", user.email),
+        StateView::NeedsSecondFactor { user, step: SecondStep::Verify, .. } => {
+            format!("signed in as {} with one factor; a second factor is needed (latchkey sign-in asks for its code)", user.email)
+        }
+        StateView::NeedsSecondFactor { user, step: SecondStep::Enrol, .. } => {
+            format!("signed in as {} with one factor; your organization requires a second factor: set one up in the Latchkey window", user.email)
+        }
         StateView::SignedOut { reason: Some(r) } => format!("signed out ({})", serde_json::to_value(r).unwrap_or_default().as_str().unwrap_or("?")),
         StateView::SignedOut { reason: None } => "signed out".into(),
+    }
+}
+
+/// " with keycloak", " with single sign-on (corp.example)", or nothing.
+fn via(provider: Option<&IdentityProvider>) -> String {
+    match provider {
+        Some(IdentityProvider::OAuth { provider }) => format!(" with {provider}"),
+        Some(IdentityProvider::Sso { domain: Some(domain) }) => format!(" with single sign-on ({domain})"),
+        Some(IdentityProvider::Sso { domain: None }) => " with single sign-on".into(),
+        None => String::new(),
     }
 }
 
@@ -101,19 +156,28 @@ mod tests {
 
     fn signed_in() -> StateView {
         StateView::SignedIn {
-            user: User { id: "u".into(), email: "a@b.c".into() },
+            user: User { id: "u".into(), email: "a@b.c".into(), ..User::default() },
+            identity_provider: None,
             access_expires_at: 1_000 + 125,
             signed_in_at: 1_000,
             persistence: Persistence::Keychain,
             freshness: Freshness::Fresh,
             deadline_at: 1_000 + 86_400,
             next_refresh_at: 1_060,
+            claims: None,
+            next_aal: Aal::Aal1,
         }
     }
 
     #[test]
     fn status_text_names_the_user_but_no_token() {
         assert_eq!(describe(&signed_in(), 1_000), "signed in as a@b.c (access token valid for 2m5s)");
+        let mut state = signed_in();
+        if let StateView::SignedIn { identity_provider, .. } = &mut state {
+            *identity_provider = Some(IdentityProvider::Sso { domain: Some("corp.example".into()) });
+        }
+        assert_eq!(describe(&state, 1_000), "signed in as a@b.c with single sign-on (corp.example) (access token valid for 2m5s)");
+        assert_eq!(describe_json(&Snapshot { seq: 1, state, pending_sign_out: None })["identity_provider"], serde_json::json!({"kind": "sso", "domain": "corp.example"}));
     }
 
     #[test]

@@ -35,9 +35,11 @@ fn a_locked_keychain_is_reported_without_hanging_and_the_vault_survives() {
         refresh_token: RefreshToken::new("locked-refresh".into()),
         access_expires_at: 4_102_444_800,
         session_id: None,
-        user: User { id: "u".into(), email: "locked@example.com".into() },
+        user: User { id: "u".into(), email: "locked@example.com".into(), ..User::default() },
         signed_in_at: latchkey_core::Clock::now_unix(&SystemClock) - 60,
         last_refresh_at: None,
+        provider: None,
+        claims: None,
         pending_sign_out: None,
     };
     let lock = VaultLock::acquire(&dir, Duration::from_secs(1)).unwrap();

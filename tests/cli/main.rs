@@ -11,6 +11,7 @@ mod faults;
 mod hardening;
 mod insecure_fallback;
 mod locked_keychain;
+mod mfa;
 mod network;
 mod policy;
 mod session;

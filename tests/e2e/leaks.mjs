@@ -30,16 +30,29 @@ const readJsonLines = (dir, name) => {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
 };
 
-/** Every string under a key ending in `token` (access_token, refresh_token, provider_token…), at any depth. */
+/** Every secret in a JSON body, at any depth: strings under a key ending in `token` (access_token, refresh_token,
+ * provider_token…), a TOTP factor's `secret` (the answer of `POST /factors`), and a one-time `code` sent to a verify. */
 export function tokensIn(json, found = []) {
   if (Array.isArray(json)) json.forEach((v) => tokensIn(v, found));
   else if (json && typeof json === 'object') {
     for (const [key, value] of Object.entries(json)) {
       if (typeof value === 'string' && /token$/.test(key) && value.length >= 8) found.push({ kind: key, value });
+      else if (typeof value === 'string' && key === 'secret' && value.length >= 16) found.push({ kind: 'totp_secret', value });
+      else if (typeof value === 'string' && key === 'code' && /^\d{6}$/.test(value)) found.push({ kind: 'mfa_code', value });
       else tokensIn(value, found);
     }
   }
   return found;
+}
+
+/** Which kind of secret: `provider` (an identity provider's own tokens: provider_token, provider_refresh_token),
+ * `refresh`, `totp` (a factor's shared secret), `code` (a one-time code) or `access`. */
+export function familyOf(kind) {
+  if (/^provider/.test(kind)) return 'provider';
+  if (/refresh/.test(kind)) return 'refresh';
+  if (kind === 'totp_secret') return 'totp';
+  if (kind === 'mfa_code') return 'code';
+  return 'access';
 }
 
 /** Called by the recording proxy with every JSON answer from the auth server. */
@@ -64,24 +77,41 @@ export function readRun(dir = runDir()) {
 }
 
 /**
- * The byte strings that betray a token: the whole value, and for a JWT its signature and payload segments (a
- * leaked part is a leak), each as UTF-8 and UTF-16LE (how WebKit's storage keeps strings). Unique, labelled.
+ * The byte strings that betray a secret: the whole value, for a JWT its signature and payload segments (a leaked
+ * part is a leak), for a TOTP secret also the grouped form the enrolment screen shows, each as UTF-8 and UTF-16LE
+ * (how WebKit's storage keeps strings). Unique, labelled.
  */
 export function needlesFor(tokens) {
   const byText = new Map();
   for (const { kind, value } of tokens) {
-    const family = /refresh/.test(kind) ? 'refresh' : 'access';
+    const family = familyOf(kind);
     const parts = value.split('.');
-    const texts = parts.length === 3 ? [value, parts[1], parts[2]].filter((p) => p.length >= 16) : [value];
+    const grouped = family === 'totp' ? [value.match(/.{1,4}/g).join(' ')] : [];
+    const texts = parts.length === 3 ? [value, parts[1], parts[2]].filter((p) => p.length >= 16) : [value, ...grouped];
     for (const text of texts) if (!byText.has(text)) byText.set(text, { family, kind, text });
   }
   return [...byText.values()].flatMap((n) => ['utf8', 'utf16le'].map((enc) => ({ ...n, encoding: enc, bytes: Buffer.from(n.text, enc) })));
 }
 
+/** Whether an ASCII digit is at byte `i` of `hay` in `encoding`. */
+const digitAt = (hay, i, encoding) =>
+  i >= 0 && i < hay.length && hay[i] >= 0x30 && hay[i] <= 0x39 && (encoding !== 'utf16le' || hay[i + 1] === 0);
+
+/** Whether `hay` holds the needle; a six-digit code counts only as a number of its own (not inside a longer one,
+ * such as a timestamp). */
+function holds(hay, n) {
+  if (n.family !== 'code') return hay.includes(n.bytes);
+  const width = n.encoding === 'utf16le' ? 2 : 1;
+  for (let i = hay.indexOf(n.bytes); i !== -1; i = hay.indexOf(n.bytes, i + 1)) {
+    if (!digitAt(hay, i - width, n.encoding) && !digitAt(hay, i + n.bytes.length, n.encoding)) return true;
+  }
+  return false;
+}
+
 /** The needles found in `bytes` (a Buffer or string). */
 export const hitsIn = (bytes, needles) => {
   const hay = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
-  return needles.filter((n) => hay.includes(n.bytes));
+  return needles.filter((n) => holds(hay, n));
 };
 
 /** Scans every regular file under each dir (symlinks not followed) as bytes, skipping (and adding to) `seen`.

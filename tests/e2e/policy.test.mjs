@@ -37,7 +37,7 @@ test('locked settings are shown as managed and disabled; a user setting is saved
     // server answered: the options are the server's /settings narrowed by this policy, not that fallback.
     const options = await d.executeAsyncScript(`const done = arguments[arguments.length - 1];
       window.__TAURI_INTERNALS__.invoke('get_sign_in_options').then(done, (e) => done({ failed: e }));`);
-    assert.deepEqual(options, { password: true, emailCode: false, magicLink: false, oauthProviders: [], allowSignUp: false },
+    assert.deepEqual(options, { password: true, emailCode: false, magicLink: false, phone: false, oauthProviders: [], sso: null, allowSignUp: false },
       'the sign-in options come from the real server, narrowed by the policy');
     assert.equal((await d.findElements(By.css('#method-email-code'))).length, 0, 'only the password method is offered');
     assert.equal((await d.findElements(By.css('#create-account'))).length, 0, 'sign-up is not offered');

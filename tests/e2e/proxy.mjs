@@ -5,7 +5,7 @@
 // The app reaches it as its HTTP proxy (LATCHKEY_PROXY=<url>), keeping the stack's own URL: the app checks that each
 // access token's `iss` is its auth URL, so a proxy with a URL of its own would (rightly) fail every sign-in. Requests
 // in origin form (a plain path) are forwarded to the stack too.
-import { createServer, request } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
 import { gunzipSync, inflateSync, brotliDecompressSync } from 'node:zlib';
 import { recordTokens } from './leaks.mjs';
 
@@ -26,6 +26,9 @@ export async function startProxy(target = process.env.LATCHKEY_SUPABASE_URL) {
   const upstream = new URL(target);
   const records = [];
   const sockets = new Set();
+  // Its own pool of connections to the stack, closed by `down()`: pooled keep-alive connections would otherwise keep
+  // the test's process alive until GoTrue drops them (minutes).
+  const upstreamAgent = new Agent({ keepAlive: true });
   let server = null;
   let port = 0;
 
@@ -46,7 +49,7 @@ export async function startProxy(target = process.env.LATCHKEY_SUPABASE_URL) {
       const entry = { method: req.method, path, body: json, at: Date.now(), status: null };
       records.push(entry);
       const { 'proxy-connection': _, ...headers } = { ...req.headers, host: upstream.host };
-      const out = request({ host: upstream.hostname, port: upstream.port, method: req.method, path, headers }, (answer) => {
+      const out = request({ host: upstream.hostname, port: upstream.port, method: req.method, path, headers, agent: upstreamAgent }, (answer) => {
         entry.status = answer.statusCode;
         res.writeHead(answer.statusCode, answer.headers);
         const body = [];
@@ -77,6 +80,7 @@ export async function startProxy(target = process.env.LATCHKEY_SUPABASE_URL) {
     if (!server) return;
     const closed = new Promise((resolve) => server.close(resolve));
     for (const s of sockets) s.destroy(); // pooled keep-alive connections must fail too, as in a real outage
+    upstreamAgent.destroy();
     await closed;
     server = null;
   }

@@ -3,7 +3,9 @@
 // audit log, the rest of $HOME, what the app and the drivers printed, every IPC reply and event the webviews received
 // (the page recorder, drained by the harness), the webview's storage, and the arguments and environment of the app
 // and every child process. Zero hits. The one exception: `get_access_token`'s reply in the main window is the access
-// token (docs/ipc.md), so the access-token rule skips exactly that reply; refresh tokens have no exception.
+// token (docs/ipc.md), so the access-token rule skips exactly that reply (and a TOTP secret is allowed only in
+// `enrol_totp`'s); refresh tokens and an identity provider's own tokens (provider_token, provider_refresh_token: the
+// enterprise run signs in through Keycloak) have no exception.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APP, startDriver, launch, quit, waitFor, waitText, signIn, logDir, markedPids } from './harness.mjs';
 import { dataDir, SERVICE } from './vault.mjs';
-import { RUNS_DIR, hitsIn, needlesFor, readRun, runDir, scanFiles } from './leaks.mjs';
+import { RUNS_DIR, familyOf, hitsIn, needlesFor, readRun, runDir, scanFiles } from './leaks.mjs';
 
 const email = process.env.LATCHKEY_DEMO_EMAIL;
 const password = process.env.LATCHKEY_DEMO_PASSWORD;
@@ -79,6 +81,14 @@ test('the scanner finds a planted token in a file (UTF-8 or UTF-16), in part, an
     assert.deepEqual([...new Set(scan.hits.map((h) => h.where.slice(dir.length + 1)))].sort(), ['signature-only', 'utf16.sqlite', 'utf8.log']);
     assert.ok(scan.hits.some((h) => h.needle === 'refresh_token utf16le'));
     assert.deepEqual(hitsIn(JSON.stringify({ event: 'auth://state', payload: { refresh: 'plantedrefresh42' } }), needles).map((n) => n.family), ['refresh']);
+    const jwt2 = 'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwOi8va2V5Y2xvYWsifQ.cGxhbnRlZC1wcm92aWRlci1zaWduYXR1cmU';
+    const provider = needlesFor([{ kind: 'provider_token', value: jwt2 }]);
+    assert.ok(provider.length > 0 && provider.every((n) => n.family === 'provider'), 'an identity provider\'s token is its own family');
+    assert.ok(hitsIn(`log: ${jwt2.split('.')[2]}`, provider).length > 0, 'and is found, in part too');
+    const secrets = needlesFor([{ kind: 'totp_secret', value: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' }, { kind: 'mfa_code', value: '424242' }]);
+    assert.deepEqual(hitsIn('key JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP', secrets).map((n) => n.family), ['totp'], 'the grouped form');
+    assert.deepEqual(hitsIn('{"code":"424242"}', secrets).map((n) => n.family), ['code']);
+    assert.deepEqual(hitsIn('{"at":1764242424299}', secrets), [], 'a code inside a longer number is chance, not a leak');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -110,9 +120,14 @@ test('no token this run obtained is in any file, IPC payload, event, webview sto
 
   const run = readRun();
   const needles = needlesFor(run.tokens);
-  const refreshNeedles = needles.filter((n) => n.family === 'refresh');
-  const families = new Set(run.tokens.map((t) => (/refresh/.test(t.kind) ? 'refresh' : 'access')));
-  assert.deepEqual([...families].sort(), ['access', 'refresh'], 'the run obtained access and refresh tokens to look for');
+  // A one-time code is six digits: in a binary file that is chance, so codes are looked for in text only (the logs,
+  // the audit log, what the apps printed, IPC); the TOTP secret (32 characters) everywhere.
+  const fileNeedles = needles.filter((n) => n.family !== 'code');
+  // What this run must have obtained: the main run's MFA test brings a TOTP secret and codes; the enterprise run
+  // (test:enterprise) signs in through Keycloak, which brings an identity provider's own tokens.
+  const expected = (process.env.LATCHKEY_LEAK_FAMILIES ?? 'access,code,refresh,totp').split(',').sort();
+  const families = new Set(run.tokens.map((t) => familyOf(t.kind)));
+  assert.deepEqual([...families].sort(), expected, 'the run obtained every kind of secret it should look for');
   const hits = {};
 
   // The webview's storage and the live processes.
@@ -129,9 +144,9 @@ test('no token this run obtained is in any file, IPC payload, event, webview sto
   const files = {
     audit: scanFiles(audit, needles, seen),
     logs: scanFiles([logDir()], needles, seen),
-    data: scanFiles([dataDir()], needles, seen),
-    cache: scanFiles([cacheDir()], needles, seen),
-    home: scanFiles([process.env.HOME], needles, seen),
+    data: scanFiles([dataDir()], fileNeedles, seen),
+    cache: scanFiles([cacheDir()], fileNeedles, seen),
+    home: scanFiles([process.env.HOME], fileNeedles, seen),
   };
   assert.ok(files.audit.files > 0 && files.logs.files > 0, 'the audit log and the app log were scanned');
   assert.ok(files.data.files + files.cache.files > 0, 'the app data and cache directories were scanned');
@@ -144,17 +159,24 @@ test('no token this run obtained is in any file, IPC payload, event, webview sto
   assert.deepEqual(run.ipc.filter((r) => r.kind === 'dropped'), [], 'the recorder dropped nothing');
   assert.deepEqual(run.ipc.filter((r) => r.kind === 'drain_failed'), [], 'every drain of the page recorder worked');
   const allowed = (r) => r.kind === 'response' && r.cmd === 'get_access_token' && r.ok;
+  // The one reply a TOTP secret may be in: `enrol_totp`'s, to the main window's enrolment screen (in groups).
+  const enrolment = (r) => r.kind === 'response' && r.cmd === 'enrol_totp' && r.ok && /^main /.test(r.page);
   const responses = ipc.filter((r) => r.kind === 'response');
   const events = ipc.filter((r) => r.kind === 'event');
   assert.ok(responses.length > 0 && events.length > 0, `IPC was recorded (${responses.length} replies, ${events.length} events): run with the app LATCHKEY_IPC_RECORDER=1 scripts/build makes`);
   assert.ok(ipc.some((r) => allowed(r) && hitsIn(r.json, needles).length > 0), 'the recorder saw the one allowed access-token reply');
-  hits.ipc = ipc.flatMap((r) => hitsIn(r.json, allowed(r) ? refreshNeedles : needles)
+  if (expected.includes('totp')) {
+    assert.ok(ipc.some((r) => enrolment(r) && hitsIn(r.json, needles).some((n) => n.family === 'totp')), 'the recorder saw the enrolment reply with the secret');
+  }
+  const except = (r) => (allowed(r) ? ['access', 'code'] : enrolment(r) ? ['totp'] : []);
+  hits.ipc = ipc.flatMap((r) => hitsIn(r.json, needles.filter((n) => !except(r).includes(n.family)))
     .map((n) => ({ where: `${r.page} ${r.kind} ${r.cmd ?? r.event}`, needle: n.kind })));
 
   const total = Object.values(files).reduce((t, s) => ({ files: t.files + s.files, bytes: t.bytes + s.bytes }), { files: 0, bytes: 0 });
   const outputBytes = run.outputs.reduce((n, o) => n + o.bytes.length, 0);
   const allHits = Object.values(hits).flat();
-  console.log(`# leak scan: tokens=${new Set(run.tokens.map((t) => t.value)).size} (refresh ${new Set(run.tokens.filter((t) => /refresh/.test(t.kind)).map((t) => t.value)).size}) ` +
+  const count = (family) => new Set(run.tokens.filter((t) => familyOf(t.kind) === family).map((t) => t.value)).size;
+  console.log(`# leak scan: tokens=${new Set(run.tokens.map((t) => t.value)).size} (refresh ${count('refresh')}, provider ${count('provider')}) ` +
     `needles=${needles.length} files=${total.files} bytes=${total.bytes} (audit ${files.audit.files}, logs ${files.logs.files}, data ${files.data.files}, cache ${files.cache.files}, home ${files.home.files}) ` +
     `output_bytes=${outputBytes} ipc_replies=${responses.length} events=${events.length} access_token_replies=${ipc.filter(allowed).length} ` +
     `storage_chars=${storage.length} processes=${processes.all.length} (${[...new Set(processes.all.map((p) => p.name))].join(', ')}) hits=${allHits.length}`);

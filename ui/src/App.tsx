@@ -6,6 +6,7 @@ import { ForgotPasswordScreen } from "./screens/ForgotPasswordScreen";
 import { HomeScreen } from "./screens/HomeScreen";
 import { LoadingScreen } from "./screens/LoadingScreen";
 import { NewPasswordScreen } from "./screens/NewPasswordScreen";
+import { SecondFactorScreen } from "./screens/SecondFactorScreen";
 import { SettingsScreen } from "./screens/SettingsScreen";
 import { SignInScreen } from "./screens/SignInScreen";
 import { SignUpScreen } from "./screens/SignUpScreen";
@@ -34,6 +35,8 @@ export function App() {
   if (session.status === "initializing") {
     return <LoadingScreen error={session.error} onRetry={() => void session.refresh()} />;
   }
+
+  if (session.secondFactor) return <SecondFactorScreen view={session.secondFactor} />;
 
   if (inSession) {
     // "expired" stays on the home screen: still signed in, with a reconnecting banner.

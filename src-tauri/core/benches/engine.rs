@@ -28,6 +28,8 @@ fn session(access_left: i64) -> Session {
         user: user(),
         signed_in_at: now - 60,
         last_refresh_at: Some(now - 60),
+        provider: None,
+        claims: None,
         pending_sign_out: None,
     }
 }

@@ -28,9 +28,11 @@ fn main() {
         refresh_token: RefreshToken::new("r".repeat(12)),
         access_expires_at: 4_102_444_800,
         session_id: Some("00000000-0000-4000-8000-000000000000".into()),
-        user: User { id: "00000000-0000-4000-8000-000000000001".into(), email: "bench@example.com".into() },
+        user: User { id: "00000000-0000-4000-8000-000000000001".into(), email: "bench@example.com".into(), ..User::default() },
         signed_in_at: 1_700_000_000,
         last_refresh_at: None,
+        provider: None,
+        claims: None,
         pending_sign_out: None,
     };
     let lock = VaultLock::acquire(&dir, Duration::from_secs(1)).expect("lock");

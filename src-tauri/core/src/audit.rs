@@ -6,7 +6,7 @@
 //! breaks auth: it is logged once and the session carries on.
 
 use crate::events::{AuthEvent, EventKind, PendingSignOut, ServerOutcome, ServerSignOut, Subject};
-use crate::session::StateView;
+use crate::session::{IdentityProvider, StateView};
 use crate::config::Config;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
@@ -41,7 +41,8 @@ pub struct Line {
     /// Only when policy sets `audit_log.include_email`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// Retry cause and next attempt, or time left before the deadline.
+    /// Retry cause and next attempt, time left before the deadline, a server sign-out's outcome, or (on SIGNED_IN)
+    /// the identity provider the user came through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     pub app_version: String,
@@ -73,6 +74,7 @@ impl Line {
             (Some(r), _, _) => Some(format!("attempt {} failed ({}); next at {}", r.attempt, r.cause, format_time(r.next_at * 1000))),
             (None, Some(left), _) => Some(format!("{left} s left")),
             (None, None, Some(s)) => Some(server_detail(s, e.pending_sign_out.as_ref())),
+            _ if e.event == EventKind::SignedIn => signed_in_with(&e.state),
             _ => None,
         };
         line
@@ -85,6 +87,16 @@ impl Line {
 }
 
 /// A sign-out's server part in words: `global: pending (server_unreachable); other sessions still signed in, retried until …`.
+/// `with oauth keycloak`, `with sso corp.example`: how a SIGNED_IN came about, when an identity provider did it.
+fn signed_in_with(state: &StateView) -> Option<String> {
+    let StateView::SignedIn { identity_provider: Some(provider), .. } = state else { return None };
+    Some(match provider {
+        IdentityProvider::OAuth { provider } => format!("with oauth {provider}"),
+        IdentityProvider::Sso { domain: Some(domain) } => format!("with sso {domain}"),
+        IdentityProvider::Sso { domain: None } => "with sso".into(),
+    })
+}
+
 fn server_detail(s: &ServerSignOut, pending: Option<&PendingSignOut>) -> String {
     let mut text = format!("{}: {}", s.scope.as_str(), serde_name(&s.outcome));
     if let Some(cause) = &s.cause {

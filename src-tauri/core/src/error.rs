@@ -1,8 +1,10 @@
 //! Every failure has a stable `code()` the UI branches on and a message a person can act on; none carries a secret.
 
-use crate::policy::SignInMethod;
 use serde::ser::SerializeStruct;
 use serde::Serialize;
+
+mod refusal;
+pub use refusal::{CallbackRefusal, Refusal};
 
 /// The ways a saved session can be damaged; each is reported by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -50,6 +52,9 @@ pub enum ErrorCode {
     FlowExpired,
     FlowAlreadyUsed,
     CallbackError,
+    /// A browser sign-in (OAuth, SSO) that nothing came back from in time.
+    SignInIncomplete,
+    InvalidInput,
     InvalidJwt,
     JwtExpired,
     Unsupported,
@@ -57,6 +62,7 @@ pub enum ErrorCode {
     InvalidScope,
     BrowserUnavailable,
     WindowUnavailable,
+    SecondFactorRequired,
     Internal,
     // GoTrue's.
     InvalidCredentials,
@@ -71,94 +77,39 @@ pub enum ErrorCode {
     SessionExpired,
     UserNotFound,
     UserBanned,
+    /// `POST /sso`: no SSO provider for that domain or id.
+    SsoProviderNotFound,
+    /// `POST /sso` on a project without SAML.
+    SamlProviderDisabled,
+    /// On a callback: the user (or the identity provider) declined the sign-in (OAuth's `error=access_denied`).
+    AccessDenied,
+    // GoTrue's, from the second-factor and account routes (docs/mfa-stack.md).
+    MfaVerificationFailed,
+    MfaChallengeExpired,
+    MfaFactorNotFound,
+    MfaIpAddressMismatch,
+    MfaFactorNameConflict,
+    MfaVerifiedFactorExists,
+    TooManyEnrolledMfaFactors,
+    MfaTotpEnrollNotEnabled,
+    MfaPhoneEnrollNotEnabled,
+    InsufficientAal,
+    OverSmsSendRateLimit,
+    ValidationFailed,
+    BadJson,
+    CurrentPasswordRequired,
+    CurrentPasswordInvalid,
+    SamePassword,
+    EmailExists,
+    EmailAddressInvalid,
+    OtpDisabled,
+    SmsSendFailed,
+    HookTimeoutAfterRetry,
 }
 
 impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         self.into()
-    }
-}
-
-/// Why Latchkey refused a sign-in callback before any exchange (or could not start a flow to receive one).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CallbackRefusal {
-    /// No sign-in is waiting for a callback.
-    NoFlow,
-    NotAUrl,
-    /// It came to another scheme, host, port or path than the flow's.
-    WrongAddress,
-    /// It carried tokens (the implicit flow) instead of a PKCE code.
-    CarriesTokens,
-    NoCode,
-    /// Its state is not the pending flow's (login CSRF).
-    WrongState,
-    /// The flow's code was already exchanged.
-    AlreadyUsed,
-    /// The flow outlived its time.
-    Expired,
-    /// An address a flow starts from (`what`: the callback URL, the auth URL) cannot be used.
-    BadAddress { what: &'static str, detail: String },
-}
-
-impl CallbackRefusal {
-    fn code(&self) -> ErrorCode {
-        match self {
-            CallbackRefusal::WrongState => ErrorCode::InvalidState,
-            CallbackRefusal::AlreadyUsed => ErrorCode::FlowAlreadyUsed,
-            CallbackRefusal::Expired => ErrorCode::FlowExpired,
-            _ => ErrorCode::InvalidCallback,
-        }
-    }
-}
-
-impl std::fmt::Display for CallbackRefusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CallbackRefusal::NoFlow => write!(f, "no sign-in is waiting for this link; start again from Latchkey"),
-            CallbackRefusal::NotAUrl => write!(f, "the sign-in callback is not a valid URL"),
-            CallbackRefusal::WrongAddress => write!(f, "the sign-in callback came to an unexpected address"),
-            CallbackRefusal::CarriesTokens => write!(f, "the sign-in callback carried tokens (implicit flow); Latchkey accepts only PKCE codes"),
-            CallbackRefusal::NoCode => write!(f, "the sign-in callback carried no authorization code"),
-            CallbackRefusal::WrongState => write!(f, "the sign-in callback does not belong to the sign-in Latchkey started"),
-            CallbackRefusal::AlreadyUsed => write!(f, "this sign-in link was already used; start the sign-in again"),
-            CallbackRefusal::Expired => write!(f, "the sign-in took too long and has expired; start it again"),
-            CallbackRefusal::BadAddress { what, detail } => write!(f, "the {what} is not valid: {detail}"),
-        }
-    }
-}
-
-/// What a managed policy (or the configuration) refuses; the sentence is said by `Display`, not by who refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    /// The policy (or the configuration) is broken: what is wrong with it.
-    Broken(String),
-    /// A way of signing in the policy does not list.
-    Method(SignInMethod),
-    /// Creating an account, which the policy forbids.
-    SignUp,
-    /// A setting the policy locks.
-    Locked(String),
-    /// A setting the settings screen does not offer.
-    NotEditable(String),
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Refusal::Broken(problem) => write!(f, "{problem}"),
-            Refusal::Method(method) => {
-                let how = match method {
-                    SignInMethod::Password => "a password",
-                    SignInMethod::EmailOtp => "an e-mailed code",
-                    SignInMethod::MagicLink => "an e-mailed link",
-                    SignInMethod::OAuth(provider) => provider,
-                };
-                write!(f, "your organization does not allow signing in with {how}")
-            }
-            Refusal::SignUp => write!(f, "your organization does not allow creating accounts here"),
-            Refusal::Locked(key) => write!(f, "`{key}` is managed by your organization and cannot be changed here"),
-            Refusal::NotEditable(key) => write!(f, "`{key}` cannot be changed from the settings screen"),
-        }
     }
 }
 
@@ -221,6 +172,15 @@ pub enum AuthError {
     StorageBusy,
     #[error("not signed in")]
     NotSignedIn,
+    /// Signed in with one factor while a second is required: no access token until it is verified (or enrolled).
+    #[error("a second factor is required: enter the code from your authenticator (or set one up) first")]
+    SecondFactorRequired,
+    /// A password change outside a recovery session without the current password.
+    #[error("enter your current password to change it")]
+    CurrentPasswordRequired,
+    /// A factor id that is not one of the signed-in user's factors.
+    #[error("no such second factor on this account")]
+    NoSuchFactor,
     /// The access token has expired and refreshing keeps failing; the next attempt is scheduled.
     #[error("the session is being renewed (last attempt: {cause}); next attempt at {next_at}")]
     RefreshPending { cause: String, next_at: i64 },
@@ -233,6 +193,13 @@ pub enum AuthError {
     /// A sign-out scope other than `local`, `global` or `others`.
     #[error("unknown sign-out scope {0:?}: use local, global or others")]
     InvalidScope(String),
+    /// A browser sign-in (OAuth, SSO) ended with nothing back from the browser: nobody finished it in time, or the
+    /// server sent its answer elsewhere (GoTrue sends SAML and expired-flow errors to its site URL, not to Latchkey).
+    #[error("the sign-in did not complete in the browser within {0}; start it again")]
+    SignInIncomplete(String),
+    /// What a caller asked for is not usable (an SSO e-mail or domain, an OAuth option): the message says why.
+    #[error("{0}")]
+    InvalidInput(String),
     /// The system browser could not be opened.
     #[error("could not open the system browser: {0}")]
     BrowserUnavailable(String),
@@ -295,11 +262,16 @@ impl AuthError {
             AuthError::StorageIo(_) => C::StorageIo,
             AuthError::StorageBusy => C::StorageBusy,
             AuthError::NotSignedIn => C::NotSignedIn,
+            AuthError::SecondFactorRequired => C::SecondFactorRequired,
+            AuthError::CurrentPasswordRequired => C::CurrentPasswordRequired,
+            AuthError::NoSuchFactor => C::MfaFactorNotFound,
             AuthError::RefreshPending { .. } => C::RefreshPending,
             AuthError::Policy(_) => C::Policy,
             AuthError::InvalidSetting(_) => C::InvalidSetting,
             AuthError::InvalidScope(_) => C::InvalidScope,
             AuthError::BrowserUnavailable(_) => C::BrowserUnavailable,
+            AuthError::SignInIncomplete(_) => C::SignInIncomplete,
+            AuthError::InvalidInput(_) => C::InvalidInput,
             AuthError::WindowUnavailable(_) => C::WindowUnavailable,
             AuthError::Stopped => C::Internal,
         })
@@ -323,6 +295,7 @@ impl serde::Serialize for AuthError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::SignInMethod;
 
     #[test]
     fn serializes_as_code_and_message() {

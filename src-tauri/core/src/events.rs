@@ -17,6 +17,8 @@ pub enum EventKind {
     PasswordRecovery,
     SessionExpiring,
     RefreshRetrying,
+    /// A second factor was verified: the session is now `aal2` (its state carries the claims and factors).
+    MfaChallengeVerified,
     /// The server part of a sign-out happened, failed, or was given up (`serverSignOut` says which).
     ServerSignOut,
 }

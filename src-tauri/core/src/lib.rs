@@ -2,7 +2,9 @@
 
 pub mod api;
 pub mod app;
+pub mod assurance;
 pub mod audit;
+pub mod browser_sign_in;
 pub mod clock;
 pub mod config;
 pub mod engine;

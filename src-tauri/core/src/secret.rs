@@ -1,4 +1,4 @@
-//! Token newtypes: their Debug is redacted, they have no Serialize, and their memory is zeroized on drop.
+//! Token and TOTP-secret newtypes: their Debug is redacted, they have no Serialize, and their memory is zeroized on drop.
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -27,6 +27,11 @@ macro_rules! secret_newtype {
 
 secret_newtype!(AccessToken);
 secret_newtype!(RefreshToken);
+// The identity provider's own tokens from an OAuth sign-in (GoTrue's `provider_token`, `provider_refresh_token`).
+secret_newtype!(ProviderToken);
+secret_newtype!(ProviderRefreshToken);
+// A TOTP factor's shared secret (base32) or its `otpauth://` URI: shown once, on the enrolment screen, never stored.
+secret_newtype!(TotpSecret);
 
 #[cfg(test)]
 mod tests {
@@ -36,8 +41,11 @@ mod tests {
     fn debug_output_never_contains_the_token() {
         let rt = RefreshToken::new("rt-super-secret-value".into());
         let at = AccessToken::new("eyJ.secret.sig".into());
-        let shown = format!("{rt:?} {at:?} {:#?}", (&rt, &at));
+        let pt = ProviderToken::new("provider-super-secret".into());
+        let prt = ProviderRefreshToken::new("provider-refresh-super-secret".into());
+        let shown = format!("{rt:?} {at:?} {:#?}", (&rt, &at, &pt, &prt));
         assert!(!shown.contains("super-secret"), "{shown}");
+        assert!(shown.contains("ProviderToken([redacted])") && shown.contains("ProviderRefreshToken([redacted])"), "{shown}");
         assert!(!shown.contains("eyJ"), "{shown}");
         assert!(shown.contains("[redacted]"));
     }

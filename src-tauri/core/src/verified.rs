@@ -1,6 +1,6 @@
 //! Every access token the server hands over is verified (signature against the JWKS, aud, iss, exp, sub, session_id) before the engine may store or use it.
 
-use crate::api::{AuthApi, GoTrue, Grant, LogoutScope, SignUp};
+use crate::api::{AuthApi, Challenge, Enrolment, GoTrue, Grant, LogoutScope, NewFactor, SignUp, SsoTarget, UserChange};
 use crate::clock::{Clock, SystemClock};
 use crate::error::AuthError;
 use crate::jwt::{JwtVerifier, VerifyOptions};
@@ -29,7 +29,7 @@ impl Verified {
     async fn checked(&self, grant: Grant) -> Result<Grant, AuthError> {
         let now = grant.server_time.unwrap_or_else(|| SystemClock.now_unix());
         match self.verifier.verify(&grant.access_token, now).await {
-            Ok(_) => Ok(grant),
+            Ok(claims) => Ok(Grant { claims: Some(Box::new(claims.shown())), ..grant }),
             Err(e) => Err(AuthError::MalformedResponse(format!("the server's access token did not verify: {e}"))),
         }
     }
@@ -53,7 +53,7 @@ impl AuthApi for Verified {
     }
     async fn sign_up(&self, email: &str, password: &str, redirect_to: &str) -> Result<SignUp, AuthError> {
         match AuthApi::sign_up(&self.api, email, password, redirect_to).await? {
-            SignUp::Session(grant) => Ok(SignUp::Session(self.checked(grant).await?)),
+            SignUp::Session(grant) => Ok(SignUp::Session(Box::new(self.checked(*grant).await?))),
             sent => Ok(sent),
         }
     }
@@ -66,10 +66,31 @@ impl AuthApi for Verified {
     async fn exchange_code(&self, code: AuthCode) -> Result<Grant, AuthError> {
         self.checked(self.api.exchange_code(code).await?).await
     }
+    async fn start_sso(&self, target: &SsoTarget, redirect_to: &str, challenge: &str) -> Result<String, AuthError> {
+        self.api.start_sso(target, redirect_to, challenge).await
+    }
     async fn recover(&self, email: &str, redirect_to: &str, challenge: &str) -> Result<(), AuthError> {
         AuthApi::recover(&self.api, email, redirect_to, challenge).await
     }
-    async fn update_password(&self, token: &AccessToken, password: &str) -> Result<User, AuthError> {
-        AuthApi::update_password(&self.api, token, password).await
+    async fn update_user(&self, token: &AccessToken, change: &UserChange) -> Result<User, AuthError> {
+        AuthApi::update_user(&self.api, token, change).await
+    }
+    async fn enrol_factor(&self, token: &AccessToken, factor: &NewFactor) -> Result<Enrolment, AuthError> {
+        self.api.enrol_factor(token, factor).await
+    }
+    async fn challenge_factor(&self, token: &AccessToken, factor_id: &str) -> Result<Challenge, AuthError> {
+        self.api.challenge_factor(token, factor_id).await
+    }
+    async fn verify_factor(&self, token: &AccessToken, factor_id: &str, challenge_id: &str, code: &str) -> Result<Grant, AuthError> {
+        self.checked(self.api.verify_factor(token, factor_id, challenge_id, code).await?).await
+    }
+    async fn unenrol_factor(&self, token: &AccessToken, factor_id: &str) -> Result<(), AuthError> {
+        self.api.unenrol_factor(token, factor_id).await
+    }
+    async fn send_phone_code(&self, phone: &str, create_user: bool) -> Result<(), AuthError> {
+        self.api.send_phone_otp(phone, create_user).await
+    }
+    async fn verify_phone_code(&self, phone: &str, code: &str) -> Result<Grant, AuthError> {
+        self.checked(self.api.verify_phone_otp(phone, code).await?).await
     }
 }

@@ -1,9 +1,10 @@
 //! The host layer the window and the command line share, with no Tauri in it: the core built from the configuration
 //! over the vault (holding its lock), the activity and audit trail of its events, the sign-in options policy allows,
-//! the settings a user may change, and logging. Whatever runs the core (the window, the CLI, a daemon) starts here.
+//! the enrolment screen's view of a new TOTP factor, the settings a user may change, and logging. Whatever runs the core (the window, the CLI, a daemon) starts here.
 
 pub mod activity;
 mod core;
+pub mod enrolment;
 pub mod keychain;
 pub mod logging;
 pub mod notices;

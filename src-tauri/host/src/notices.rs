@@ -2,7 +2,7 @@
 //! token, an e-mail address or an e-mail's text. Pure: the window's glue shows what this returns.
 
 use latchkey_core::events::{AuthEvent, EventKind};
-use latchkey_core::session::{SignOutReason, StateView};
+use latchkey_core::session::{SecondStep, SignOutReason, StateView};
 
 #[cfg(test)]
 mod tests;
@@ -18,6 +18,8 @@ pub enum NoticeKind {
     SignedOut,
     /// The access token expired while the server could not be reached.
     OfflineExpired,
+    /// A second factor is due (`needs_second_factor`) while no window could ask for it.
+    SecondFactor,
     /// A sign-in callback was refused while no window could show it.
     SignInIncomplete,
     /// The window closed and Latchkey stayed in the tray (once per person, not per session: see [`still_running`]).
@@ -54,12 +56,17 @@ pub struct Notices {
 }
 
 impl Notices {
-    /// The notification `event` calls for, if any and not yet sent in this session.
-    pub fn on_event(&mut self, event: &AuthEvent) -> Option<Notice> {
+    /// The notification `event` calls for, if any and not yet sent in this session. `window_open`: the main window
+    /// shows the state itself, so what only asks the person to act there is not notified.
+    pub fn on_event(&mut self, event: &AuthEvent, window_open: bool) -> Option<Notice> {
         if matches!(event.event, EventKind::SignedIn | EventKind::InitialSession) {
             self.sent = 0;
         }
-        self.once(notice_for(event)?)
+        let notice = notice_for(event)?;
+        if window_open && notice.kind == NoticeKind::SecondFactor {
+            return None;
+        }
+        self.once(notice)
     }
 
     /// A sign-in callback was refused and no window shows it.
@@ -104,6 +111,15 @@ fn notice_for(event: &AuthEvent) -> Option<Notice> {
             let body = why(event.reason?)?;
             Some(Notice { kind: NoticeKind::SignedOut, summary: "You were signed out".into(), body, action: sign_in_again })
         }
+        (_, StateView::NeedsSecondFactor { step, .. }) => Some(Notice {
+            kind: NoticeKind::SecondFactor,
+            summary: "Latchkey needs your second factor".into(),
+            body: match step {
+                SecondStep::Verify => "Open Latchkey to enter the code from your authenticator.",
+                SecondStep::Enrol => "Your organization requires a second factor: open Latchkey to set one up.",
+            },
+            action: Some(OpensWindow { label: "Open Latchkey" }),
+        }),
         (EventKind::RefreshRetrying, StateView::Expired { .. }) => Some(Notice {
             kind: NoticeKind::OfflineExpired,
             summary: "Latchkey can't reach the server".into(),

@@ -2,7 +2,7 @@
 //! those and the wall clock, so whole menus are tested without a tray host. It never shows a token; it shows the
 //! email, as the window does.
 
-use latchkey_core::session::{Freshness, SignOutReason, StateView};
+use latchkey_core::session::{Freshness, SecondStep, SignOutReason, StateView};
 
 #[cfg(test)]
 mod tests;
@@ -18,7 +18,8 @@ pub enum TrayIcon {
     /// A refresh in flight, offline with a valid token, or expired and retrying.
     Busy,
     ExpiringSoon,
-    /// Something waits for the person in the window: a sign-in that did not complete (see [`Attention`]).
+    /// The person must act in the window: a second factor is due (`needs_second_factor`), or a sign-in did not
+    /// complete (see [`Attention`]).
     NeedsYou,
     SignedOut,
 }
@@ -87,7 +88,7 @@ pub enum Attention {
 /// The tray for `state` at `now` (Unix seconds), with what waits for the person, if anything: that outranks the
 /// state's own icon and line until the window has shown it.
 pub fn tray_menu(state: &StateView, now: i64, attention: Option<Attention>) -> TrayMenu {
-    let signed_in = matches!(state, StateView::SignedIn { .. } | StateView::Expired { .. });
+    let signed_in = matches!(state, StateView::SignedIn { .. } | StateView::Expired { .. } | StateView::NeedsSecondFactor { .. });
     let items = vec![
         TrayItem { action: TrayAction::Open, label: "Open Latchkey", enabled: true },
         TrayItem { action: TrayAction::SignOut, label: "Sign out", enabled: signed_in },
@@ -95,7 +96,7 @@ pub fn tray_menu(state: &StateView, now: i64, attention: Option<Attention>) -> T
     ];
     let deadline = match state {
         StateView::SignedIn { deadline_at, .. } | StateView::Expired { deadline_at, .. } => Some(*deadline_at),
-        _ => None,
+        _ => None, // the second-factor line shows no time: nothing to redraw for
     };
     let redraw_at = deadline.and_then(|d| next_change(d, now));
     match attention {
@@ -114,6 +115,7 @@ pub fn icon_for(state: &StateView, now: i64) -> TrayIcon {
         {
             TrayIcon::ExpiringSoon
         }
+        StateView::NeedsSecondFactor { .. } => TrayIcon::NeedsYou,
         StateView::SignedIn { freshness: Freshness::Fresh, .. } => TrayIcon::SignedIn,
         StateView::SignedIn { .. } | StateView::Expired { .. } | StateView::Initializing => TrayIcon::Busy,
         StateView::SignedOut { .. } => TrayIcon::SignedOut,
@@ -134,6 +136,8 @@ fn status_line(state: &StateView, now: i64) -> String {
         StateView::Expired { user, deadline_at, .. } => {
             format!("Reconnecting · {} · {}", user.email, time_left(deadline_at - now))
         }
+        StateView::NeedsSecondFactor { user, step: SecondStep::Verify, .. } => format!("Enter your second-factor code · {}", user.email),
+        StateView::NeedsSecondFactor { user, step: SecondStep::Enrol, .. } => format!("Set up a second factor · {}", user.email),
         StateView::SignedOut { reason: None } => "Signed out".into(),
         StateView::SignedOut { reason: Some(reason) } => format!("Signed out · {}", reason_words(*reason)),
     }

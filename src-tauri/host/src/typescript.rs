@@ -3,14 +3,16 @@
 //! `LATCHKEY_WRITE_GENERATED=1 cargo test -p latchkey-host typescript` writes it anew.
 
 use crate::activity::Entry;
-use crate::sign_in_options::{SignInOptions, SignUpResult};
+use crate::enrolment::TotpEnrolment;
+use latchkey_core::assurance::{Aal, AuthMethod, Claims, Factor, FactorStatus, FactorType};
+use crate::sign_in_options::{SignInOptions, SignUpResult, SsoOffer};
 use latchkey_core::api::LogoutScope;
 use latchkey_core::config::Source;
 use latchkey_core::error::ErrorCode;
 use latchkey_core::events::{AuthEvent, EventKind, PendingSignOut, Retry, ServerOutcome, ServerSignOut, SignOutReport, Snapshot};
 use latchkey_core::keychain::BackendReport;
 use latchkey_core::policy::SignInMethod;
-use latchkey_core::session::{Freshness, Persistence, SignOutReason, StateView, User};
+use latchkey_core::session::{Freshness, IdentityProvider, Persistence, SecondStep, SignOutReason, StateView, User};
 use serde::Serialize;
 use std::path::PathBuf;
 use strum::VariantArray;
@@ -37,10 +39,18 @@ fn values<T: VariantArray + Serialize>(name: &str) -> String {
 fn generated() -> String {
     let cfg = Config::new().with_large_int("number"); // times are seconds or milliseconds, well within 2^53
     let declarations = [
+        declaration::<Aal>(&cfg),
+        declaration::<FactorType>(&cfg),
+        declaration::<FactorStatus>(&cfg),
+        declaration::<Factor>(&cfg),
+        declaration::<AuthMethod>(&cfg),
+        declaration::<Claims>(&cfg),
+        declaration::<SecondStep>(&cfg),
         declaration::<User>(&cfg),
         declaration::<SignOutReason>(&cfg),
         declaration::<Persistence>(&cfg),
         declaration::<Freshness>(&cfg),
+        declaration::<IdentityProvider>(&cfg),
         declaration::<StateView>(&cfg),
         declaration::<EventKind>(&cfg),
         declaration::<Retry>(&cfg),
@@ -53,8 +63,10 @@ fn generated() -> String {
         declaration::<ErrorCode>(&cfg),
         declaration::<LogoutScope>(&cfg),
         declaration::<SignInMethod>(&cfg),
+        declaration::<SsoOffer>(&cfg),
         declaration::<SignInOptions>(&cfg),
         declaration::<SignUpResult>(&cfg),
+        declaration::<TotpEnrolment>(&cfg),
         declaration::<BackendReport>(&cfg),
         declaration::<Entry>(&cfg),
         declaration::<Source>(&cfg),
@@ -62,6 +74,8 @@ fn generated() -> String {
         values::<Persistence>("PERSISTENCES"),
         values::<Freshness>("FRESHNESSES"),
         values::<EventKind>("EVENT_KINDS"),
+        values::<Aal>("AALS"),
+        values::<FactorType>("FACTOR_TYPES"),
         values::<ServerOutcome>("SERVER_OUTCOMES"),
         values::<ErrorCode>("ERROR_CODES"),
     ];

@@ -131,6 +131,23 @@ export async function startBrowser({ idpUrl = process.env.LATCHKEY_IDP_URL } = {
   });
 }
 
+/** Keycloak's admin API (LATCHKEY_IDP_* from `scripts/stack env`): forgets every consent `email` gave, so the next
+ * sign-in asks again (the realm's clients require consent: the test's "deny" button). */
+export async function forgetConsents(email) {
+  const env = (name) => process.env[name] ?? (() => { throw new Error(`${name} is not set: eval "$(scripts/stack env)"`); })();
+  const idp = env('LATCHKEY_IDP_URL');
+  const form = new URLSearchParams({ grant_type: 'password', client_id: 'admin-cli',
+    username: env('LATCHKEY_IDP_ADMIN_USER'), password: env('LATCHKEY_IDP_ADMIN_PASSWORD') });
+  const { access_token: token } = await (await fetch(`${idp}/realms/master/protocol/openid-connect/token`, { method: 'POST', body: form })).json();
+  const admin = `${idp}/admin/realms/${env('LATCHKEY_IDP_REALM')}`;
+  const headers = { Authorization: `Bearer ${token}` };
+  const [user] = await (await fetch(`${admin}/users?exact=true&email=${encodeURIComponent(email)}`, { headers })).json();
+  for (const consent of await (await fetch(`${admin}/users/${user.id}/consents`, { headers })).json()) {
+    const res = await fetch(`${admin}/users/${user.id}/consents/${encodeURIComponent(consent.clientId)}`, { method: 'DELETE', headers });
+    if (res.status !== 204) throw new Error(`forgetting ${email}'s consent to ${consent.clientId}: HTTP ${res.status}`);
+  }
+}
+
 /** A navigation the page cannot make (not http/https/data/about/chrome/blob): Chromium aborts it, the log keeps it. */
 const FOREIGN_SCHEME = /^(?!https?:|data:|about:|chrome:|blob:|chrome-extension:)[a-z][a-z0-9+.-]*:/i;
 

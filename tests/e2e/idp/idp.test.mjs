@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { browserEnv, startBrowser, startInbox, startLoopback, withoutDesktop } from './browser.mjs';
+import { browserEnv, forgetConsents, startBrowser, startInbox, startLoopback, withoutDesktop } from './browser.mjs';
 
 function env(name) {
   const value = process.env[name];
@@ -93,20 +93,6 @@ async function oauthSignIn({ user, redirectTo, challenge, extra = {}, consent = 
     await browser.open(opened);
     return browser.signIn({ username: user.email, password: user.password, consent });
   });
-}
-
-/** Keycloak's admin API, to forget a user's consent so the next sign-in asks again. */
-async function forgetConsents(email) {
-  const form = new URLSearchParams({ grant_type: 'password', client_id: 'admin-cli',
-    username: env('LATCHKEY_IDP_ADMIN_USER'), password: env('LATCHKEY_IDP_ADMIN_PASSWORD') });
-  const { access_token: token } = await (await fetch(`${IDP}/realms/master/protocol/openid-connect/token`, { method: 'POST', body: form })).json();
-  const admin = `${IDP}/admin/realms/${env('LATCHKEY_IDP_REALM')}`;
-  const headers = { Authorization: `Bearer ${token}` };
-  const [user] = await (await fetch(`${admin}/users?exact=true&email=${encodeURIComponent(email)}`, { headers })).json();
-  for (const consent of await (await fetch(`${admin}/users/${user.id}/consents`, { headers })).json()) {
-    const res = await fetch(`${admin}/users/${user.id}/consents/${encodeURIComponent(consent.clientId)}`, { method: 'DELETE', headers });
-    assert.equal(res.status, 204, `forgetting ${email}'s consent to ${consent.clientId}`);
-  }
 }
 
 test('xdg-open hands a URL to the test browser, through the XDG default handler and through $BROWSER', async () => {

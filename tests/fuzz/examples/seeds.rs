@@ -32,9 +32,11 @@ fn vault() -> Seeds {
         refresh_token: RefreshToken::new("fuzz-refresh-token".into()),
         access_expires_at: NOW + 3600,
         session_id: Some("fuzz-session".into()),
-        user: User { id: "fuzz-user".into(), email: "fuzz@latchkey.local".into() },
+        user: User { id: "fuzz-user".into(), email: "fuzz@latchkey.local".into(), ..User::default() },
         signed_in_at: NOW,
         last_refresh_at: Some(NOW + 60),
+        provider: None,
+        claims: None,
         pending_sign_out: None,
     };
     let sealed = sealed::seal(&session, &key).expect("seals");

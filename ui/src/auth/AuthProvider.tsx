@@ -12,6 +12,7 @@ import {
   isSignInOptions,
   isSignOutReport,
   isSignUpResult,
+  isTotpEnrolment,
   toAuthError,
   type ActivityEntry,
   type KeychainBackend,
@@ -20,6 +21,7 @@ import {
   type SignOutReport,
   type SignOutScope,
   type SignUpResult,
+  type TotpEnrolment,
 } from "./types";
 
 type Dispatch = (action: AuthAction) => void;
@@ -62,6 +64,8 @@ function isActivityList(value: unknown): value is ActivityEntry[] {
 }
 
 const isNull = (value: unknown): value is null => value === null;
+const isString = (value: unknown): value is string => typeof value === "string";
+const isNumber = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
 
 const SIGN_OUT_ACTION: Record<SignOutScope, PendingAction> = {
   local: "sign_out_local",
@@ -203,9 +207,25 @@ export function AuthProvider({ children }: { children: ReactNode }) {
           ),
         sendEmailCode: (email) => ok("send_email_code", () => bindings.sendEmailCode(email)),
         verifyEmailCode: (email, code) => ok("verify_email_code", () => bindings.verifyEmailCode(email, code)),
-        startOAuth: (provider) => ok("start_oauth", () => bindings.startOAuth(provider)),
+        startOAuth: (provider, options) => ok("start_oauth", () => bindings.startOAuth(provider, options)),
+        startSso: (email) => ok("start_sso", () => bindings.startSso(email)),
+        cancelSignIn: () => ok("cancel_sign_in", bindings.cancelSignIn),
         recoverPassword: (email) => ok("recover_password", () => bindings.recoverPassword(email)),
-        updatePassword: (password) => ok("update_password", () => bindings.updatePassword(password)),
+        updatePassword: (password, currentPassword = null) =>
+          ok("update_password", () => bindings.updatePassword(password, currentPassword)),
+        sendPhoneCode: (phone) => ok("send_phone_code", () => bindings.sendPhoneCode(phone)),
+        verifyPhoneCode: (phone, code) => ok("verify_phone_code", () => bindings.verifyPhoneCode(phone, code)),
+      },
+      account: {
+        enrolTotp: (name) => query<TotpEnrolment>("enrol_totp", () => bindings.enrolTotp(name), isTotpEnrolment),
+        enrolPhone: (name, phone) => query<string>("enrol_phone", () => bindings.enrolPhone(name, phone), isString),
+        challengeFactor: (id) => query<number>("challenge_factor", () => bindings.challengeFactor(id), isNumber),
+        verifyFactor: (id, code) => query<null>("verify_factor", () => bindings.verifyFactor(id, code), isNull),
+        unenrolFactor: (id) => query<null>("unenrol_factor", () => bindings.unenrolFactor(id), isNull),
+        cancelSecondFactor: () => query<null>("cancel_second_factor", bindings.cancelSecondFactor, isNull),
+        changeEmail: (email) => query<null>("change_email", () => bindings.changeEmail(email), isNull),
+        changePassword: (password, current) =>
+          query<null>("update_password", () => bindings.updatePassword(password, current), isNull),
       },
       queries: {
         getSignInOptions: () => query<SignInOptions>("get_sign_in_options", bindings.getSignInOptions, isSignInOptions),

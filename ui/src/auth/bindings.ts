@@ -54,17 +54,77 @@ export function verifyEmailCode(email: string, code: string): Promise<null> {
   return invoke<null>("verify_email_code", { email, code });
 }
 
+/** supabase-js's `signInWithOAuth` options: scopes (space-separated) and extra query parameters for the provider. */
+export interface OAuthOptions {
+  scopes?: string;
+  queryParams?: Record<string, string>;
+}
+
 /** Opens the system browser; the result arrives as SIGNED_IN or `auth://flow-error`. */
-export function startOAuth(provider: string): Promise<null> {
-  return invoke<null>("start_oauth", { provider });
+export function startOAuth(provider: string, options: OAuthOptions = {}): Promise<null> {
+  return invoke<null>("start_oauth", { provider, scopes: options.scopes ?? null, queryParams: options.queryParams ?? null });
+}
+
+/** SAML single sign-on for the policy's domain or provider, else the domain of `email`; then as `startOAuth`. */
+export function startSso(email: string | null): Promise<null> {
+  return invoke<null>("start_sso", { email });
+}
+
+/** Stops waiting for a browser sign-in; resolves to whether one was waiting. */
+export function cancelSignIn(): Promise<unknown> {
+  return invoke<unknown>("cancel_sign_in");
 }
 
 export function recoverPassword(email: string): Promise<null> {
   return invoke<null>("recover_password", { email });
 }
 
-export function updatePassword(password: string): Promise<null> {
-  return invoke<null>("update_password", { password });
+/** `currentPassword`: required outside a recovery session (the core refuses without it). */
+export function updatePassword(password: string, currentPassword: string | null): Promise<null> {
+  return invoke<null>("update_password", { password, currentPassword });
+}
+
+/** Under secure e-mail change both addresses confirm; the user's `newEmail` shows the pending one. */
+export function changeEmail(email: string): Promise<null> {
+  return invoke<null>("change_email", { email });
+}
+
+/** Texts a sign-in code to `phone` (E.164, `+15550100001`). */
+export function sendPhoneCode(phone: string): Promise<null> {
+  return invoke<null>("send_phone_code", { phone });
+}
+
+export function verifyPhoneCode(phone: string, code: string): Promise<null> {
+  return invoke<null>("verify_phone_code", { phone, code });
+}
+
+/** The QR code and the grouped secret of a new TOTP factor: the one reply with a TOTP secret (enrolment screen only). */
+export function enrolTotp(friendlyName: string): Promise<unknown> {
+  return invoke<unknown>("enrol_totp", { friendlyName });
+}
+
+/** Resolves to the new factor's id. */
+export function enrolPhone(friendlyName: string, phone: string): Promise<unknown> {
+  return invoke<unknown>("enrol_phone", { friendlyName, phone });
+}
+
+/** Resolves to when the challenge expires (unix seconds); a phone factor's code is texted now. */
+export function challengeFactor(factorId: string): Promise<unknown> {
+  return invoke<unknown>("challenge_factor", { factorId });
+}
+
+/** MFA_CHALLENGE_VERIFIED follows. */
+export function verifyFactor(factorId: string, code: string): Promise<null> {
+  return invoke<null>("verify_factor", { factorId, code });
+}
+
+export function unenrolFactor(factorId: string): Promise<null> {
+  return invoke<null>("unenrol_factor", { factorId });
+}
+
+/** Leaves the enrolment or the code screen; while a second factor is due, this signs out. */
+export function cancelSecondFactor(): Promise<null> {
+  return invoke<null>("cancel_second_factor");
 }
 
 /** Resolves to the sign-out's report (what the server part did). */

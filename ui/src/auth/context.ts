@@ -1,4 +1,5 @@
 import { createContext } from "react";
+import type { OAuthOptions } from "./bindings";
 import type { AuthState } from "./reducer";
 import type {
   ActivityEntry,
@@ -9,6 +10,7 @@ import type {
   SignOutReport,
   SignOutScope,
   SignUpResult,
+  TotpEnrolment,
 } from "./types";
 
 /** Result of a command that leaves the session alone: never rejects, and does not touch the session's `error`. */
@@ -34,9 +36,32 @@ export interface FlowActions {
   signUp: (email: string, password: string) => Promise<SignUpResult | null>;
   sendEmailCode: (email: string) => Promise<boolean>;
   verifyEmailCode: (email: string, code: string) => Promise<boolean>;
-  startOAuth: (provider: string) => Promise<boolean>;
+  /** "Continue with <provider>": opens the system browser (options: scopes, query parameters for the provider). */
+  startOAuth: (provider: string, options?: OAuthOptions) => Promise<boolean>;
+  /** "Sign in with SSO": the work e-mail, or null when policy names the domain or provider. */
+  startSso: (email: string | null) => Promise<boolean>;
+  /** Stops waiting for the browser: the pending OAuth or SSO sign-in ends. */
+  cancelSignIn: () => Promise<boolean>;
   recoverPassword: (email: string) => Promise<boolean>;
-  updatePassword: (password: string) => Promise<boolean>;
+  /** `currentPassword`: null only in a recovery session. */
+  updatePassword: (password: string, currentPassword?: string | null) => Promise<boolean>;
+  sendPhoneCode: (phone: string) => Promise<boolean>;
+  verifyPhoneCode: (phone: string, code: string) => Promise<boolean>;
+}
+
+/** Second factors and changes of the account. They leave the session's `error` and `pending` alone: each screen says
+ *  what happened where it happened. */
+export interface AccountActions {
+  enrolTotp: (friendlyName: string) => Promise<QueryResult<TotpEnrolment>>;
+  /** The new factor's id. */
+  enrolPhone: (friendlyName: string, phone: string) => Promise<QueryResult<string>>;
+  /** When the challenge expires (unix seconds). */
+  challengeFactor: (factorId: string) => Promise<QueryResult<number>>;
+  verifyFactor: (factorId: string, code: string) => Promise<QueryResult<null>>;
+  unenrolFactor: (factorId: string) => Promise<QueryResult<null>>;
+  cancelSecondFactor: () => Promise<QueryResult<null>>;
+  changeEmail: (email: string) => Promise<QueryResult<null>>;
+  changePassword: (password: string, currentPassword: string) => Promise<QueryResult<null>>;
 }
 
 /** What the core reports about this computer and its history, and the activity window. */
@@ -61,6 +86,7 @@ export interface SettingsActions {
 export interface AuthActions {
   session: SessionActions;
   flows: FlowActions;
+  account: AccountActions;
   queries: Queries;
   settings: SettingsActions;
 }

@@ -1,5 +1,5 @@
 // Plain-language text for error codes, sign-out reasons, events and names.
-import type { AuthError, KeychainBackend, SignedOutReason } from "./types";
+import type { AuthError, FactorType, IdentityProvider, KeychainBackend, SignedOutReason } from "./types";
 
 const KEYCHAIN_MESSAGE =
   "Your system keychain is not available or is locked, so Latchkey can't keep you signed in safely. Unlock it (or start a keyring) and try again.";
@@ -33,6 +33,37 @@ const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   flow_already_used: LINK_EXPIRED,
   signup_disabled: "New accounts can't be created here. Contact your administrator.",
   not_signed_in: "You're not signed in. Sign in and try again.",
+  access_denied: "The sign-in was cancelled at your identity provider, or it declined the sign-in.",
+  sso_provider_not_found:
+    "Single sign-on isn't set up for that email domain. Check the address, or ask your administrator.",
+  saml_provider_disabled: "Single sign-on isn't turned on for this project. Ask your administrator.",
+  sign_in_incomplete:
+    "The sign-in didn't finish in your browser, so Latchkey stopped waiting. If you cancelled it there, or your identity provider refused it, that is why. Try again when you're ready.",
+  browser_unavailable: "Latchkey couldn't open your web browser. Check that a default browser is set, then try again.",
+  // Second factors (docs/mfa-stack.md lists when GoTrue answers each).
+  second_factor_required: "Enter the code from your second factor first.",
+  mfa_verification_failed: "That code is not right. Check it and try again.",
+  mfa_challenge_expired: "That code expired. A new one was sent: enter it.",
+  mfa_ip_address_mismatch: "Your network changed while you entered the code. Enter a new code.",
+  mfa_factor_not_found: "That second factor no longer exists on your account. Sign in again.",
+  mfa_factor_name_conflict: "You already have a second factor with that name. Choose another name.",
+  mfa_verified_factor_exists: "That phone number is already set up as a second factor.",
+  too_many_enrolled_mfa_factors: "Your account has the most second factors it can have. Remove one first.",
+  mfa_totp_enroll_not_enabled: "Authenticator apps can't be set up on this server. Contact your administrator.",
+  mfa_phone_enroll_not_enabled: "Text-message codes can't be set up on this server. Contact your administrator.",
+  insufficient_aal: "Confirm with your second factor first: sign out, sign in again and enter its code.",
+  over_sms_send_rate_limit: "A code was texted less than a minute ago. Wait a minute, then ask for a new one.",
+  validation_failed: "That doesn't look right. Check what you entered (phone numbers start with + and the country code).",
+  bad_json: "Latchkey sent a request the server couldn't read. Start again.",
+  sms_send_failed: "The text message could not be sent. Try again later.",
+  hook_timeout_after_retry: "The text message could not be sent. Try again later.",
+  otp_disabled: "There is no account with that phone number.",
+  // Changing the password and the e-mail address.
+  current_password_required: "Enter your current password to change it.",
+  current_password_invalid: "Your current password is not correct.",
+  same_password: "The new password must be different from the current one.",
+  email_exists: "Another account already uses that email address.",
+  email_address_invalid: "That email address is not valid.",
 };
 
 /** Codes whose text is followed by the core's own message, which says what exactly. */
@@ -102,6 +133,7 @@ const EVENT_LABELS: Readonly<Record<string, string>> = {
   PASSWORD_RECOVERY: "Password recovery",
   SESSION_EXPIRING: "Session ending soon",
   REFRESH_RETRYING: "Renewal retrying",
+  MFA_CHALLENGE_VERIFIED: "Second factor verified",
   SERVER_SIGN_OUT: "Server sign-out",
 };
 
@@ -138,6 +170,12 @@ export function providerName(provider: string): string {
   return provider.length > 0 ? provider[0].toUpperCase() + provider.slice(1) : provider;
 }
 
+/** "Keycloak", "single sign-on (latchkey.test)", "single sign-on". */
+export function identityProviderName(provider: IdentityProvider): string {
+  if (provider.kind === "oauth") return providerName(provider.provider);
+  return provider.domain ? `single sign-on (${provider.domain})` : "single sign-on";
+}
+
 const BACKEND_NAMES: Readonly<Record<string, string>> = {
   secret_service: "Secret Service",
   macos_keychain: "macOS Keychain",
@@ -156,4 +194,35 @@ export function keychainProblem(report: KeychainBackend): string | null {
     return report.persistent ? null : "Entries in this keychain do not survive a restart.";
   }
   return `Self-test failed: ${errorMessage({ code: report.canary, message: report.detail ?? "" })}`;
+}
+
+const FACTOR_KINDS: Readonly<Record<FactorType, string>> = {
+  totp: "Authenticator app",
+  phone: "Text message",
+};
+
+/** "Authenticator app" or "Text message". */
+export function factorKind(type: FactorType): string {
+  return FACTOR_KINDS[type];
+}
+
+/** The last four digits of a number (E.164, with or without `+`), as in "phone ending 0001". */
+export function phoneEnding(phone: string | undefined): string {
+  return (phone ?? "").replace(/\D/g, "").slice(-4);
+}
+
+const METHOD_NAMES: Readonly<Record<string, string>> = {
+  password: "password",
+  otp: "one-time code",
+  totp: "authenticator app",
+  "mfa/phone": "text message",
+  oauth: "provider",
+  "sso/saml": "single sign-on",
+  recovery: "recovery link",
+  magiclink: "magic link",
+};
+
+/** The factors a session was signed in with, in plain words, in a stable order (GoTrue's is not). */
+export function methodsUsed(methods: string[]): string {
+  return [...new Set(methods)].sort().map((m) => (has(METHOD_NAMES, m) ? METHOD_NAMES[m] : m)).join(", ");
 }

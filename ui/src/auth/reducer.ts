@@ -22,8 +22,12 @@ export type PendingAction =
   | "send_email_code"
   | "verify_email_code"
   | "start_oauth"
+  | "start_sso"
+  | "cancel_sign_in"
   | "recover_password"
   | "update_password"
+  | "send_phone_code"
+  | "verify_phone_code"
   | "sign_out_local"
   | "sign_out_global"
   | "sign_out_others";
@@ -86,8 +90,9 @@ function isNewer(state: AuthState, seq: number): boolean {
   return state.lastSeq === null || seq > state.lastSeq;
 }
 
+/** In a session: signed in (with one factor while a second is due, too). */
 function isSessionView(view: StateView): boolean {
-  return view.status === "signed_in" || view.status === "expired";
+  return view.status === "signed_in" || view.status === "expired" || view.status === "needs_second_factor";
 }
 
 /** Applies a view (snapshot: event null) whose seq is already known to be newer. */
@@ -150,7 +155,7 @@ export function authReducer(state: AuthState, action: AuthAction): AuthState {
       if (!isAuthError(action.error)) return reject(state, "a malformed flow error", action.error);
       return {
         ...state,
-        pending: state.pending === "start_oauth" ? null : state.pending,
+        pending: state.pending === "start_oauth" || state.pending === "start_sso" ? null : state.pending,
         error: authErrorOf(action.error),
       };
     case "action_started":

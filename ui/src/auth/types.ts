@@ -2,7 +2,9 @@
 // from the Rust types (./generated/ipc.ts, checked by `cargo test`); this file names them for the UI and checks
 // at run time what arrives. The webview never sees tokens: only this view of the auth state crosses IPC.
 import {
+  AALS,
   EVENT_KINDS,
+  FACTOR_TYPES,
   FRESHNESSES,
   PERSISTENCES,
   SERVER_OUTCOMES,
@@ -22,22 +24,32 @@ import {
   type SignOutReport,
   type SignUpResult,
   type Snapshot,
+  type TotpEnrolment,
   type Source,
   type StateView,
   type User,
 } from "./generated/ipc";
 
 export type {
+  Aal,
+  AuthMethod,
+  Claims,
   ErrorCode,
+  Factor,
+  FactorType,
   Freshness,
+  IdentityProvider,
   PendingSignOut,
   Persistence,
+  SecondStep,
   ServerSignOut,
   SignOutReport,
   SignInMethod,
   SignInOptions,
   SignUpResult,
+  SsoOffer,
   StateView,
+  TotpEnrolment,
 } from "./generated/ipc";
 
 export const AUTH_STATE_EVENT = "auth://state" as const;
@@ -48,6 +60,8 @@ export type AuthUser = User;
 export type SignedInView = Extract<StateView, { status: "signed_in" }>;
 /** The access token expired and refreshes are being retried: still signed in, not usable. */
 export type ExpiredView = Extract<StateView, { status: "expired" }>;
+/** Signed in with one factor while a second is required: verify it (or enrol one, `step: "enrol"`). */
+export type SecondFactorView = Extract<StateView, { status: "needs_second_factor" }>;
 export type SignedOutView = Extract<StateView, { status: "signed_out" }>;
 export type AuthStatus = StateView["status"];
 export type AuthEventName = EventKind;
@@ -78,6 +92,8 @@ const SIGNED_OUT_REASONS: ReadonlySet<string> = new Set(SIGN_OUT_REASONS);
 const EVENT_NAMES: ReadonlySet<string> = new Set(EVENT_KINDS);
 const FRESHNESS: ReadonlySet<string> = new Set(FRESHNESSES);
 const PERSISTENCE: ReadonlySet<string> = new Set(PERSISTENCES);
+const AAL: ReadonlySet<string> = new Set(AALS);
+const FACTOR_TYPE: ReadonlySet<string> = new Set(FACTOR_TYPES);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
@@ -93,7 +109,18 @@ function isOptionalTime(value: unknown): boolean {
 }
 
 function isUser(value: unknown): value is AuthUser {
-  return isObject(value) && typeof value.id === "string" && typeof value.email === "string";
+  return isObject(value) && typeof value.id === "string" && typeof value.email === "string" && Array.isArray(value.factors);
+}
+
+/** The claims are read leniently beyond `aal` and `amr` (the token's own JSON); null when the core has none. */
+function isClaimsOrNull(value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  return isObject(value) && typeof value.aal === "string" && AAL.has(value.aal) && Array.isArray(value.amr);
+}
+
+/** What every view of a session carries about its assurance. */
+function hasAssurance(value: Record<string, unknown>): boolean {
+  return isClaimsOrNull(value.claims) && typeof value.nextAal === "string" && AAL.has(value.nextAal);
 }
 
 function isPersistence(value: unknown): value is Persistence {
@@ -118,7 +145,8 @@ export function isStateView(value: unknown): value is StateView {
         typeof value.freshness === "string" &&
         FRESHNESS.has(value.freshness) &&
         isOptionalTime(value.deadlineAt) &&
-        isOptionalTime(value.nextRefreshAt)
+        isOptionalTime(value.nextRefreshAt) &&
+        hasAssurance(value)
       );
     case "expired":
       return (
@@ -126,7 +154,19 @@ export function isStateView(value: unknown): value is StateView {
         isNumber(value.signedInAt) &&
         isPersistence(value.persistence) &&
         isOptionalTime(value.deadlineAt) &&
-        isOptionalTime(value.nextRetryAt)
+        isOptionalTime(value.nextRetryAt) &&
+        hasAssurance(value)
+      );
+    case "needs_second_factor":
+      return (
+        isUser(value.user) &&
+        isNumber(value.signedInAt) &&
+        isPersistence(value.persistence) &&
+        isOptionalTime(value.deadlineAt) &&
+        hasAssurance(value) &&
+        (value.step === "verify" || value.step === "enrol") &&
+        Array.isArray(value.allowedFactors) &&
+        value.allowedFactors.every((f) => typeof f === "string" && FACTOR_TYPE.has(f))
       );
     case "signed_out":
       return value.reason === null || isSignedOutReason(value.reason);
@@ -227,14 +267,24 @@ export function isSignInOptions(value: unknown): value is SignInOptions {
     typeof value.password === "boolean" &&
     typeof value.emailCode === "boolean" &&
     typeof value.magicLink === "boolean" &&
+    typeof value.phone === "boolean" &&
     Array.isArray(value.oauthProviders) &&
     value.oauthProviders.every((p) => typeof p === "string") &&
+    (value.sso === null || value.sso === undefined || isSsoOffer(value.sso)) &&
     typeof value.allowSignUp === "boolean"
   );
 }
 
+function isSsoOffer(value: unknown): boolean {
+  return isObject(value) && (value.domain === null || typeof value.domain === "string") && typeof value.asksEmail === "boolean";
+}
+
 export function isSignUpResult(value: unknown): value is SignUpResult {
   return isObject(value) && typeof value.confirmationSent === "boolean";
+}
+
+export function isTotpEnrolment(value: unknown): value is TotpEnrolment {
+  return isObject(value) && typeof value.factorId === "string" && typeof value.qrSvg === "string" && typeof value.secret === "string";
 }
 
 export function isKeychainBackend(value: unknown): value is KeychainBackend {

@@ -1,5 +1,12 @@
 import { useContext } from "react";
-import { AuthActionsContext, type AuthActions, type FlowActions, type Queries, type SettingsActions } from "./context";
+import {
+  AuthActionsContext,
+  type AccountActions,
+  type AuthActions,
+  type FlowActions,
+  type Queries,
+  type SettingsActions,
+} from "./context";
 
 export function useActions(): AuthActions {
   const actions = useContext(AuthActionsContext);
@@ -15,3 +22,6 @@ export const useQueries = (): Queries => useActions().queries;
 
 /** The settings report and saving the user's own settings. */
 export const useSettings = (): SettingsActions => useActions().settings;
+
+/** Second factors (enrol, challenge, verify, remove, cancel), the password and the e-mail address. */
+export const useAccount = (): AccountActions => useActions().account;

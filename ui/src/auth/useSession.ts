@@ -7,9 +7,11 @@ import type {
   AuthEventName,
   AuthStatus,
   AuthUser,
+  IdentityProvider,
   PendingSignOut,
   Persistence,
   RetryInfo,
+  SecondFactorView,
   ServerSignOut,
   SignedOutReason,
 } from "./types";
@@ -17,7 +19,11 @@ import type {
 /** The session as the screens see it, with the actions on it (the flows into one: `useFlows`). */
 export interface Session extends SessionActions {
   status: AuthStatus;
+  /** While status is "needs_second_factor": what is due (`step`), the user's factors and the types policy allows. */
+  secondFactor: SecondFactorView | null;
   user: AuthUser | null;
+  /** The identity provider (OAuth, SSO) the session came through, or null. */
+  identityProvider: IdentityProvider | null;
   /** Unix seconds; null unless status is "signed_in". */
   accessExpiresAt: number | null;
   /** Unix seconds; null unless signed in with a refresh scheduled. */
@@ -68,11 +74,14 @@ export function useSession(): Session {
     const view = state.view;
     const signedIn = view.status === "signed_in" ? view : null;
     const expired = view.status === "expired" ? view : null;
-    const session = signedIn ?? expired;
+    const needsSecondFactor = view.status === "needs_second_factor" ? view : null;
+    const session = signedIn ?? expired ?? needsSecondFactor;
     return {
       ...actions,
       status: view.status,
+      secondFactor: needsSecondFactor,
       user: session ? session.user : null,
+      identityProvider: (signedIn ?? expired)?.identityProvider ?? null,
       accessExpiresAt: signedIn ? signedIn.accessExpiresAt : null,
       nextRefreshAt: signedIn ? (signedIn.nextRefreshAt ?? null) : null,
       deadlineAt: session ? (session.deadlineAt ?? null) : null,

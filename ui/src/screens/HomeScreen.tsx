@@ -1,10 +1,12 @@
 import { useState, type ComponentType } from "react";
+import { identityProviderName } from "../auth/messages";
 import { useSession } from "../auth/useSession";
 import { Panel } from "../components/Card";
 import { ErrorNotice, Notice } from "../components/Notice";
 import { Tabs, type Tab } from "../components/Tabs";
 import { ActivityList } from "../views/ActivityList";
 import { SessionPanel } from "../views/SessionPanel";
+import { SecurityPanel } from "../views/SecurityPanel";
 import { SettingsPanel } from "../views/SettingsPanel";
 
 type View = "session" | "activity" | "settings";
@@ -13,9 +15,18 @@ const VIEWS: Tab<View>[] = [
   { key: "activity", id: "tab-activity", label: "Activity", panelId: "activity-panel" },
   { key: "settings", id: "tab-settings", label: "Settings", panelId: "settings-panel" },
 ];
-const PANELS: Record<View, ComponentType> = { session: SessionPanel, activity: ActivityList, settings: SettingsPanel };
+/** Settings in a session: the account's security first, then the app's settings. */
+function AccountSettings() {
+  return (
+    <>
+      <SecurityPanel />
+      <SettingsPanel />
+    </>
+  );
+}
+const PANELS: Record<View, ComponentType> = { session: SessionPanel, activity: ActivityList, settings: AccountSettings };
 
-/** Signed in: who, the notices about where the session is kept, and the Session, Activity and Settings views. */
+/** Signed in: who (and through which identity provider), the notices about where the session is kept, and the Session, Activity and Settings views. */
 export function HomeScreen() {
   const session = useSession();
   const [view, setView] = useState<View>("session");
@@ -24,6 +35,12 @@ export function HomeScreen() {
   const title = (
     <>
       Signed in as <span className="email">{session.user?.email}</span>
+      {session.identityProvider && (
+        <span id="signed-in-with" className="signed-in-with">
+          {" "}
+          with {identityProviderName(session.identityProvider)}
+        </span>
+      )}
     </>
   );
   const tabs = <Tabs tabs={VIEWS} selected={view} onSelect={setView} label="View" look="underline" />;

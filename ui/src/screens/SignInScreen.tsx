@@ -1,24 +1,26 @@
 import { useEffect, useState, type FormEvent } from "react";
-import { errorMessage, providerName, signedOutReasonMessage } from "../auth/messages";
+import { errorMessage, signedOutReasonMessage } from "../auth/messages";
 import type { AuthError, SignInMethod, SignInOptions } from "../auth/types";
 import { useFlows, useQueries } from "../auth/useActions";
 import { useSession } from "../auth/useSession";
-import { Button, LinkButton, SubmitButton } from "../components/Button";
+import { LinkButton, SubmitButton } from "../components/Button";
 import { Card, CardFooter } from "../components/Card";
 import { EmailField, PasswordField, TextField } from "../components/Field";
 import { ErrorNotice, Notice } from "../components/Notice";
 import { Tabs, type Tab } from "../components/Tabs";
+import { BrowserButtons, BrowserWaiting, SsoEmailForm, useBrowserWait } from "../views/BrowserSignIn";
+import { PhoneForm } from "../views/PhoneForm";
 import { OtherSessionsNotice } from "../views/OtherSessions";
 import { PolicyErrorNotice } from "../views/PolicyStatus";
-import "./SignInScreen.css";
 
-/** The sign-in methods shown as tabs: every method but OAuth, whose providers are buttons. */
-export type SignInTab = Exclude<SignInMethod, `oauth:${string}`>;
+/** The sign-in methods shown as tabs: every method but OAuth and SSO, which are buttons (views/BrowserSignIn). */
+export type SignInTab = Exclude<SignInMethod, `oauth:${string}` | "sso">;
 
 const METHOD_TABS: Record<SignInTab, Tab<SignInTab>> = {
   password: { key: "password", id: "method-password", label: "Password", panelId: "sign-in-panel" },
   email_otp: { key: "email_otp", id: "method-email-code", label: "Email code", panelId: "sign-in-panel" },
   magic_link: { key: "magic_link", id: "method-magic-link", label: "Magic link", panelId: "sign-in-panel" },
+  phone: { key: "phone", id: "method-phone", label: "Phone", panelId: "sign-in-panel" },
 };
 
 /** Used when `get_sign_in_options` fails: password only, as before options existed. */
@@ -26,7 +28,9 @@ const FALLBACK_OPTIONS: SignInOptions = {
   password: true,
   emailCode: false,
   magicLink: false,
+  phone: false,
   oauthProviders: [],
+  sso: null,
   allowSignUp: false,
 };
 
@@ -35,6 +39,7 @@ function allowedMethods(options: SignInOptions): SignInTab[] {
   if (options.password) methods.push("password");
   if (options.emailCode) methods.push("email_otp");
   if (options.magicLink) methods.push("magic_link");
+  if (options.phone) methods.push("phone");
   return methods;
 }
 
@@ -198,38 +203,6 @@ function CodeForm({ sentTo, onChangeEmail }: { sentTo: string; onChangeEmail: ()
   );
 }
 
-/** "Continue with …" per provider; `onStarted` once the browser is on its way. */
-function OAuthButtons({ providers, divider, onStarted }: { providers: string[]; divider: boolean; onStarted: (p: string) => void }) {
-  const { startOAuth } = useFlows();
-  const { pending, pendingAction } = useSession();
-
-  async function start(provider: string) {
-    if (!pending && (await startOAuth(provider))) onStarted(provider);
-  }
-
-  return (
-    <div className="oauth">
-      {divider && (
-        <p className="divider" aria-hidden="true">
-          <span>or</span>
-        </p>
-      )}
-      {providers.map((provider) => (
-        <Button
-          key={provider}
-          id={`oauth-${provider}`}
-          block
-          onClick={() => void start(provider)}
-          disabled={pending}
-          aria-busy={pendingAction === "start_oauth"}
-        >
-          Continue with {providerName(provider)}
-        </Button>
-      ))}
-    </div>
-  );
-}
-
 interface Props {
   onCreateAccount: () => void;
   onForgotPassword: () => void;
@@ -242,20 +215,18 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
   const { options, failed } = useSignInOptions();
   const [chosen, setChosen] = useState<SignInTab | null>(null);
   const [email, setEmail] = useState("");
-  const [oauthWaiting, setOauthWaiting] = useState<string | null>(null);
+  const [waitingFor, setWaitingFor] = useBrowserWait();
+  /** The SSO step (its own form) is shown instead of the other ways in. */
+  const [ssoStep, setSsoStep] = useState(false);
   /** The address a code or a link was sent to. */
   const [codeSentTo, setCodeSentTo] = useState<string | null>(null);
   const [linkSentTo, setLinkSentTo] = useState<string | null>(null);
-
-  // A flow error from the browser ends the wait for it.
-  useEffect(() => {
-    if (error) setOauthWaiting(null);
-  }, [error]);
 
   const notice = signedOutReasonMessage(reason);
   const methods = options ? allowedMethods(options) : [];
   const method = chosen !== null && methods.includes(chosen) ? chosen : (methods[0] ?? null);
   const providers = options?.oauthProviders ?? [];
+  const sso = options?.sso ?? null;
   const emailProps = { email, setEmail, focusEmail: chosen === null };
 
   function choose(next: SignInTab) {
@@ -274,12 +245,19 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
       <OtherSessionsNotice />
       <PolicyErrorNotice />
       <ErrorNotice error={error} />
+      {waitingFor && <BrowserWaiting waitingFor={waitingFor} onCancelled={() => setWaitingFor(null)} />}
 
-      {oauthWaiting && !error && (
-        <Notice id="oauth-waiting" kind="info">
-          Continue in your browser to sign in with {providerName(oauthWaiting)}. Latchkey will open again when you are
-          done.
-        </Notice>
+      {ssoStep && (
+        <SsoEmailForm
+          onStarted={(what) => {
+            setSsoStep(false);
+            setWaitingFor(what);
+          }}
+          onBack={() => {
+            clearError();
+            setSsoStep(false);
+          }}
+        />
       )}
 
       {options === null && (
@@ -288,13 +266,13 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
         </p>
       )}
 
-      {options !== null && methods.length === 0 && providers.length === 0 && (
+      {options !== null && methods.length === 0 && providers.length === 0 && sso === null && (
         <Notice id="no-sign-in-methods" kind="info">
           No sign-in method is available. Contact your administrator.
         </Notice>
       )}
 
-      {method !== null && methods.length > 1 && (
+      {!ssoStep && method !== null && methods.length > 1 && (
         <Tabs
           tabs={methods.map((m) => METHOD_TABS[m])}
           selected={method}
@@ -304,7 +282,7 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
         />
       )}
 
-      {method !== null && (
+      {!ssoStep && method !== null && (
         <div
           id="sign-in-panel"
           role={methods.length > 1 ? "tabpanel" : undefined}
@@ -317,10 +295,22 @@ export function SignInScreen({ onCreateAccount, onForgotPassword, onShowActivity
           {method === "magic_link" && (
             <EmailForm key="link" {...emailProps} kind="link" sentTo={linkSentTo} setSentTo={setLinkSentTo} />
           )}
+          {method === "phone" && <PhoneForm />}
         </div>
       )}
 
-      {providers.length > 0 && <OAuthButtons providers={providers} divider={method !== null} onStarted={setOauthWaiting} />}
+      {!ssoStep && (providers.length > 0 || sso !== null) && (
+        <BrowserButtons
+          providers={providers}
+          sso={sso}
+          divider={method !== null}
+          onStarted={setWaitingFor}
+          onSsoEmail={() => {
+            clearError();
+            setSsoStep(true);
+          }}
+        />
+      )}
 
       {failed && (
         <p id="sign-in-options-failed" className="muted-text">

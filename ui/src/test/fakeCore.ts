@@ -8,6 +8,9 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
   ActivityEntry,
   AuthEventPayload,
+  Claims,
+  Factor,
+  SecondFactorView,
   AuthSnapshot,
   ExpiredView,
   KeychainBackend,
@@ -56,31 +59,67 @@ export const NO_POLICY: SettingsReport = {
   version: "0.1.0",
 };
 
+/** The claims of a password sign-in (one factor). */
+export const CLAIMS_AAL1: Claims = {
+  role: "authenticated",
+  aal: "aal1",
+  amr: [{ method: "password", timestamp: 1764290000 }],
+  is_anonymous: false,
+  app_metadata: { provider: "email" },
+  user_metadata: {},
+  session_id: "9a1d7c3e-0000-4000-8000-00000000beef",
+  exp: 1764300000,
+};
+
+/** A verified TOTP factor. */
+export const TOTP_FACTOR: Factor = { id: "f-totp", friendlyName: "Phone app", factorType: "totp", status: "verified" };
+
 export const SIGNED_IN: SignedInView = {
   status: "signed_in",
-  user: { id: "00000000-0000-4000-8000-000000000001", email: "demo@latchkey.local" },
+  user: { id: "00000000-0000-4000-8000-000000000001", email: "demo@latchkey.local", factors: [] },
+  identityProvider: null,
   accessExpiresAt: 1764300000,
   signedInAt: 1764290000,
   persistence: "keychain",
   freshness: "fresh",
   deadlineAt: 1764376400,
   nextRefreshAt: 1764299700,
+  claims: CLAIMS_AAL1,
+  nextAal: "aal1",
+};
+
+/** Signed in with the password; the account's TOTP factor is due. */
+export const NEEDS_CODE: SecondFactorView = {
+  status: "needs_second_factor",
+  user: { ...SIGNED_IN.user, factors: [TOTP_FACTOR] },
+  signedInAt: SIGNED_IN.signedInAt,
+  persistence: "keychain",
+  deadlineAt: SIGNED_IN.deadlineAt,
+  claims: CLAIMS_AAL1,
+  nextAal: "aal2",
+  step: "verify",
+  allowedFactors: ["totp", "phone"],
 };
 
 export const EXPIRED: ExpiredView = {
   status: "expired",
   user: SIGNED_IN.user,
+  identityProvider: null,
   signedInAt: SIGNED_IN.signedInAt,
   persistence: "keychain",
   deadlineAt: SIGNED_IN.deadlineAt,
   nextRetryAt: 1764300300,
+  claims: CLAIMS_AAL1,
+  nextAal: "aal1",
 };
 
 export const ALL_OPTIONS: SignInOptions = {
   password: true,
   emailCode: true,
   magicLink: true,
+  phone: true,
   oauthProviders: ["github"],
+  sso: { domain: null, asksEmail: true },
   allowSignUp: true,
 };
 
@@ -88,7 +127,9 @@ export const PASSWORD_ONLY: SignInOptions = {
   password: true,
   emailCode: false,
   magicLink: false,
+  phone: false,
   oauthProviders: [],
+  sso: null,
   allowSignUp: false,
 };
 
@@ -134,14 +175,25 @@ export class FakeCore {
       "send_email_code",
       "verify_email_code",
       "start_oauth",
+      "start_sso",
       "recover_password",
       "update_password",
+      "change_email",
+      "send_phone_code",
+      "verify_phone_code",
+      "verify_factor",
+      "unenrol_factor",
+      "cancel_second_factor",
       "touch",
       "window_ready",
     ]) {
       this.on(cmd, () => null);
     }
     this.on("sign_up", () => ({ confirmationSent: true }));
+    this.on("cancel_sign_in", () => true);
+    this.on("enrol_totp", () => ({ factorId: "f-new", qrSvg: "<svg xmlns='http://www.w3.org/2000/svg'/>", secret: "JBSW Y3DP EHPK 3PXP" }));
+    this.on("enrol_phone", () => "f-phone");
+    this.on("challenge_factor", () => 1764300300);
     this.on("sign_out", (args) => signOutReport(String(args.scope ?? "local"), "ended"));
     this.on("get_sign_in_options", () => ALL_OPTIONS);
     this.on("get_keychain_backend", () => KEYCHAIN);

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState, type ReactNode } from "react";
-import { keychainBackendLabel, keychainProblem } from "../auth/messages";
+import { keychainBackendLabel, keychainProblem, methodsUsed } from "../auth/messages";
 import type { KeychainBackend, Persistence, RetryInfo } from "../auth/types";
 import { useQueries } from "../auth/useActions";
+import { useClaims } from "../auth/useClaims";
 import { useSession, type Session } from "../auth/useSession";
 import { Button, BusyButton } from "../components/Button";
 import { Timestamp } from "../components/Timestamp";
@@ -196,6 +197,23 @@ function Deadline({ now }: { now: number }) {
   );
 }
 
+/** "Two-factor: on" and the session's level with the factors it was signed in with. */
+function AssuranceRows() {
+  const { twoFactor, aal, claims } = useClaims();
+  const used = methodsUsed(claims?.amr.map((m) => m.method) ?? []);
+  return (
+    <>
+      <Row label="Two-factor" id="two-factor">
+        {twoFactor ? "on" : "off"}
+      </Row>
+      <Row label="Assurance level" id="assurance-level">
+        {aal ?? "aal1"}
+        {used ? ` (${used})` : ""}
+      </Row>
+    </>
+  );
+}
+
 function Details() {
   const session = useSession();
   const { status, accessExpiresAt, nextRefreshAt, nextRetryAt, signedInAt } = session;
@@ -215,6 +233,7 @@ function Details() {
       <Row label="Signed in at" id="signed-in-at">
         {signedInAt !== null && <Timestamp seconds={signedInAt} />}
       </Row>
+      <AssuranceRows />
       <KeychainRow />
       <ClockRow />
       <Row label="Kept in" id="persistence">

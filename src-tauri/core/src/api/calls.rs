@@ -1,10 +1,13 @@
 //! The calls the engine makes of GoTrue ([`AuthApi`]) and the values they take and give: a test double implements
 //! the trait, `GoTrue` speaks it over HTTP.
 
+use crate::browser_sign_in::SsoTarget;
+use crate::assurance::Claims;
+use super::factors::{Challenge, Enrolment, NewFactor, UserChange};
 use crate::error::AuthError;
 use crate::pkce::AuthCode;
 use crate::secret::{AccessToken, RefreshToken};
-use crate::session::{Session, User};
+use crate::session::{IdentityProvider, ProviderSignIn, ProviderTokens, Session, User};
 use std::future::Future;
 
 /// Which sessions `/logout` ends.
@@ -46,11 +49,18 @@ pub struct Grant {
     pub user: User,
     /// The server's clock when it answered (`Date`), if it said: `exp` is checked against it, not the local clock.
     pub server_time: Option<i64>,
+    /// The identity provider's own tokens (an OAuth code exchange gives them; nothing else does).
+    pub provider_tokens: Option<ProviderTokens>,
+    /// The identity provider the flow went through (set by the flow, not the server).
+    pub identity: Option<IdentityProvider>,
+    /// The access token's claims, set only once the token is verified (`crate::verified`).
+    pub claims: Option<Box<Claims>>,
 }
 
 impl Grant {
     /// Expiry is local receipt time + `expires_in`, so a skewed local clock cannot shorten or stretch it.
     pub fn into_session(self, now: i64, signed_in_at: i64) -> Session {
+        let tokens = self.provider_tokens;
         Session {
             access_token: self.access_token,
             refresh_token: self.refresh_token,
@@ -59,8 +69,21 @@ impl Grant {
             user: self.user,
             signed_in_at,
             last_refresh_at: (now != signed_in_at).then_some(now),
+            provider: self.identity.map(|identity| ProviderSignIn { identity, tokens }),
+            claims: self.claims.map(|c| *c),
             pending_sign_out: None,
         }
+    }
+
+    /// A refresh of `old` at `now`: its sign-in time, its pending sign-out, and its identity provider and provider
+    /// tokens (a refresh grant carries none; the provider's tokens are only replaced when the server sends new ones).
+    pub fn renewing(mut self, old: &Session, now: i64) -> Session {
+        let fresh_tokens = self.provider_tokens.take();
+        let mut session = self.into_session(now, old.signed_in_at);
+        session.last_refresh_at = Some(now);
+        session.pending_sign_out = old.pending_sign_out;
+        session.provider = old.provider.clone().map(|p| ProviderSignIn { tokens: fresh_tokens.or(p.tokens), ..p });
+        session
     }
 }
 
@@ -68,7 +91,7 @@ impl Grant {
 #[derive(Debug)]
 pub enum SignUp {
     /// Autoconfirm (or an already-confirmed user): signed in.
-    Session(Grant),
+    Session(Box<Grant>),
     /// A confirmation e-mail is on its way; no session yet.
     ConfirmationSent,
 }
@@ -108,7 +131,10 @@ pub struct ServerSettings {
     pub oauth_providers: Vec<String>,
     pub signup_disabled: bool,
     pub mailer_autoconfirm: bool,
+    /// SAML single sign-on is on (`POST /sso` works).
+    pub saml_enabled: bool,
 }
+
 
 /// The Supabase Auth API, injected so tests can count or fake requests.
 pub trait AuthApi: Send + Sync + 'static {
@@ -137,10 +163,36 @@ pub trait AuthApi: Send + Sync + 'static {
     fn exchange_code(&self, _code: AuthCode) -> impl Future<Output = Result<Grant, AuthError>> + Send {
         async { Err(AuthError::Unsupported) }
     }
+    /// `POST /sso`: the identity provider's sign-in page for `target`, to open in the system browser.
+    fn start_sso(&self, _target: &SsoTarget, _redirect_to: &str, _challenge: &str) -> impl Future<Output = Result<String, AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
     fn recover(&self, _email: &str, _redirect_to: &str, _challenge: &str) -> impl Future<Output = Result<(), AuthError>> + Send {
         async { Err(AuthError::Unsupported) }
     }
-    fn update_password(&self, _token: &AccessToken, _password: &str) -> impl Future<Output = Result<User, AuthError>> + Send {
+    /// `PUT /user`: a new e-mail address or password.
+    fn update_user(&self, _token: &AccessToken, _change: &UserChange) -> impl Future<Output = Result<User, AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    /// `POST /factors`: a new factor, unverified until a challenge of it is answered.
+    fn enrol_factor(&self, _token: &AccessToken, _factor: &NewFactor) -> impl Future<Output = Result<Enrolment, AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    fn challenge_factor(&self, _token: &AccessToken, _factor_id: &str) -> impl Future<Output = Result<Challenge, AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    /// The same session at aal2.
+    fn verify_factor(&self, _token: &AccessToken, _factor_id: &str, _challenge_id: &str, _code: &str) -> impl Future<Output = Result<Grant, AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    fn unenrol_factor(&self, _token: &AccessToken, _factor_id: &str) -> impl Future<Output = Result<(), AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    /// Texts a sign-in code.
+    fn send_phone_code(&self, _phone: &str, _create_user: bool) -> impl Future<Output = Result<(), AuthError>> + Send {
+        async { Err(AuthError::Unsupported) }
+    }
+    fn verify_phone_code(&self, _phone: &str, _code: &str) -> impl Future<Output = Result<Grant, AuthError>> + Send {
         async { Err(AuthError::Unsupported) }
     }
 }

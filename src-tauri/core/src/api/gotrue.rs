@@ -1,8 +1,10 @@
 //! The client that speaks GoTrue over HTTPS (or loopback HTTP): the `apikey` header on every request, non-2xx replies
 //! turned into `AuthError::Server`, and no answer at all turned into a named network error.
 
-use super::replies::{parse_grant, parse_retry_after, parse_settings, parse_user, server_error, server_time};
+use super::replies::{parse_grant, parse_retry_after, parse_settings, parse_sso_url, parse_user, server_error, server_time};
 use super::calls::{AuthApi, Grant, LogoutScope, OtpKind, ServerSettings, SignUp};
+use crate::browser_sign_in::SsoTarget;
+use super::factors::{Challenge, Enrolment, NewFactor, UserChange};
 use crate::error::AuthError;
 use crate::jwt::KeySource;
 use crate::net::{self, Network};
@@ -40,8 +42,16 @@ impl GoTrue {
         Ok(Grant { server_time, ..grant })
     }
 
+    pub(super) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub(super) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.auth_url)
+    }
+
     /// Sends with the `apikey` header; non-2xx replies become `AuthError::Server`.
-    async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, AuthError> {
+    pub(super) async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, AuthError> {
         let reply = req.header("apikey", &self.anon_key).send().await.map_err(|e| self.unreachable(e))?;
         if reply.status().is_success() {
             return Ok(reply);
@@ -53,11 +63,11 @@ impl GoTrue {
                 "it answered {status}, redirecting to {location}; Latchkey does not follow redirects (they would resend what it sent), so check the project URL"
             )));
         }
-        if status == 429 {
+        let header_code = reply.headers().get("x-sb-error-code").and_then(|v| v.to_str().ok()).map(str::to_string);
+        if status == 429 && header_code.as_deref().is_none_or(|c| c == "over_request_rate_limit") {
             let retry_after_secs = reply.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
             return Err(AuthError::RateLimited { retry_after_secs, message: "the sign-in server asks Latchkey to slow down".into() });
         }
-        let header_code = reply.headers().get("x-sb-error-code").and_then(|v| v.to_str().ok()).map(str::to_string);
         let body = reply.bytes().await.unwrap_or_default();
         Err(server_error(status, header_code, &body))
     }
@@ -85,7 +95,7 @@ impl GoTrue {
         let value: serde_json::Value =
             serde_json::from_slice(&body).map_err(|_| AuthError::MalformedResponse("sign-up reply: not JSON".into()))?;
         if value.get("access_token").is_some() {
-            parse_grant(&body).map(SignUp::Session)
+            parse_grant(&body).map(|grant| SignUp::Session(Box::new(grant)))
         } else if value.get("id").is_some() {
             Ok(SignUp::ConfirmationSent)
         } else {
@@ -118,18 +128,24 @@ impl GoTrue {
         self.token("pkce", json!({ "auth_code": code.code(), "code_verifier": code.verifier() })).await
     }
 
+    /// `POST /sso` with `skip_http_redirect`: the identity provider's SAML sign-in URL for `target`, returning to
+    /// `redirect_to` with a PKCE code. An unknown domain or provider is `sso_provider_not_found` (404).
+    pub async fn sso(&self, target: &SsoTarget, redirect_to: &str, pkce_challenge: &str) -> Result<String, AuthError> {
+        let mut body = json!({ "redirect_to": redirect_to, "skip_http_redirect": true });
+        match target {
+            SsoTarget::Domain(domain) => body["domain"] = json!(domain),
+            SsoTarget::ProviderId(id) => body["provider_id"] = json!(id),
+        }
+        add_challenge(&mut body, Some(pkce_challenge));
+        let reply = self.send(self.http.post(format!("{}/sso", self.auth_url)).json(&body)).await?;
+        parse_sso_url(&self.body(reply).await?)
+    }
+
     /// `POST /recover`: e-mails a password-recovery link (the server answers the same for unknown e-mails).
     pub async fn recover(&self, email: &str, redirect_to: Option<&str>, pkce_challenge: Option<&str>) -> Result<(), AuthError> {
         let mut body = json!({ "email": email });
         add_challenge(&mut body, pkce_challenge);
         self.send(self.http.post(self.url_with_redirect("/recover", redirect_to)).json(&body)).await.map(drop)
-    }
-
-    /// `PUT /user {password}`. The server ends every other session of the user.
-    pub async fn update_password(&self, access_token: &AccessToken, new_password: &str) -> Result<User, AuthError> {
-        let req = self.http.put(format!("{}/user", self.auth_url)).bearer_auth(access_token.expose()).json(&json!({ "password": new_password }));
-        let reply = self.send(req).await?;
-        parse_user(&self.body(reply).await?)
     }
 
     /// `GET /user`: the server's view of the token's user (fails once the session is gone).
@@ -153,7 +169,7 @@ impl GoTrue {
         url
     }
 
-    async fn body(&self, reply: reqwest::Response) -> Result<Vec<u8>, AuthError> {
+    pub(super) async fn body(&self, reply: reqwest::Response) -> Result<Vec<u8>, AuthError> {
         reply.bytes().await.map(|b| b.to_vec()).map_err(|e| AuthError::Unreachable {
             url: self.auth_url.clone(),
             detail: if e.is_timeout() { "timed out".into() } else { "the reply was cut off".into() },
@@ -226,12 +242,40 @@ impl AuthApi for GoTrue {
         self.exchange_pkce(code).await
     }
 
+    async fn start_sso(&self, target: &SsoTarget, redirect_to: &str, challenge: &str) -> Result<String, AuthError> {
+        self.sso(target, redirect_to, challenge).await
+    }
+
     async fn recover(&self, email: &str, redirect_to: &str, challenge: &str) -> Result<(), AuthError> {
         GoTrue::recover(self, email, Some(redirect_to), Some(challenge)).await
     }
 
-    async fn update_password(&self, token: &AccessToken, password: &str) -> Result<User, AuthError> {
-        GoTrue::update_password(self, token, password).await
+    async fn update_user(&self, token: &AccessToken, change: &UserChange) -> Result<User, AuthError> {
+        GoTrue::update_user(self, token, change).await
+    }
+
+    async fn enrol_factor(&self, token: &AccessToken, factor: &NewFactor) -> Result<Enrolment, AuthError> {
+        GoTrue::enrol_factor(self, token, factor).await
+    }
+
+    async fn challenge_factor(&self, token: &AccessToken, factor_id: &str) -> Result<Challenge, AuthError> {
+        GoTrue::challenge_factor(self, token, factor_id).await
+    }
+
+    async fn verify_factor(&self, token: &AccessToken, factor_id: &str, challenge_id: &str, code: &str) -> Result<Grant, AuthError> {
+        GoTrue::verify_factor(self, token, factor_id, challenge_id, code).await
+    }
+
+    async fn unenrol_factor(&self, token: &AccessToken, factor_id: &str) -> Result<(), AuthError> {
+        GoTrue::unenrol_factor(self, token, factor_id).await
+    }
+
+    async fn send_phone_code(&self, phone: &str, create_user: bool) -> Result<(), AuthError> {
+        self.send_phone_otp(phone, create_user).await
+    }
+
+    async fn verify_phone_code(&self, phone: &str, code: &str) -> Result<Grant, AuthError> {
+        self.verify_phone_otp(phone, code).await
     }
 }
 

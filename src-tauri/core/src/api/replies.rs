@@ -2,9 +2,10 @@
 //! and a body in no known shape becomes a named `malformed_response`, never a panic and never the body itself.
 
 use super::calls::{Grant, ServerSettings};
+use crate::assurance::{Factor, FactorStatus, FactorType};
 use crate::error::AuthError;
-use crate::secret::{AccessToken, RefreshToken};
-use crate::session::User;
+use crate::secret::{AccessToken, ProviderRefreshToken, ProviderToken, RefreshToken};
+use crate::session::{ProviderTokens, User};
 use serde::Deserialize;
 
 /// `Retry-After` is either seconds or an HTTP date.
@@ -32,6 +33,10 @@ struct TokenReply {
     refresh_token: String,
     expires_in: i64,
     user: UserReply,
+    #[serde(default)]
+    provider_token: Option<String>,
+    #[serde(default)]
+    provider_refresh_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -39,6 +44,47 @@ struct UserReply {
     id: String,
     #[serde(default)]
     email: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    new_email: Option<String>,
+    /// Absent when the user has none.
+    #[serde(default)]
+    factors: Option<Vec<FactorReply>>,
+}
+
+#[derive(Deserialize)]
+struct FactorReply {
+    id: String,
+    #[serde(default)]
+    friendly_name: Option<String>,
+    factor_type: String,
+    status: String,
+    #[serde(default)]
+    phone: Option<String>,
+}
+
+impl UserReply {
+    /// The user as the session keeps it; a factor of a kind Latchkey does not know (a newer server's) is left out.
+    fn into_user(self) -> User {
+        let non_empty = |s: Option<String>| s.filter(|s| !s.is_empty());
+        let factors = self.factors.unwrap_or_default().into_iter().filter_map(|f| {
+            let status = match f.status.as_str() {
+                "verified" => FactorStatus::Verified,
+                "unverified" => FactorStatus::Unverified,
+                _ => return None,
+            };
+            let factor_type = FactorType::parse(&f.factor_type).ok()?;
+            Some(Factor { id: f.id, friendly_name: f.friendly_name.unwrap_or_default(), factor_type, status, phone: non_empty(f.phone) })
+        });
+        User {
+            id: self.id,
+            email: self.email.unwrap_or_default(),
+            phone: non_empty(self.phone),
+            new_email: non_empty(self.new_email),
+            factors: factors.collect(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -55,14 +101,37 @@ pub fn parse_grant(body: &[u8]) -> Result<Grant, AuthError> {
     }
     let claims = jsonwebtoken::dangerous::insecure_decode::<Claims>(&reply.access_token)
         .map_err(|_| AuthError::MalformedResponse("access token is not a JWT".into()))?;
+    let given = |t: Option<String>| t.filter(|t| !t.is_empty());
+    let provider_tokens = given(reply.provider_token).map(|access| ProviderTokens {
+        access: ProviderToken::new(access),
+        refresh: given(reply.provider_refresh_token).map(ProviderRefreshToken::new),
+    });
     Ok(Grant {
         access_token: AccessToken::new(reply.access_token),
         refresh_token: RefreshToken::new(reply.refresh_token),
         expires_in: reply.expires_in,
         session_id: claims.claims.session_id,
-        user: User { id: reply.user.id, email: reply.user.email.unwrap_or_default() },
+        user: reply.user.into_user(),
         server_time: None,
+        provider_tokens,
+        identity: None,
+        claims: None,
     })
+}
+
+#[derive(Deserialize)]
+struct SsoReply {
+    url: String,
+}
+
+/// Parses a `POST /sso` body (`skip_http_redirect`): the identity provider's http(s) sign-in URL.
+pub(super) fn parse_sso_url(body: &[u8]) -> Result<String, AuthError> {
+    let reply: SsoReply =
+        serde_json::from_slice(body).map_err(|_| AuthError::MalformedResponse("SSO reply: no `url`".into()))?;
+    match url::Url::parse(&reply.url) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(reply.url),
+        _ => Err(AuthError::MalformedResponse("SSO reply: `url` is not an http(s) URL".into())),
+    }
 }
 
 fn describe_json_error(e: &serde_json::Error) -> String {
@@ -101,7 +170,7 @@ pub fn server_error(status: u16, header_code: Option<String>, body: &[u8]) -> Au
 pub(super) fn parse_user(body: &[u8]) -> Result<User, AuthError> {
     let u: UserReply =
         serde_json::from_slice(body).map_err(|_| AuthError::MalformedResponse("user reply: missing or wrong fields".into()))?;
-    Ok(User { id: u.id, email: u.email.unwrap_or_default() })
+    Ok(u.into_user())
 }
 
 #[derive(Deserialize)]
@@ -112,6 +181,8 @@ struct SettingsReply {
     disable_signup: bool,
     #[serde(default)]
     mailer_autoconfirm: bool,
+    #[serde(default)]
+    saml_enabled: bool,
 }
 
 /// Parses a `/settings` body: which sign-in methods are on.
@@ -132,6 +203,7 @@ pub(super) fn parse_settings(body: &[u8]) -> Result<ServerSettings, AuthError> {
         oauth_providers,
         signup_disabled: s.disable_signup,
         mailer_autoconfirm: s.mailer_autoconfirm,
+        saml_enabled: s.saml_enabled,
     })
 }
 
@@ -148,6 +220,24 @@ mod tests {
         let g = parse_grant(body.as_bytes()).unwrap();
         assert_eq!(g.session_id.as_deref(), Some("s-1"));
         assert_eq!(g.into_session(100, 50).access_expires_at, 160);
+    }
+
+    #[test]
+    fn provider_tokens_are_read_as_secrets_and_empty_ones_are_none() {
+        let body = format!(r#"{{"access_token":"{JWT}","refresh_token":"r","expires_in":60,"user":{{"id":"u"}},"provider_token":"pt-secret","provider_refresh_token":"prt-secret"}}"#);
+        let tokens = parse_grant(body.as_bytes()).unwrap().provider_tokens.expect("provider tokens");
+        assert_eq!((tokens.access.expose(), tokens.refresh.as_ref().map(|r| r.expose())), ("pt-secret", Some("prt-secret")));
+        assert!(!format!("{tokens:?}").contains("secret"));
+        let body = format!(r#"{{"access_token":"{JWT}","refresh_token":"r","expires_in":60,"user":{{"id":"u"}},"provider_token":"","provider_refresh_token":null}}"#);
+        assert!(parse_grant(body.as_bytes()).unwrap().provider_tokens.is_none());
+    }
+
+    #[test]
+    fn an_sso_reply_must_carry_an_http_url() {
+        assert_eq!(parse_sso_url(br#"{"url":"https://idp.example/saml?SAMLRequest=x"}"#).unwrap(), "https://idp.example/saml?SAMLRequest=x");
+        for body in [&br#"{"url":"javascript:alert(1)"}"#[..], br#"{"url":"latchkey://x"}"#, b"{}", b"<html>"] {
+            assert_eq!(parse_sso_url(body).unwrap_err().code(), "malformed_response", "{body:?}");
+        }
     }
 
     #[test]
@@ -186,8 +276,20 @@ mod tests {
     fn user_and_otp_kinds_parse() {
         use crate::api::OtpKind;
         let u = parse_user(br#"{"id":"u1","email":"a@b.c","aud":"authenticated"}"#).unwrap();
-        assert_eq!(u, User { id: "u1".into(), email: "a@b.c".into() });
+        assert_eq!(u, User { id: "u1".into(), email: "a@b.c".into(), ..User::default() });
         assert_eq!(parse_user(b"<html>").unwrap_err().code(), "malformed_response");
         assert_eq!(OtpKind::MagicLink.as_str(), "magiclink");
+    }
+
+    #[test]
+    fn the_users_factors_phone_and_pending_email_are_read_and_unknown_factor_kinds_left_out() {
+        let u = parse_user(br#"{"id":"u1","email":"a@b.c","phone":"","new_email":"n@b.c","factors":[
+            {"id":"f1","friendly_name":"App","factor_type":"totp","status":"verified","phone":""},
+            {"id":"f2","friendly_name":"Work","factor_type":"phone","status":"unverified","phone":"15550100001"},
+            {"id":"f3","factor_type":"webauthn","status":"verified"}]}"#).unwrap();
+        assert_eq!((u.phone, u.new_email.as_deref()), (None, Some("n@b.c")));
+        let kinds: Vec<_> = u.factors.iter().map(|f| (f.id.as_str(), f.factor_type, f.verified(), f.phone.as_deref())).collect();
+        assert_eq!(kinds, [("f1", FactorType::Totp, true, None), ("f2", FactorType::Phone, false, Some("15550100001"))]);
+        assert!(parse_user(br#"{"id":"u1"}"#).unwrap().factors.is_empty(), "no `factors` key: none");
     }
 }

@@ -178,3 +178,31 @@ fn a_launch_without_a_session_writes_nothing_but_a_launch_that_ends_one_says_why
     let line = &read(&dir).unwrap().lines[0];
     assert_eq!((line.event.as_str(), line.reason.as_deref(), line.user_id.as_deref()), ("INITIAL_SESSION", Some("timeout"), Some("u1")));
 }
+
+#[test]
+fn a_sign_in_through_an_identity_provider_names_it() {
+    let log = AuditLog::new(temp_dir("provider"), false, Duration::from_secs(86_400));
+    let at = |provider| {
+        let live = crate::session::Session { provider, ..sample(T / 1000) };
+        let state = StateView::SignedIn {
+            user: live.user.clone(),
+            identity_provider: live.provider.as_ref().map(|p| p.identity.clone()),
+            access_expires_at: T / 1000 + 3600,
+            signed_in_at: T / 1000,
+            persistence: crate::session::Persistence::Keychain,
+            freshness: crate::session::Freshness::Fresh,
+            deadline_at: T / 1000 + 86_400,
+            next_refresh_at: T / 1000 + 1800,
+            claims: None,
+            next_aal: crate::assurance::Aal::Aal1,
+        };
+        AuthEvent { subject: Some(Subject::of(&live)), ..AuthEvent::new(EventKind::SignedIn, state) }
+    };
+    log.record(&at(crate::testing::oauth_session(T / 1000).provider), T);
+    let sso = crate::session::IdentityProvider::Sso { domain: Some("corp.example".into()) };
+    log.record(&at(Some(crate::session::ProviderSignIn { identity: sso, tokens: None })), T);
+    log.record(&at(None), T);
+    let details: Vec<Option<String>> = read(log.dir()).unwrap().lines.into_iter().map(|l| l.detail).collect();
+    assert_eq!(details, [Some("with oauth keycloak".into()), Some("with sso corp.example".into()), None]);
+    assert!(!all_bytes(log.dir()).windows(6).any(|w| w == b"secret"), "never the provider's tokens");
+}

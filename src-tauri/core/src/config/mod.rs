@@ -16,6 +16,7 @@
 //! ([`Source::FailClosed`]).
 
 use crate::app::APP_ID;
+use crate::assurance::FactorType;
 use crate::net::{Network, ProxyUrl};
 use crate::policy::{self, durations, LogLevel, Policy, SessionPersistence, Tier, SignInMethod, Strictness};
 use serde::{Serialize, Serializer};
@@ -124,7 +125,15 @@ pub struct Config {
     pub allow_insecure_storage_fallback: bool,
     /// Allowed ways to sign in; empty when the policy is invalid (nobody can sign in).
     pub allowed_sign_in_methods: Vec<SignInMethod>,
+    /// The e-mail domain whose single sign-on "Sign in with SSO" starts without asking (policy `sso_domain`).
+    pub sso_domain: Option<String>,
+    /// The SSO provider "Sign in with SSO" starts without asking (policy `sso_provider_id`; wins over the domain).
+    pub sso_provider_id: Option<String>,
     pub allow_sign_up: bool,
+    /// A user without a verified second factor enrols one right after the first factor.
+    pub require_mfa: bool,
+    /// The second-factor types that may be enrolled and verified.
+    pub allowed_mfa_factors: Vec<FactorType>,
     /// PEM files trusted in addition to the OS trust store (admin-only).
     pub extra_ca_certificates: Vec<PathBuf>,
     /// Shown with its password hidden (`http://user:***@host:port`).

@@ -2,6 +2,7 @@
 //! with the project taken from one tier as a unit and the security keys failing closed under an invalid policy.
 
 use super::*;
+use strum::VariantArray;
 
 fn pick<T: Clone>(layers: &[(Source, &Tier)], get: impl Fn(&Tier) -> Option<T>) -> Option<(T, Source)> {
     layers.iter().find_map(|(source, s)| get(s).map(|v| (v, *source)))
@@ -44,7 +45,11 @@ pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, 
         fail_closed(failed, or_default(pick(&layers, |s| s.max_session_age), policy::DEFAULT_MAX_SESSION_AGE), Duration::ZERO);
     let idle_timeout = or_default(pick(&layers, |s| s.idle_timeout), None);
     let methods = fail_closed(failed, or_default(pick(&layers, |s| s.allowed_sign_in_methods.clone()), SignInMethod::all()), Vec::new());
+    let sso_domain = or_default(pick(&layers, |s| s.sso_domain.clone().map(Some)), None);
+    let sso_provider_id = or_default(pick(&layers, |s| s.sso_provider_id.clone().map(Some)), None);
     let allow_sign_up = fail_closed(failed, or_default(pick(&layers, |s| s.allow_sign_up), true), false);
+    let require_mfa = fail_closed(failed, or_default(pick(&layers, |s| s.require_mfa), false), true);
+    let mfa_factors = or_default(pick(&layers, |s| s.allowed_mfa_factors.clone()), FactorType::VARIANTS.to_vec());
     let persistence = fail_closed(
         failed,
         or_default(pick(&layers, |s| s.session_persistence), SessionPersistence::Keychain),
@@ -79,7 +84,11 @@ pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, 
             value: json!(methods.0.iter().map(SignInMethod::as_string).collect::<Vec<_>>()),
             source: methods.1,
         },
+        EffectiveValue { key: "sso_domain", value: json!(sso_domain.0), source: sso_domain.1 },
+        EffectiveValue { key: "sso_provider_id", value: json!(sso_provider_id.0), source: sso_provider_id.1 },
         EffectiveValue { key: "allow_sign_up", value: json!(allow_sign_up.0), source: allow_sign_up.1 },
+        EffectiveValue { key: "require_mfa", value: json!(require_mfa.0), source: require_mfa.1 },
+        EffectiveValue { key: "allowed_mfa_factors", value: json!(mfa_factors.0), source: mfa_factors.1 },
         EffectiveValue { key: "session_persistence", value: json!(persistence.0.as_str()), source: persistence.1 },
         EffectiveValue { key: "allow_insecure_storage_fallback", value: json!(insecure.0), source: insecure.1 },
         EffectiveValue { key: "extra_ca_certificates", value: paths(&cas.0), source: cas.1 },
@@ -112,7 +121,11 @@ pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, 
         session_persistence: persistence.0,
         allow_insecure_storage_fallback: insecure.0,
         allowed_sign_in_methods: methods.0,
+        sso_domain: sso_domain.0,
+        sso_provider_id: sso_provider_id.0,
         allow_sign_up: allow_sign_up.0,
+        require_mfa: require_mfa.0,
+        allowed_mfa_factors: mfa_factors.0,
         extra_ca_certificates: cas.0,
         proxy: proxy.0,
         audit_log: AuditLogConfig {

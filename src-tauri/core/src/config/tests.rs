@@ -156,3 +156,17 @@ fn no_form_of_the_configuration_shows_the_proxy_password() {
     let bad = crate::policy::check_proxy_url("ftp://alice:pr0xy-s3cret@proxy.corp").unwrap_err();
     assert!(!bad.contains("pr0xy-s3cret"), "{bad}");
 }
+
+#[test]
+fn sso_keys_follow_the_tiers_and_show_in_the_report() {
+    let policy = r#"{"managed": {"allowed_sign_in_methods": ["sso"], "sso_domain": "corp.example"}}"#;
+    let c = crate::testing::config("sso", Some(policy), Some(r#"{"sso_domain": "mine.example"}"#), &[]).unwrap();
+    assert_eq!((c.sso_domain.as_deref(), c.sso_provider_id.as_deref()), (Some("corp.example"), None));
+    assert!(c.sign_in_allowed(&SignInMethod::Sso) && !c.sign_in_allowed(&SignInMethod::Password));
+    let report = crate::config::policy_report(&c);
+    assert_eq!(report["values"]["sso_domain"], serde_json::json!({"value": "corp.example", "source": "managed", "locked": true}));
+    assert_eq!(report["values"]["sso_provider_id"], serde_json::json!({"value": null, "source": "default", "locked": false}));
+    assert_eq!(report["values"]["allowed_sign_in_methods"]["value"], serde_json::json!(["sso"]));
+    let c = crate::testing::config("sso-user", None, Some(r#"{"sso_domain": "Mine.Example"}"#), &[]).unwrap();
+    assert_eq!((c.sso_domain.as_deref(), c.source_of("sso_domain")), (Some("mine.example"), Some(Source::UserSettings)));
+}

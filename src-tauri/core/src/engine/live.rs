@@ -1,11 +1,48 @@
 //! The signed-in session as the task holds it: its tokens and times, where the renewal of its access token stands
-//! (one enum, no flags) and when its revocation check is due. Every transition here is pure; the task does the I/O.
+//! (one enum, no flags), whether it has the assurance it needs (its stage), and when its revocation check is due.
+//! Every transition here is pure; the task does the I/O.
 
+use crate::api::Challenge;
+use crate::assurance::{aal_of, next_aal, Aal, FactorType};
 use crate::error::AuthError;
 use crate::events::Retry;
 use crate::schedule::{self, Failure};
 use crate::secret::AccessToken;
-use crate::session::{Freshness, Persistence, Session, StateView};
+use crate::session::{Freshness, Persistence, ProviderTokens, SecondStep, Session, StateView, User};
+
+/// Whether the session has the assurance it needs; recomputed whenever the session or its user changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Stage {
+    /// Access tokens are handed out.
+    Complete,
+    /// One factor while two are required (a verified factor, or policy `require_mfa`): the tokens serve only the
+    /// MFA calls, refreshing goes on, and the deadline still counts from the first factor.
+    SecondFactor(SecondStep),
+}
+
+impl Stage {
+    pub fn of(session: &Session, require_mfa: bool) -> Self {
+        if aal_of(session.claims.as_ref()) == Aal::Aal2 {
+            return Stage::Complete;
+        }
+        match (next_aal(&session.user.factors), require_mfa) {
+            (Aal::Aal2, _) => Stage::SecondFactor(SecondStep::Verify),
+            (Aal::Aal1, true) => Stage::SecondFactor(SecondStep::Enrol),
+            (Aal::Aal1, false) => Stage::Complete,
+        }
+    }
+}
+
+/// The factor a second-factor exchange is about (being enrolled, or being verified) and its challenge. Memory only:
+/// a restart starts it again.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Exchange {
+    pub factor_id: String,
+    pub factor_type: FactorType,
+    /// Enrolled in this exchange and not verified yet: removed if the exchange is abandoned.
+    pub enrolling: bool,
+    pub challenge: Option<Challenge>,
+}
 
 /// Where the renewal of the access token stands. Times are wall-clock milliseconds.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +95,12 @@ pub(super) struct Live {
     pub last_activity_ms: i64,
     /// How many SESSION_EXPIRING warnings were published (they count down to the deadline).
     pub warnings_sent: usize,
+    /// Policy `require_mfa`, as when the session began.
+    pub require_mfa: bool,
+    pub stage: Stage,
+    pub exchange: Option<Exchange>,
+    /// The session came from a password-recovery link: one password change needs no current password.
+    pub from_recovery: bool,
 }
 
 /// What a caller of `access_token` gets.
@@ -71,10 +114,14 @@ pub(super) enum TokenAnswer {
 
 impl Live {
     /// A session received at `received_ms`, its refresh scheduled at half-life (`u`: the jitter draw).
-    pub fn new(session: Session, persistence: Persistence, received_ms: i64, max_age_ms: i64, now: i64, u: f64) -> Self {
+    pub fn new(session: Session, persistence: Persistence, received_ms: i64, max_age_ms: i64, now: i64, u: f64, require_mfa: bool) -> Self {
         let deadline_ms = session.signed_in_at * 1000 + max_age_ms;
         let lifetime = (session.access_expires_at * 1000 - received_ms).max(0);
         Live {
+            stage: Stage::of(&session, require_mfa),
+            require_mfa,
+            exchange: None,
+            from_recovery: false,
             renewal: Renewal::Idle { next_at: schedule::refresh_at(received_ms, lifetime, u) },
             session,
             persistence,
@@ -107,8 +154,26 @@ impl Live {
         }
     }
 
-    /// The token for a caller, or why it must wait.
+    /// The identity provider's own tokens, if the sign-in brought any.
+    pub fn provider_tokens(&self) -> Option<ProviderTokens> {
+        self.session.provider.as_ref().and_then(|p| p.tokens.clone())
+    }
+
+    pub fn stage(&self) -> Stage {
+        self.stage
+    }
+
+    /// A new user record (factors included); the stage follows it.
+    pub fn set_user(&mut self, user: User) {
+        self.session.user = user;
+        self.stage = Stage::of(&self.session, self.require_mfa);
+    }
+
+    /// The token for a caller, or why it must wait (or gets none: a second factor is due).
     pub fn token_for_caller(&self, now: i64) -> TokenAnswer {
+        if let Stage::SecondFactor(_) = self.stage {
+            return TokenAnswer::Pending(AuthError::SecondFactorRequired);
+        }
         match &self.renewal {
             _ if self.usable(now) => TokenAnswer::Ready(self.session.access_token.clone()),
             Renewal::Backoff(b) | Renewal::Expired(b) if b.until > now => {
@@ -129,8 +194,9 @@ impl Live {
         true
     }
 
-    /// A refreshed session, already saved: the next refresh at its half-life.
+    /// A refreshed (or stepped-up) session, already saved: the next refresh at its half-life, the stage as it says.
     pub fn refreshed(&mut self, session: Session, persistence: Persistence, now: i64, u: f64) {
+        self.stage = Stage::of(&session, self.require_mfa);
         self.session = session;
         self.persistence = persistence;
         self.received_ms = now;
@@ -177,18 +243,26 @@ impl Live {
         }
     }
 
-    /// What the UI and the CLI see; never a token.
-    pub fn view(&self, max_age_secs: i64, now: i64) -> StateView {
+    /// What the UI and the CLI see; never a token. `allowed`: the factor types policy allows.
+    pub fn view(&self, max_age_secs: i64, allowed: &[FactorType], now: i64) -> StateView {
         let s = &self.session;
         let deadline_at = s.signed_in_at + max_age_secs;
         let retry_at = self.backoff().map(|b| b.until);
+        let (claims, next_aal) = (s.claims.clone(), next_aal(&s.user.factors));
+        if let Stage::SecondFactor(step) = self.stage {
+            let (user, signed_in_at, persistence, allowed_factors) = (s.user.clone(), s.signed_in_at, self.persistence, allowed.to_vec());
+            return StateView::NeedsSecondFactor { user, signed_in_at, persistence, deadline_at, claims, next_aal, step, allowed_factors };
+        }
         if now >= self.access_expires_ms() {
             return StateView::Expired {
                 user: s.user.clone(),
+                identity_provider: s.provider.as_ref().map(|p| p.identity.clone()),
                 signed_in_at: s.signed_in_at,
                 persistence: self.persistence,
                 deadline_at,
                 next_retry_at: retry_at.unwrap_or(now).div_euclid(1000),
+                claims,
+                next_aal,
             };
         }
         let (freshness, next_at) = match &self.renewal {
@@ -198,12 +272,15 @@ impl Live {
         };
         StateView::SignedIn {
             user: s.user.clone(),
+            identity_provider: s.provider.as_ref().map(|p| p.identity.clone()),
             access_expires_at: s.access_expires_at,
             signed_in_at: s.signed_in_at,
             persistence: self.persistence,
             freshness,
             deadline_at,
             next_refresh_at: next_at.div_euclid(1000),
+            claims,
+            next_aal,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! One task owns the session: every change goes through its request channel, and every change is published once, in
 //! order. The task (`task`) dispatches; the deadline keeper (`deadlines`) says what is due when; the signed-in state
-//! (`live`) is one enum per concern, the pending PKCE flow (`pending_flow`) holds its verifier, the publisher numbers
-//! events, and the network calls are tasks the engine owns (`subtasks`).
+//! (`live`) is one enum per concern, the pending PKCE flow (`pending_flow`) holds its verifier, the account requests
+//! (second factors, password, e-mail: `task::account`) run beside the task's loop, the publisher numbers events, and
+//! the network calls are tasks the engine owns (`subtasks`).
 
 mod deadlines;
 mod live;
@@ -13,15 +14,15 @@ mod storage;
 mod subtasks;
 mod task;
 
-pub use requests::{Flow, Redirect, Reply};
-pub use rules::{EngineRules, MAX_SESSION_AGE};
+pub use requests::{Account, Flow, Redirect, Reply};
+pub use rules::{EngineRules, BROWSER_SIGN_IN_TIMEOUT, MAX_SESSION_AGE};
 
 use crate::api::{AuthApi, LogoutScope};
 use crate::clock::Clock;
 use crate::error::AuthError;
 use crate::events::{AuthEvent, SignOutReport, Snapshot};
 use crate::secret::AccessToken;
-use crate::session::StateView;
+use crate::session::{ProviderTokens, StateView};
 use crate::vault::SessionStore;
 use publisher::Publisher;
 use requests::Request;
@@ -83,9 +84,20 @@ impl SessionHandle {
         self.call(|reply| Request::AccessToken { reply }).await
     }
 
+    /// The identity provider's own tokens from an OAuth sign-in, for apps that call the provider's API (`None` when
+    /// the session has none: another sign-in method, or SAML). Rust only: never sent to the window or printed.
+    pub async fn provider_tokens(&self) -> Result<Option<ProviderTokens>, AuthError> {
+        self.call(|reply| Request::ProviderTokens { reply }).await
+    }
+
     /// Runs one of the other sign-in flows (sign-up, e-mail code, magic link, OAuth, recovery).
     pub async fn flow<T>(&self, make: impl FnOnce(Reply<T>) -> Flow) -> Result<T, AuthError> {
         self.call(|reply| Request::Flow(make(reply))).await
+    }
+
+    /// Second factors, the password and the e-mail address of the signed-in user.
+    pub async fn account<T>(&self, make: impl FnOnce(Reply<T>) -> Account) -> Result<T, AuthError> {
+        self.call(|reply| Request::Account(make(reply))).await
     }
 
     /// Tells the engine the machine just resumed (logind `PrepareForSleep(false)`), so it rechecks at once.

@@ -1,30 +1,42 @@
 //! The sign-in flows besides password, each checked against the policy first: the one pending PKCE flow (an e-mailed
-//! link, OAuth, recovery, a sign-up's confirmation) has its verifier and state held here only, its loopback listener
-//! (if any) closes with it, and every callback it refuses is reported. A flow that signs in hands its grant back.
+//! link, OAuth, SSO, recovery, a sign-up's confirmation) has its verifier and state held here only, its loopback
+//! listener (if any) closes with it, and every callback it refuses is reported. A browser sign-in (OAuth, SSO) ends
+//! when cancelled or at its timeout, which is reported too. A flow that signs in hands its grant back.
 
 use super::requests::Redirect;
 use super::rules::EngineRules;
 use super::subtasks::Answer;
 use crate::api::{AuthApi, Grant, SignUp};
+use crate::browser_sign_in::{OAuthOptions, SsoTarget};
 use crate::error::{AuthError, CallbackRefusal};
 use crate::events::EventKind;
 use crate::loopback::{Loopback, OnCallback};
 use crate::pkce::{FlowKind, PkceFlow};
-use crate::policy::SignInMethod;
+use crate::policy::{durations, SignInMethod};
+use crate::session::IdentityProvider;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-/// How long an e-mailed link or a browser sign-in may take.
-const FLOW_TTL_SECS: i64 = 600;
+/// How long an e-mailed link may take (a browser sign-in's time is `EngineRules::browser_sign_in_timeout`).
+const LINK_TTL: Duration = Duration::from_secs(600);
 
 /// The pending flow with its loopback listener, where new flows return, where a loopback listener hands its
 /// callbacks (the session task, for the same validation as a `latchkey://` link), and where refusals are reported.
 pub(super) struct PendingFlow {
-    pending: Option<(PkceFlow, Option<Loopback>)>,
+    pending: Option<Pending>,
     redirect: Redirect,
     answers: mpsc::Sender<Answer>,
     refusals: broadcast::Sender<AuthError>,
+}
+
+/// One flow, the listener its callback returns to (if loopback), and the identity provider it goes through.
+struct Pending {
+    flow: PkceFlow,
+    _listener: Option<Loopback>,
+    identity: Option<IdentityProvider>,
+    /// How long it was given: a browser sign-in that outlives it is ended and reported.
+    ttl: Duration,
 }
 
 impl PendingFlow {
@@ -41,11 +53,11 @@ impl PendingFlow {
     /// Signs up; a grant when the server signs in at once (autoconfirm), `None` when a confirmation e-mail is sent.
     pub async fn sign_up<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, email: &str, password: &str, now: i64) -> Result<Option<Grant>, AuthError> {
         rules.permit_sign_up()?;
-        let redirect = self.start(FlowKind::SignUp, now)?.redirect_to();
+        let redirect = self.start(FlowKind::SignUp, now, LINK_TTL)?.redirect_to();
         match api.sign_up(email, password, &redirect).await? {
             SignUp::Session(grant) => {
                 self.clear();
-                Ok(Some(grant))
+                Ok(Some(*grant))
             }
             SignUp::ConfirmationSent => Ok(None),
         }
@@ -54,7 +66,7 @@ impl PendingFlow {
     /// One e-mail carries both a code and a link, so either method being allowed is enough to send it.
     pub async fn send_email_code<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, email: &str, now: i64) -> Result<(), AuthError> {
         rules.permit(SignInMethod::EmailOtp).or_else(|_| rules.permit(SignInMethod::MagicLink))?;
-        let flow = self.start(FlowKind::MagicLink, now)?;
+        let flow = self.start(FlowKind::MagicLink, now, LINK_TTL)?;
         let (redirect, challenge) = (flow.redirect_to(), flow.challenge().to_string());
         api.send_email_code(email, rules.allow_sign_up, &redirect, &challenge).await
     }
@@ -66,18 +78,69 @@ impl PendingFlow {
         Ok(grant)
     }
 
-    /// The provider's sign-in page to open in the system browser.
-    pub fn start_oauth<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, provider: &str, now: i64) -> Result<String, AuthError> {
+    /// The provider's sign-in page to open in the system browser (replacing any pending flow).
+    pub fn start_oauth<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, provider: &str, options: OAuthOptions, now: i64) -> Result<String, AuthError> {
         let provider = provider.to_ascii_lowercase(); // GoTrue's provider names are lowercase
         rules.permit(SignInMethod::OAuth(provider.clone()))?;
-        self.start(FlowKind::OAuth, now)?.authorize_url(api.auth_url(), &provider, None)
+        let options = options.for_provider(&provider);
+        let url = self.start(FlowKind::OAuth, now, rules.browser_sign_in_timeout)?.authorize_url(api.auth_url(), &provider, &options);
+        self.identify(IdentityProvider::OAuth { provider });
+        url
+    }
+
+    /// The identity provider's SAML sign-in page for `target` (`POST /sso`), to open in the system browser. When the
+    /// server refuses (no provider for that domain), no flow is left waiting.
+    pub async fn start_sso<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, target: SsoTarget, now: i64) -> Result<String, AuthError> {
+        rules.permit(SignInMethod::Sso)?;
+        let flow = self.start(FlowKind::Sso, now, rules.browser_sign_in_timeout)?;
+        let (redirect, challenge) = (flow.redirect_to(), flow.challenge().to_string());
+        self.identify(target.identity());
+        let url = api.start_sso(&target, &redirect, &challenge).await;
+        if url.is_err() {
+            self.clear();
+        }
+        url
+    }
+
+    /// Stops waiting for the browser: the pending flow ends and its listener closes. Whether one was pending.
+    pub fn cancel(&mut self) -> bool {
+        let pending = self.pending.is_some();
+        if pending {
+            tracing::info!("sign-in cancelled; the pending flow ended");
+        }
+        self.clear();
+        pending
+    }
+
+    /// Ends a browser sign-in (OAuth, SSO) that outlived its time, and says so: GoTrue sends some outcomes (SAML errors,
+    /// flows it forgot) to its site URL, never to Latchkey, so nothing else would end it. E-mailed links just expire.
+    pub fn expire(&mut self, now: i64) {
+        let Some(p) = &self.pending else { return };
+        if !matches!(p.flow.kind(), FlowKind::OAuth | FlowKind::Sso) || now < p.flow.expires_at() {
+            return;
+        }
+        let waited = durations::format(p.ttl);
+        self.clear();
+        tracing::warn!(%waited, "browser sign-in timed out; the pending flow ended");
+        let _ = self.refusals.send(AuthError::SignInIncomplete(waited));
     }
 
     pub async fn recover<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, email: &str, now: i64) -> Result<(), AuthError> {
         rules.permit_any()?;
-        let flow = self.start(FlowKind::Recovery, now)?;
+        let flow = self.start(FlowKind::Recovery, now, LINK_TTL)?;
         let (redirect, challenge) = (flow.redirect_to(), flow.challenge().to_string());
         api.recover(email, &redirect, &challenge).await
+    }
+
+    /// Texts a sign-in code (a new number signs up, where sign-up is allowed).
+    pub async fn send_phone_code<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, phone: &str) -> Result<(), AuthError> {
+        rules.permit(SignInMethod::Phone)?;
+        api.send_phone_code(phone, rules.allow_sign_up).await
+    }
+
+    pub async fn verify_phone_code<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, phone: &str, code: &str) -> Result<Grant, AuthError> {
+        rules.permit(SignInMethod::Phone)?;
+        api.verify_phone_code(phone, code).await
     }
 
     /// Exchanges a callback's code, checked against the pending flow first (login-CSRF defence); the grant comes with
@@ -92,7 +155,8 @@ impl PendingFlow {
     }
 
     async fn take_code<A: AuthApi>(&mut self, api: &A, rules: &EngineRules, url: &str, now: i64) -> Result<(Grant, EventKind), AuthError> {
-        let (flow, _) = self.pending.as_ref().ok_or(AuthError::Callback(CallbackRefusal::NoFlow))?;
+        let pending = self.pending.as_ref().ok_or(AuthError::Callback(CallbackRefusal::NoFlow))?;
+        let (flow, identity) = (&pending.flow, pending.identity.clone());
         let kind = flow.kind();
         if kind == FlowKind::MagicLink {
             rules.permit(SignInMethod::MagicLink)?; // the e-mail also held a code; only the code may be allowed
@@ -101,7 +165,7 @@ impl PendingFlow {
         if flow.is_used() {
             self.clear(); // the code was taken, or the server ended the flow
         }
-        let grant = api.exchange_code(checked?).await?;
+        let grant = Grant { identity, ..api.exchange_code(checked?).await? };
         Ok((grant, if kind == FlowKind::Recovery { EventKind::PasswordRecovery } else { EventKind::SignedIn }))
     }
 
@@ -111,16 +175,24 @@ impl PendingFlow {
     }
 
     /// Replaces any pending flow (closing its listener first) with a new one returning to the redirect.
-    fn start(&mut self, kind: FlowKind, now: i64) -> Result<&PkceFlow, AuthError> {
+    fn start(&mut self, kind: FlowKind, now: i64, ttl: Duration) -> Result<&PkceFlow, AuthError> {
         self.clear();
+        let secs = ttl.as_secs() as i64;
         let (flow, listener) = match self.redirect {
-            Redirect::DeepLink => (PkceFlow::start(kind, now, FLOW_TTL_SECS), None),
+            Redirect::DeepLink => (PkceFlow::start(kind, now, secs), None),
             Redirect::Loopback => {
-                let listener = Loopback::start(Duration::from_secs(FLOW_TTL_SECS as u64), forward_to(self.answers.clone()))?;
-                (PkceFlow::start_with_callback(kind, listener.callback_url(), now, FLOW_TTL_SECS)?, Some(listener))
+                let listener = Loopback::start(ttl, forward_to(self.answers.clone()))?;
+                (PkceFlow::start_with_callback(kind, listener.callback_url(), now, secs)?, Some(listener))
             }
         };
-        Ok(&self.pending.insert((flow, listener)).0)
+        Ok(&self.pending.insert(Pending { flow, _listener: listener, identity: None, ttl }).flow)
+    }
+
+    /// Names the identity provider the pending flow goes through.
+    fn identify(&mut self, identity: IdentityProvider) {
+        if let Some(p) = self.pending.as_mut() {
+            p.identity = Some(identity);
+        }
     }
 }
 

@@ -3,10 +3,15 @@
 
 use super::requests::Redirect;
 use crate::clock::{Clock, SystemClock};
+use crate::assurance::FactorType;
 use crate::config::Config;
+use strum::VariantArray;
 use crate::error::{AuthError, Refusal};
 use crate::policy::SignInMethod;
 use std::time::Duration;
+
+/// The default of `browser_sign_in_timeout`: GoTrue's own OAuth flow-state expiry.
+pub const BROWSER_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The default and the ceiling of `max_session_age`.
 pub const MAX_SESSION_AGE: Duration = Duration::from_secs(24 * 3600);
@@ -35,6 +40,13 @@ pub struct EngineRules {
     pub allow_sign_up: bool,
     /// Where e-mailed links and browser sign-ins come back: the `latchkey://` scheme or a loopback listener.
     pub redirect: Redirect,
+    /// How long a browser sign-in (OAuth, SSO) is waited for before it is ended and reported. GoTrue forgets an
+    /// OAuth flow after 5 minutes (`GOTRUE_EXTERNAL_FLOW_STATE_EXPIRY_DURATION`), so waiting longer gains nothing.
+    pub browser_sign_in_timeout: Duration,
+    /// Policy `require_mfa`: a user without a verified factor enrols one right after the first factor.
+    pub require_mfa: bool,
+    /// Policy `allowed_mfa_factors`: the factor types that may be enrolled and verified.
+    pub mfa_factors: Vec<FactorType>,
 }
 
 impl EngineRules {
@@ -46,6 +58,8 @@ impl EngineRules {
             policy_error: config.policy_error.clone(),
             sign_in_methods: config.allowed_sign_in_methods.clone(),
             allow_sign_up: config.allow_sign_up,
+            require_mfa: config.require_mfa,
+            mfa_factors: config.allowed_mfa_factors.clone(),
             ..EngineRules::default()
         }
     }
@@ -64,6 +78,15 @@ impl EngineRules {
         match SignInMethod::allowed(&self.sign_in_methods, &method) {
             true => Ok(()),
             false => Err(AuthError::Policy(Refusal::Method(method))),
+        }
+    }
+
+    /// Refuses a factor type the policy does not list.
+    pub(super) fn permit_factor(&self, factor_type: FactorType) -> Result<(), AuthError> {
+        self.permit_any()?;
+        match self.mfa_factors.contains(&factor_type) {
+            true => Ok(()),
+            false => Err(AuthError::Policy(Refusal::Factor(factor_type))),
         }
     }
 
@@ -90,6 +113,9 @@ impl Default for EngineRules {
             sign_in_methods: SignInMethod::all(),
             allow_sign_up: true,
             redirect: Redirect::DeepLink,
+            browser_sign_in_timeout: BROWSER_SIGN_IN_TIMEOUT,
+            require_mfa: false,
+            mfa_factors: FactorType::VARIANTS.to_vec(),
         }
     }
 }

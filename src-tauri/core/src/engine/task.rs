@@ -1,6 +1,7 @@
 //! The session task: the one owner of the session. Its loop dispatches requests, network answers and the deadline
 //! keeper's wake-ups; it is the only code that changes the session, saving each change before publishing it once.
 
+mod account;
 mod publish;
 mod sign_out;
 
@@ -117,7 +118,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     }
 
     fn new_live(&mut self, session: Session, persistence: Persistence, received: i64, now: i64) -> Live {
-        Live::new(session, persistence, received, self.rules.max_session_age.as_millis() as i64, now, self.jitter.draw())
+        let max_age_ms = self.rules.max_session_age.as_millis() as i64;
+        Live::new(session, persistence, received, max_age_ms, now, self.jitter.draw(), self.rules.require_mfa)
     }
 
     async fn handle(&mut self, request: Request) {
@@ -129,24 +131,26 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 self.tick().await; // deadlines first: no token after the session's end
                 self.access_token(reply);
             }
+            Request::ProviderTokens { reply } => {
+                self.tick().await; // as for the access token
+                drop(reply.send(self.live.as_ref().map(Live::provider_tokens).ok_or(AuthError::NotSignedIn)));
+            }
             Request::Flow(flow) => self.flow(flow).await,
+            Request::Account(request) => self.account(request).await,
             Request::Resumed => {
                 tracing::info!("resumed from sleep; rechecking the session");
                 if let Some(live) = self.live.as_mut() {
                     live.resumed(now);
                 }
             }
-            Request::Touch => {
-                if let Some(live) = self.live.as_mut() {
-                    live.last_activity_ms = now;
-                }
-            }
+            Request::Touch => self.live.iter_mut().for_each(|live| live.last_activity_ms = now),
         }
     }
 
     /// Acts on what the deadline keeper says is due; called after every wake, whatever woke the task.
     async fn tick(&mut self) {
         let now = self.clock.now_ms();
+        self.flow.expire(now.div_euclid(1000));
         let jump = self.jumps.jumped(now);
         self.pending_due(now).await;
         let Some(live) = self.live.as_mut() else { return };
@@ -185,7 +189,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         let mut session = grant.into_session(now.div_euclid(1000), now.div_euclid(1000));
         session.pending_sign_out = self.hand_pending_to_new_session();
         let persistence = self.storage.save(&session).await;
-        let live = self.new_live(session, persistence, now, now);
+        let mut live = self.new_live(session, persistence, now, now);
+        live.from_recovery = event == EventKind::PasswordRecovery;
         if let Some(old) = self.live.replace(live) {
             self.subtasks.revoke(old.session, LogoutScope::Local, now);
         }
@@ -260,12 +265,10 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     /// The new refresh token is saved before anything uses or publishes it; only a terminal answer ends the session.
     async fn on_refresh(&mut self, result: Result<Grant, AuthError>) {
         let now = self.clock.now_ms();
-        let Some(signed_in_at) = self.live.as_ref().map(|live| live.session.signed_in_at) else { return };
+        let Some(old) = self.live.as_ref().map(|live| &live.session) else { return };
         let e = match result {
             Ok(grant) => {
-                let mut session = grant.into_session(now.div_euclid(1000), signed_in_at);
-                session.last_refresh_at = Some(now.div_euclid(1000));
-                session.pending_sign_out = self.live.as_ref().and_then(|live| live.session.pending_sign_out);
+                let session = grant.renewing(old, now.div_euclid(1000));
                 crate::test_hooks::after_rotation().await;
                 let persistence = self.storage.save(&session).await;
                 let u = self.jitter.draw();
@@ -309,10 +312,10 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
     }
 
-    /// Saves and publishes a change to the signed-in user.
+    /// Saves and publishes a change to the signed-in user (its factors included: the stage follows them).
     async fn user_changed(&mut self, user: User) {
         let Some(live) = self.live.as_mut() else { return };
-        live.session.user = user;
+        live.set_user(user);
         let session = live.session.clone();
         let persistence = self.storage.save(&session).await;
         if let Some(live) = self.live.as_mut() {
@@ -325,11 +328,9 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         let (api, rules, now) = (&*self.api, &self.rules, self.clock.now_unix());
         match flow {
             Flow::SignUp { email, password, reply } => {
-                let grant = self.flow.sign_up(api, rules, &email, &password, now).await;
-                let signed_in = match grant {
+                let signed_in = match self.flow.sign_up(api, rules, &email, &password, now).await {
                     Ok(Some(grant)) => self.sign_in_with(Ok((grant, EventKind::SignedIn))).await.map(|()| false),
-                    Ok(None) => Ok(true),
-                    Err(e) => Err(e),
+                    other => other.map(|_| true),
                 };
                 drop(reply.send(signed_in));
             }
@@ -338,10 +339,16 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 let grant = self.flow.verify_email_code(api, rules, &email, &code).await;
                 drop(reply.send(self.sign_in_with(grant.map(|g| (g, EventKind::SignedIn))).await));
             }
-            Flow::StartOAuth { provider, reply } => drop(reply.send(self.flow.start_oauth(api, rules, &provider, now))),
+            Flow::StartOAuth { provider, options, reply } => drop(reply.send(self.flow.start_oauth(api, rules, &provider, options, now))),
+            Flow::StartSso { target, reply } => drop(reply.send(self.flow.start_sso(api, rules, target, now).await)),
+            Flow::Cancel { reply } => drop(reply.send(Ok(self.flow.cancel()))),
             Flow::Callback { url, reply } => drop(reply.send(self.callback(&url).await)),
             Flow::RecoverPassword { email, reply } => drop(reply.send(self.flow.recover(api, rules, &email, now).await)),
-            Flow::UpdatePassword { password, reply } => drop(reply.send(self.update_password(&password).await)),
+            Flow::SendPhoneCode { phone, reply } => drop(reply.send(self.flow.send_phone_code(api, rules, &phone).await)),
+            Flow::VerifyPhoneCode { phone, code, reply } => {
+                let grant = self.flow.verify_phone_code(api, rules, &phone, &code).await;
+                drop(reply.send(self.sign_in_with(grant.map(|g| (g, EventKind::SignedIn))).await));
+            }
             Flow::SetRedirect { redirect, reply } => {
                 self.flow.set_redirect(redirect);
                 drop(reply.send(Ok(())));
@@ -359,18 +366,6 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     async fn sign_in_with(&mut self, grant: Result<(Grant, EventKind), AuthError>) -> Result<(), AuthError> {
         let (grant, event) = grant?;
         self.establish(grant, event).await;
-        Ok(())
-    }
-
-    /// GoTrue ends the user's other sessions on a password change; this one goes on.
-    async fn update_password(&mut self, password: &str) -> Result<(), AuthError> {
-        let live = self.live.as_ref().ok_or(AuthError::NotSignedIn)?;
-        if !live.usable(self.clock.now_ms()) {
-            let next_at = live.backoff().map_or(0, |b| b.until).div_euclid(1000);
-            return Err(AuthError::RefreshPending { cause: "token_expired".into(), next_at });
-        }
-        let user = self.api.update_password(&live.session.access_token, password).await?;
-        self.user_changed(user).await;
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
 //! An access token is trusted only after its signature (project JWKS, or the server via `GET /user` for HS256 projects), `aud`, `iss`, `exp` (no leeway, injected clock), `sub` and `session_id` have all been checked.
 
+use crate::assurance::{Aal, AuthMethod};
 use crate::error::AuthError;
 use crate::secret::AccessToken;
 use jsonwebtoken::jwk::{Jwk, KeyAlgorithm};
@@ -60,6 +61,33 @@ pub struct Claims {
     pub aal: Option<String>,
     #[serde(default)]
     pub is_anonymous: Option<bool>,
+    /// How the session was authenticated; a token without it says nothing.
+    #[serde(default)]
+    pub amr: Vec<AuthMethod>,
+    #[serde(default)]
+    pub app_metadata: serde_json::Value,
+    #[serde(default)]
+    pub user_metadata: serde_json::Value,
+}
+
+impl Claims {
+    /// What apps may read of these claims (`crate::assurance::Claims`).
+    pub fn shown(&self) -> crate::assurance::Claims {
+        crate::assurance::Claims {
+            role: self.role.clone().unwrap_or_default(),
+            aal: Aal::from_claim(self.aal.as_deref()),
+            amr: self.amr.clone(),
+            is_anonymous: self.is_anonymous.unwrap_or(false),
+            app_metadata: object_or_empty(&self.app_metadata),
+            user_metadata: object_or_empty(&self.user_metadata),
+            session_id: self.session_id.clone(),
+            exp: self.exp,
+        }
+    }
+}
+
+fn object_or_empty(value: &serde_json::Value) -> serde_json::Value {
+    if value.is_object() { value.clone() } else { serde_json::json!({}) }
 }
 
 /// Which check vouched for the signature.

@@ -1,5 +1,6 @@
 //! A PKCE verifier and its `state` never leave Rust, and an auth code is handed out only for a callback on the expected URL, with the matching state, within the TTL, once.
 
+use crate::browser_sign_in::OAuthOptions;
 use crate::error::{AuthError, CallbackRefusal};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -20,6 +21,8 @@ pub const STATE_PARAM: &str = "lk_state";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlowKind {
     OAuth,
+    /// SAML single sign-on (`POST /sso`).
+    Sso,
     MagicLink,
     Recovery,
     SignUp,
@@ -117,8 +120,9 @@ impl PkceFlow {
         url.into()
     }
 
-    /// GoTrue's `GET <auth_url>/authorize` URL for an OAuth provider, to open in the system browser.
-    pub fn authorize_url(&self, auth_url: &str, provider: &str, scopes: Option<&str>) -> Result<String, AuthError> {
+    /// GoTrue's `GET <auth_url>/authorize` URL for an OAuth provider, to open in the system browser; GoTrue passes
+    /// the options' query parameters on to the provider.
+    pub fn authorize_url(&self, auth_url: &str, provider: &str, options: &OAuthOptions) -> Result<String, AuthError> {
         let base = format!("{}/authorize", auth_url.trim_end_matches('/'));
         let mut url = Url::parse(&base).map_err(|e| bad_address("auth URL", e.to_string()))?;
         {
@@ -127,8 +131,11 @@ impl PkceFlow {
                 .append_pair("redirect_to", &self.redirect_to())
                 .append_pair("code_challenge", &self.challenge)
                 .append_pair("code_challenge_method", "s256");
-            if let Some(scopes) = scopes.filter(|s| !s.is_empty()) {
-                q.append_pair("scopes", scopes);
+            if let Some(scopes) = options.scopes_param() {
+                q.append_pair("scopes", &scopes);
+            }
+            for (name, value) in &options.query_params {
+                q.append_pair(name, value);
             }
         }
         Ok(url.into())

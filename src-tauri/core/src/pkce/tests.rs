@@ -48,13 +48,15 @@ fn debug_shows_neither_verifier_nor_state() {
 #[test]
 fn authorize_url_carries_the_challenge_and_a_stateful_redirect() {
     let f = PkceFlow::start(FlowKind::OAuth, NOW, TTL);
-    let url = Url::parse(&f.authorize_url("http://127.0.0.1:54321/auth/v1/", "github", Some("read:user")).unwrap()).unwrap();
+    let options = crate::browser_sign_in::OAuthOptions::new(Some("read:user repo"), vec![("prompt".into(), "login".into())]).unwrap();
+    let url = Url::parse(&f.authorize_url("http://127.0.0.1:54321/auth/v1/", "github", &options).unwrap()).unwrap();
     assert_eq!(url.path(), "/auth/v1/authorize");
     let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
     assert_eq!(q["provider"], "github");
     assert_eq!(q["code_challenge"], f.challenge());
     assert_eq!(q["code_challenge_method"], "s256");
-    assert_eq!(q["scopes"], "read:user");
+    assert_eq!(q["scopes"], "read:user repo");
+    assert_eq!(q["prompt"], "login");
     assert_eq!(q["redirect_to"], f.redirect_to());
     assert!(q["redirect_to"].starts_with("latchkey://auth/callback?lk_state="));
 }

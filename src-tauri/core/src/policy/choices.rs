@@ -68,8 +68,12 @@ pub enum SignInMethod {
     Password,
     EmailOtp,
     MagicLink,
+    /// A code texted to the phone.
+    Phone,
     /// `oauth:<provider>` (lowercase GoTrue provider name such as `google`, `azure`), or `oauth:*`.
     OAuth(String),
+    /// SAML single sign-on through the organization's identity provider (GoTrue's `POST /sso`).
+    Sso,
 }
 
 impl SignInMethod {
@@ -78,6 +82,8 @@ impl SignInMethod {
             "password" => Ok(Self::Password),
             "email_otp" => Ok(Self::EmailOtp),
             "magic_link" => Ok(Self::MagicLink),
+            "sso" => Ok(Self::Sso),
+            "phone" => Ok(Self::Phone),
             _ => match s.strip_prefix("oauth:") {
                 Some(p)
                     if p == "*"
@@ -87,7 +93,7 @@ impl SignInMethod {
                     Ok(Self::OAuth(p.to_string()))
                 }
                 _ => Err(format!(
-                    "{s:?} is not a sign-in method (use \"password\", \"email_otp\", \"magic_link\" or \"oauth:<provider>\")"
+                    "{s:?} is not a sign-in method (use \"password\", \"email_otp\", \"magic_link\", \"phone\", \"sso\" or \"oauth:<provider>\")"
                 )),
             },
         }
@@ -97,12 +103,14 @@ impl SignInMethod {
             Self::Password => "password".into(),
             Self::EmailOtp => "email_otp".into(),
             Self::MagicLink => "magic_link".into(),
+            Self::Phone => "phone".into(),
             Self::OAuth(p) => format!("oauth:{p}"),
+            Self::Sso => "sso".into(),
         }
     }
     /// The built-in default: every method.
     pub fn all() -> Vec<Self> {
-        vec![Self::Password, Self::EmailOtp, Self::MagicLink, Self::OAuth("*".into())]
+        vec![Self::Password, Self::EmailOtp, Self::MagicLink, Self::Phone, Self::OAuth("*".into()), Self::Sso]
     }
     /// Whether `wanted` is allowed by `list` (`oauth:*` covers every provider).
     pub fn allowed(list: &[Self], wanted: &Self) -> bool {
@@ -110,7 +118,7 @@ impl SignInMethod {
     }
 }
 
-/// As serialized: the policy's own strings (`password`, `email_otp`, `magic_link`, `oauth:<provider>`).
+/// As serialized: the policy's own strings (`password`, `email_otp`, `magic_link`, `sso`, `oauth:<provider>`).
 impl ts_rs::TS for SignInMethod {
     type WithoutGenerics = Self;
     type OptionInnerType = Self;
@@ -120,7 +128,7 @@ impl ts_rs::TS for SignInMethod {
     }
 
     fn inline(_: &ts_rs::Config) -> String {
-        "\"password\" | \"email_otp\" | \"magic_link\" | `oauth:${string}`".into()
+        "\"password\" | \"email_otp\" | \"magic_link\" | \"phone\" | \"sso\" | `oauth:${string}`".into()
     }
 
     fn decl(cfg: &ts_rs::Config) -> String {

@@ -149,7 +149,10 @@ mod tests {
             ("anon_key", s("anon")),
             ("max_session_age", s("90s")),
             ("allow_sign_up", PlistValue::Boolean(false)),
-            ("allowed_sign_in_methods", PlistValue::Array(vec![s("magic_link")])),
+            ("allowed_sign_in_methods", PlistValue::Array(vec![s("magic_link"), s("sso")])),
+            ("sso_provider_id", s("0d8f4e36-1a3c-4e4b-9a7e-2f6c1d9b8a70")),
+            ("require_mfa", PlistValue::Boolean(true)),
+            ("allowed_mfa_factors", PlistValue::Array(vec![s("totp"), s("phone")])),
             ("session_persistence", s("keychain")),
             ("audit_log", dict(vec![("enabled", PlistValue::Boolean(false))])),
             ("launch_at_login", PlistValue::Boolean(true)),
@@ -158,6 +161,9 @@ mod tests {
         let (m, r) = parse_policy_value(&plist_to_policy_json(&root).unwrap()).unwrap();
         assert_eq!(m.max_session_age, Some(Duration::from_secs(90)));
         assert_eq!(m.allow_sign_up, Some(false));
+        assert_eq!(m.allowed_sign_in_methods, Some(vec![crate::policy::SignInMethod::MagicLink, crate::policy::SignInMethod::Sso]));
+        assert_eq!(m.sso_provider_id.as_deref(), Some("0d8f4e36-1a3c-4e4b-9a7e-2f6c1d9b8a70"));
+        assert_eq!((m.require_mfa, m.allowed_mfa_factors.map(|f| f.len())), (Some(true), Some(2)));
         assert_eq!(m.session_persistence, Some(SessionPersistence::Keychain));
         assert_eq!(m.audit_log_enabled, Some(false));
         assert_eq!(r.idle_timeout, Some(None));
@@ -173,6 +179,7 @@ mod tests {
             (dict(vec![("recommended", s("x"))]), "`recommended` must be a <dict>"),
             (PlistValue::Array(vec![]), "top level"),
             (dict(vec![("proxy", PlistValue::Data(vec![1]))]), "<data>"),
+            (dict(vec![("sso_domain", PlistValue::Integer(1))]), "<integer>"),
         ];
         for (root, expected) in cases {
             let err = plist_to_policy_json(&root).unwrap_err();

@@ -23,9 +23,10 @@ mod windows_acl;
 
 pub use choices::{LogLevel, SessionPersistence, SignInMethod};
 pub(crate) use values::kind;
-pub use values::{check_http_url, check_max_session_age, check_proxy_url, parse_idle_timeout};
+pub use values::{check_domain, check_http_url, check_max_session_age, check_proxy_url, check_uuid, parse_idle_timeout};
 use values::*;
 
+use crate::assurance::FactorType;
 use crate::net::ProxyUrl;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -48,7 +49,11 @@ pub const KEYS: &[&str] = &[
     "max_session_age",
     "idle_timeout",
     "allowed_sign_in_methods",
+    "sso_domain",
+    "sso_provider_id",
     "allow_sign_up",
+    "require_mfa",
+    "allowed_mfa_factors",
     "session_persistence",
     "allow_insecure_storage_fallback",
     "extra_ca_certificates",
@@ -77,7 +82,13 @@ pub struct Tier {
     /// `Some(None)` is an explicit `"off"`.
     pub idle_timeout: Option<Option<Duration>>,
     pub allowed_sign_in_methods: Option<Vec<SignInMethod>>,
+    /// The e-mail domain whose SAML single sign-on "Sign in with SSO" starts (no e-mail prompt).
+    pub sso_domain: Option<String>,
+    /// The GoTrue SSO provider (its id) "Sign in with SSO" starts; wins over `sso_domain`.
+    pub sso_provider_id: Option<String>,
     pub allow_sign_up: Option<bool>,
+    pub require_mfa: Option<bool>,
+    pub allowed_mfa_factors: Option<Vec<FactorType>>,
     pub session_persistence: Option<SessionPersistence>,
     pub allow_insecure_storage_fallback: Option<bool>,
     pub extra_ca_certificates: Option<Vec<PathBuf>>,
@@ -102,7 +113,11 @@ impl Tier {
             self.max_session_age.is_some(),
             self.idle_timeout.is_some(),
             self.allowed_sign_in_methods.is_some(),
+            self.sso_domain.is_some(),
+            self.sso_provider_id.is_some(),
             self.allow_sign_up.is_some(),
+            self.require_mfa.is_some(),
+            self.allowed_mfa_factors.is_some(),
             self.session_persistence.is_some(),
             self.allow_insecure_storage_fallback.is_some(),
             self.extra_ca_certificates.is_some(),
@@ -160,7 +175,18 @@ pub fn parse_settings(obj: &Map<String, Value>, strictness: Strictness) -> Resul
                 let methods = list.iter().map(|m| SignInMethod::parse(m)).collect::<Result<Vec<_>, _>>().map_err(at)?;
                 s.allowed_sign_in_methods = Some(methods);
             }
+            "sso_domain" => s.sso_domain = Some(check_domain(&string(value).map_err(at)?).map_err(at)?),
+            "sso_provider_id" => s.sso_provider_id = Some(check_uuid(&string(value).map_err(at)?).map_err(at)?),
             "allow_sign_up" => s.allow_sign_up = Some(boolean(value).map_err(at)?),
+            "require_mfa" => s.require_mfa = Some(boolean(value).map_err(at)?),
+            "allowed_mfa_factors" => {
+                let list = string_array(value).map_err(at)?;
+                if list.is_empty() {
+                    return Err(at("must list at least one type (\"totp\", \"phone\")".into()));
+                }
+                let factors = list.iter().map(|f| FactorType::parse(f)).collect::<Result<Vec<_>, _>>().map_err(at)?;
+                s.allowed_mfa_factors = Some(factors);
+            }
             "session_persistence" => {
                 s.session_persistence = Some(SessionPersistence::parse(&string(value).map_err(at)?).map_err(at)?)
             }

@@ -40,8 +40,12 @@ fn every_key_parses() {
             "auth_url": "https://auth.corp.example/auth/v1",
             "max_session_age": "8h",
             "idle_timeout": "15m",
-            "allowed_sign_in_methods": ["password", "email_otp", "magic_link", "oauth:azure", "oauth:*"],
+            "allowed_sign_in_methods": ["password", "email_otp", "magic_link", "phone", "oauth:azure", "oauth:*", "sso"],
+            "sso_domain": "Corp.Example.com",
+            "sso_provider_id": "0D8F4E36-1A3C-4E4B-9A7E-2F6C1D9B8A70",
             "allow_sign_up": false,
+            "require_mfa": true,
+            "allowed_mfa_factors": ["totp"],
             "session_persistence": "memory_only",
             "allow_insecure_storage_fallback": false,
             "extra_ca_certificates": [ca.display().to_string()],
@@ -58,7 +62,10 @@ fn every_key_parses() {
     assert_eq!(m.supabase_url.as_deref(), Some("https://corp.supabase.co"));
     assert_eq!(m.max_session_age, Some(Duration::from_secs(8 * 3600)));
     assert_eq!(m.idle_timeout, Some(Some(Duration::from_secs(900))));
-    assert_eq!(m.allowed_sign_in_methods.as_ref().unwrap().len(), 5);
+    assert_eq!(m.allowed_sign_in_methods.as_ref().unwrap().len(), 7);
+    assert_eq!(m.sso_domain.as_deref(), Some("corp.example.com"));
+    assert_eq!(m.sso_provider_id.as_deref(), Some("0d8f4e36-1a3c-4e4b-9a7e-2f6c1d9b8a70"));
+    assert_eq!((m.require_mfa, m.allowed_mfa_factors.clone()), (Some(true), Some(vec![crate::assurance::FactorType::Totp])));
     assert_eq!(m.session_persistence, Some(SessionPersistence::MemoryOnly));
     assert_eq!(m.extra_ca_certificates, Some(vec![ca]));
     assert_eq!(m.audit_log_retention, Some(Duration::from_secs(90 * 86_400)));
@@ -83,6 +90,14 @@ fn invalid_policies_say_what_is_wrong() {
         (r#"{"managed": {"allowed_sign_in_methods": []}}"#, "at least one method"),
         (r#"{"managed": {"allowed_sign_in_methods": ["sms"]}}"#, "not a sign-in method"),
         (r#"{"managed": {"allowed_sign_in_methods": ["oauth:"]}}"#, "not a sign-in method"),
+        (r#"{"managed": {"sso_domain": "alice@corp.example"}}"#, "key `sso_domain`: \"alice@corp.example\" is not an e-mail domain"),
+        (r#"{"managed": {"sso_domain": "localhost"}}"#, "not an e-mail domain"),
+        (r#"{"managed": {"sso_domain": "-corp.example"}}"#, "not an e-mail domain"),
+        (r#"{"managed": {"sso_provider_id": "corp"}}"#, "key `sso_provider_id`: \"corp\" is not an SSO provider id"),
+        (r#"{"managed": {"sso_provider_id": "0d8f4e36-1a3c-4e4b-9a7e-2f6c1d9b8a7g"}}"#, "not an SSO provider id"),
+        (r#"{"managed": {"require_mfa": "yes"}}"#, "key `require_mfa`: expected true or false"),
+        (r#"{"managed": {"allowed_mfa_factors": []}}"#, "at least one type"),
+        (r#"{"managed": {"allowed_mfa_factors": ["sms"]}}"#, "not a second-factor type"),
         (r#"{"managed": {"extra_ca_certificates": ["certs/ca.pem"]}}"#, "absolute path"),
         (r#"{"managed": {"extra_ca_certificates": ["/nonexistent/latchkey/ca.pem"]}}"#, "cannot be read"),
         (r#"{"managed": {"extra_ca_certificates": "/etc/ca.pem"}}"#, "array of strings"),
@@ -233,6 +248,17 @@ fn sign_in_methods_and_audit_log_resolve() {
     assert_eq!(c.source_of("audit_log.retention"), Some(Source::Recommended));
     assert!(!c.audit_log.include_email, "off unless a tier turns it on");
     assert_eq!(c.source_of("audit_log.include_email"), Some(Source::Default));
+}
+
+#[test]
+fn mfa_keys_resolve_and_fail_closed() {
+    let c = setup("mfa", Some(r#"{"recommended": {"require_mfa": true, "allowed_mfa_factors": ["totp"]}}"#), None, &[]).unwrap();
+    assert_eq!((c.require_mfa, c.allowed_mfa_factors.clone()), (true, vec![crate::assurance::FactorType::Totp]));
+    assert_eq!((c.source_of("require_mfa"), c.source_of("allowed_mfa_factors")), (Some(Source::Recommended), Some(Source::Recommended)));
+    let c = setup("mfa-default", None, None, &[]).unwrap();
+    assert_eq!((c.require_mfa, c.allowed_mfa_factors.len(), c.source_of("require_mfa")), (false, 2, Some(Source::Default)));
+    let c = setup("mfa-broken", Some(r#"{"managed": {"require_mfa": 1}}"#), None, &[]).unwrap();
+    assert_eq!((c.require_mfa, c.source_of("require_mfa")), (true, Some(Source::FailClosed)));
 }
 
 #[test]

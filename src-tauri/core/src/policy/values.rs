@@ -141,3 +141,27 @@ pub(super) fn ca_certificate(s: &str) -> Result<PathBuf, String> {
     }
     Ok(p)
 }
+
+/// An e-mail domain (`example.com`): letters, digits and hyphens in dot-separated labels, at least two labels;
+/// returned in lowercase.
+pub fn check_domain(s: &str) -> Result<String, String> {
+    let domain = s.trim().to_ascii_lowercase();
+    let label_ok = |l: &str| {
+        !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if domain.len() > 253 || domain.split('.').count() < 2 || !domain.split('.').all(label_ok) {
+        return Err(format!("{s:?} is not an e-mail domain such as \"example.com\""));
+    }
+    Ok(domain)
+}
+
+/// A UUID (`8-4-4-4-12` hexadecimal digits, GoTrue's SSO provider ids); returned in lowercase.
+pub fn check_uuid(s: &str) -> Result<String, String> {
+    let id = s.trim().to_ascii_lowercase();
+    let groups: Vec<&str> = id.split('-').collect();
+    let shape = groups.iter().map(|g| g.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12];
+    if !shape || !groups.iter().all(|g| g.chars().all(|c| c.is_ascii_hexdigit())) {
+        return Err(format!("{s:?} is not an SSO provider id (a UUID such as \"0d8f4e36-1a3c-4e4b-9a7e-2f6c1d9b8a70\")"));
+    }
+    Ok(id)
+}

@@ -70,7 +70,11 @@ const TOP_KEYS: &[(&str, Expect)] = &[
     ("max_session_age", Expect::Str),
     ("idle_timeout", Expect::Str),
     ("allowed_sign_in_methods", Expect::List),
+    ("sso_domain", Expect::Str),
+    ("sso_provider_id", Expect::Str),
     ("allow_sign_up", Expect::Bool),
+    ("require_mfa", Expect::Bool),
+    ("allowed_mfa_factors", Expect::List),
     ("session_persistence", Expect::Str),
     ("allow_insecure_storage_fallback", Expect::Bool),
     ("extra_ca_certificates", Expect::List),
@@ -295,8 +299,11 @@ mod tests {
                 ("supabase_url", RegValue::Sz("https://corp.supabase.co".into())),
                 ("anon_key", RegValue::Sz("anon".into())),
                 ("Max_Session_Age", RegValue::Sz("8h".into())),
-                ("allowed_sign_in_methods", RegValue::MultiSz(vec!["password".into(), "oauth:azure".into()])),
+                ("allowed_sign_in_methods", RegValue::MultiSz(vec!["password".into(), "oauth:azure".into(), "sso".into()])),
+                ("SSO_Domain", RegValue::Sz("Corp.Example.com".into())),
                 ("allow_sign_up", RegValue::Dword(0)),
+                ("require_mfa", RegValue::Dword(1)),
+                ("allowed_mfa_factors", RegValue::MultiSz(vec!["totp".into()])),
                 ("session_persistence", RegValue::Sz("memory_only".into())),
                 ("allow_insecure_storage_fallback", RegValue::Dword(0)),
                 ("proxy", RegValue::Sz("http://proxy.corp:3128".into())),
@@ -309,8 +316,10 @@ mod tests {
         assert_eq!(json["managed"]["audit_log"]["path"], format!(r"{ROOT}\Latchkey\audit"));
         let (m, r) = parse_policy_value(&json).unwrap();
         assert_eq!(m.max_session_age, Some(Duration::from_secs(8 * 3600)));
-        assert_eq!(m.allowed_sign_in_methods, Some(vec![SignInMethod::Password, SignInMethod::OAuth("azure".into())]));
+        assert_eq!(m.allowed_sign_in_methods, Some(vec![SignInMethod::Password, SignInMethod::OAuth("azure".into()), SignInMethod::Sso]));
+        assert_eq!(m.sso_domain.as_deref(), Some("corp.example.com"));
         assert_eq!(m.allow_sign_up, Some(false));
+        assert_eq!((m.require_mfa, m.allowed_mfa_factors), (Some(true), Some(vec![crate::assurance::FactorType::Totp])));
         assert_eq!(m.session_persistence, Some(SessionPersistence::MemoryOnly));
         assert_eq!(m.audit_log_enabled, Some(true));
         assert_eq!(m.audit_log_retention, Some(Duration::from_secs(90 * 86_400)));
@@ -325,6 +334,9 @@ mod tests {
             ("allow_sign_up", RegValue::Sz("true".into()), "REG_DWORD 0 or 1"),
             ("allow_sign_up", RegValue::Dword(2), "REG_DWORD 0 or 1, found 2"),
             ("allowed_sign_in_methods", RegValue::Sz("password".into()), "REG_MULTI_SZ"),
+            ("sso_provider_id", RegValue::Dword(1), "must be REG_SZ"),
+            ("require_mfa", RegValue::Sz("1".into()), "REG_DWORD 0 or 1"),
+            ("allowed_mfa_factors", RegValue::Sz("totp".into()), "REG_MULTI_SZ"),
             ("proxy", RegValue::Other("REG_BINARY".into()), "found REG_BINARY"),
             ("no_such_key", RegValue::Sz("x".into()), "unknown value"),
             ("", RegValue::Sz("x".into()), "default value"),

@@ -44,6 +44,8 @@ pub fn parse_v1(text: &str) -> Result<Session, AuthError> {
         user: r.user.clone(),
         signed_in_at: r.signed_in_at,
         last_refresh_at: None,
+        provider: None,
+        claims: None,
         pending_sign_out: None,
     };
     if !session.times_are_plausible() {

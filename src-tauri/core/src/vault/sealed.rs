@@ -1,9 +1,10 @@
 //! The sealed vault format: AES-256-GCM over the session, with the app id, schema and user bound as associated data.
 
+use crate::assurance::Claims;
 use crate::api::LogoutScope;
 use crate::error::{AuthError, Corruption};
-use crate::secret::{AccessToken, RefreshToken};
-use crate::session::{Session, User};
+use crate::secret::{AccessToken, ProviderRefreshToken, ProviderToken, RefreshToken};
+use crate::session::{IdentityProvider, ProviderSignIn, ProviderTokens, Session, User};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
@@ -69,6 +70,16 @@ struct Payload {
     user: User,
     signed_in_at: i64,
     last_refresh_at: Option<i64>,
+    /// Added in 0.2 (schema 2 still: absent in older vaults, ignored by older readers).
+    #[serde(default)]
+    identity_provider: Option<IdentityProvider>,
+    #[serde(default)]
+    provider_token: Option<String>,
+    #[serde(default)]
+    provider_refresh_token: Option<String>,
+    /// Verified when the token was received; absent in records written before claims were kept.
+    #[serde(default)]
+    claims: Option<Claims>,
     /// Absent in vaults written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pending_sign_out: Option<LogoutScope>,
@@ -78,6 +89,19 @@ impl Drop for Payload {
     fn drop(&mut self) {
         self.refresh_token.zeroize();
         self.access_token.zeroize();
+        self.provider_token.zeroize();
+        self.provider_refresh_token.zeroize();
+    }
+}
+
+impl Payload {
+    /// The identity provider and its tokens, as the session holds them.
+    fn provider(&self) -> Option<ProviderSignIn> {
+        let tokens = self.provider_token.clone().map(|access| ProviderTokens {
+            access: ProviderToken::new(access),
+            refresh: self.provider_refresh_token.clone().map(ProviderRefreshToken::new),
+        });
+        self.identity_provider.clone().map(|identity| ProviderSignIn { identity, tokens })
     }
 }
 
@@ -99,6 +123,10 @@ pub fn seal(session: &Session, key: &VaultKey) -> Result<Vec<u8>, AuthError> {
         user: session.user.clone(),
         signed_in_at: session.signed_in_at,
         last_refresh_at: session.last_refresh_at,
+        identity_provider: session.provider.as_ref().map(|p| p.identity.clone()),
+        provider_token: session.provider.as_ref().and_then(|p| p.tokens.as_ref()).map(|t| t.access.expose().into()),
+        provider_refresh_token: session.provider.as_ref().and_then(|p| p.tokens.as_ref()?.refresh.as_ref()).map(|t| t.expose().into()),
+        claims: session.claims.clone(),
         pending_sign_out: session.pending_sign_out,
     };
     let mut buf = Zeroizing::new(serde_json::to_vec(&payload).expect("payload serializes"));
@@ -146,6 +174,8 @@ pub fn open(bytes: &[u8], key: &VaultKey) -> Result<Session, AuthError> {
         user: p.user.clone(),
         signed_in_at: p.signed_in_at,
         last_refresh_at: p.last_refresh_at,
+        provider: p.provider(),
+        claims: p.claims.clone(),
         pending_sign_out: p.pending_sign_out,
     };
     if !session.times_are_plausible() {
@@ -179,9 +209,35 @@ mod tests {
 
     #[test]
     fn the_file_holds_no_token_in_clear() {
-        let bytes = seal(&session(), &VaultKey::generate().unwrap()).unwrap();
-        let text = String::from_utf8(bytes).unwrap();
-        assert!(!text.contains("secret") && !text.contains("1700000000"), "{text}");
+        for s in [session(), crate::testing::oauth_session(1_700_000_000)] {
+            let bytes = seal(&s, &VaultKey::generate().unwrap()).unwrap();
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(!text.contains("secret") && !text.contains("1700000000") && !text.contains("keycloak"), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_identity_provider_and_its_tokens_are_sealed_and_come_back() {
+        let key = VaultKey::generate().unwrap();
+        let back = open(&seal(&crate::testing::oauth_session(1_700_000_000), &key).unwrap(), &key).unwrap();
+        let provider = back.provider.expect("the provider sign-in comes back");
+        assert_eq!(provider.identity, IdentityProvider::OAuth { provider: "keycloak".into() });
+        let tokens = provider.tokens.expect("with its tokens");
+        assert_eq!((tokens.access.expose(), tokens.refresh.unwrap().expose()), ("provider-secret", "provider-refresh-secret"));
+        assert!(open(&seal(&session(), &key).unwrap(), &key).unwrap().provider.is_none());
+    }
+
+    #[test]
+    fn a_vault_written_before_provider_sign_ins_still_opens() {
+        // The payload as 0.1 sealed it: no identity_provider, provider_token or provider_refresh_token.
+        let key = VaultKey::generate().unwrap();
+        let old = br#"{"refresh_token":"r","access_token":"a","access_expires_at":1,"session_id":null,"user":{"id":"u1","email":"e"},"signed_in_at":1,"last_refresh_at":null}"#;
+        let mut buf = old.to_vec();
+        let nonce = [7u8; NONCE_LEN];
+        key.aead().seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad(SCHEMA, "u1")), &mut buf).unwrap();
+        let envelope = Envelope { format: FORMAT.into(), schema: SCHEMA, user_id: "u1".into(), nonce: B64.encode(nonce), sealed: B64.encode(&buf) };
+        let back = open(&serde_json::to_vec(&envelope).unwrap(), &key).unwrap();
+        assert_eq!((back.user.id.as_str(), back.provider.is_none()), ("u1", true));
     }
 
     #[test]

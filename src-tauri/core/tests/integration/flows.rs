@@ -1,6 +1,6 @@
 //! The e-mail, PKCE, recovery, user and JWT-verification flows against the real local Supabase Auth stack (no fakes).
 
-use latchkey_core::api::{AuthApi, GoTrue, Grant, LogoutScope, OtpKind, SignUp};
+use latchkey_core::api::{AuthApi, GoTrue, Grant, LogoutScope, OtpKind, SignUp, UserChange};
 use latchkey_core::jwt::{JwtVerifier, VerifiedBy, VerifyOptions};
 use latchkey_core::pkce::{FlowKind, PkceFlow};
 use latchkey_core::secret::AccessToken;
@@ -65,7 +65,7 @@ fn mailed_magic_link_token(email: &str) -> String {
 async fn signed_up(test: &str) -> (String, Grant) {
     let email = email(test);
     match gotrue().sign_up(&email, PASSWORD, None).await.unwrap() {
-        SignUp::Session(grant) => (email, grant),
+        SignUp::Session(grant) => (email, *grant),
         SignUp::ConfirmationSent => panic!("the stack autoconfirms sign-ups"),
     }
 }
@@ -180,7 +180,8 @@ async fn recovery_then_update_password_then_sign_in_with_the_new_one() {
     gotrue().recover(&email, Some("latchkey://auth/callback"), None).await.unwrap();
     let link = generate_link("recovery", &email).await;
     let grant = gotrue().verify_email_otp(&email, link["email_otp"].as_str().unwrap(), OtpKind::Recovery).await.unwrap();
-    let user = gotrue().update_password(&grant.access_token, "flows-N3w-password!").await.unwrap();
+    let change = UserChange::Password { password: "flows-N3w-password!".into(), current: None }; // a recovery session needs no current password
+    let user = gotrue().update_user(&grant.access_token, &change).await.unwrap();
     assert_eq!(user.email, email);
     assert_eq!(gotrue().password_grant(&email, PASSWORD).await.unwrap_err().code(), "invalid_credentials");
     gotrue().password_grant(&email, "flows-N3w-password!").await.unwrap();

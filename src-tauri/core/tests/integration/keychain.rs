@@ -17,9 +17,11 @@ fn session(signed_in_at: i64) -> Session {
         refresh_token: RefreshToken::new("kc-refresh-token-value".into()),
         access_expires_at: 4_102_444_800,
         session_id: Some("s".into()),
-        user: User { id: "u-1".into(), email: "kc@example.com".into() },
+        user: User { id: "u-1".into(), email: "kc@example.com".into(), ..User::default() },
         signed_in_at,
         last_refresh_at: None,
+        provider: None,
+        claims: None,
         pending_sign_out: None,
     }
 }

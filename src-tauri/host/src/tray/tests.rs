@@ -1,29 +1,39 @@
 //! Whole menus per state, and the redraw time: the tray changes exactly when what it shows changes.
 
 use super::*;
-use latchkey_core::session::{Persistence, User};
+use latchkey_core::assurance::Aal;
+use latchkey_core::session::{Persistence, SecondStep, User};
 
 const NOW: i64 = 1_800_000_000;
 const EMAIL: &str = "ada@example.com";
 
 fn user() -> User {
-    User { id: "u1".into(), email: EMAIL.into() }
+    User { id: "u1".into(), email: EMAIL.into(), ..User::default() }
 }
 
 fn signed_in(freshness: Freshness, left: i64) -> StateView {
     StateView::SignedIn {
         user: user(),
+        identity_provider: None,
         access_expires_at: NOW + 3600,
         signed_in_at: NOW - 3600,
         persistence: Persistence::Keychain,
         freshness,
         deadline_at: NOW + left,
         next_refresh_at: NOW + 3000,
+        claims: None,
+        next_aal: Aal::Aal1,
     }
 }
 
+fn needs_second_factor(step: SecondStep) -> StateView {
+    let (signed_in_at, deadline_at, persistence) = (NOW - 60, NOW + 3 * 3600, Persistence::Keychain);
+    StateView::NeedsSecondFactor { user: user(), signed_in_at, persistence, deadline_at, claims: None, next_aal: Aal::Aal2, step, allowed_factors: vec![] }
+}
+
 fn expired(left: i64) -> StateView {
-    StateView::Expired { user: user(), signed_in_at: NOW - 3600, persistence: Persistence::Keychain, deadline_at: NOW + left, next_retry_at: NOW + 4 }
+    let (claims, next_aal) = (None, Aal::Aal1);
+    StateView::Expired { user: user(), identity_provider: None, signed_in_at: NOW - 3600, persistence: Persistence::Keychain, deadline_at: NOW + left, next_retry_at: NOW + 4, claims, next_aal }
 }
 
 fn menu(icon: TrayIcon, status: &str, sign_out: bool, redraw_in: Option<i64>) -> TrayMenu {
@@ -51,6 +61,8 @@ fn each_state_has_its_whole_menu() {
         (signed_in(Freshness::OfflineValid, 45), menu(TrayIcon::ExpiringSoon, "Offline · ada@example.com · under a minute left", true, None)),
         (expired(2 * 3600 + 30), menu(TrayIcon::Busy, "Reconnecting · ada@example.com · 2 h left", true, Some(31))),
         (expired(300), menu(TrayIcon::ExpiringSoon, "Reconnecting · ada@example.com · 5 min left", true, Some(1))),
+        (needs_second_factor(SecondStep::Verify), menu(TrayIcon::NeedsYou, "Enter your second-factor code · ada@example.com", true, None)),
+        (needs_second_factor(SecondStep::Enrol), menu(TrayIcon::NeedsYou, "Set up a second factor · ada@example.com", true, None)),
         (StateView::SignedOut { reason: None }, menu(TrayIcon::SignedOut, "Signed out", false, None)),
         (
             StateView::SignedOut { reason: Some(SignOutReason::Timeout) },

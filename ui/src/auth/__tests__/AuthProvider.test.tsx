@@ -348,7 +348,7 @@ describe("AuthProvider: a sign-in refused in the browser", () => {
     const detail = "Call 0800 123 to restore your account";
     act(() =>
       core.emitFlowError({
-        code: "access_denied",
+        code: "unexpected_failure", // an identity provider's error GoTrue passes on (access_denied has words of its own)
         message: "the sign-in was refused by the server or the identity provider",
         detail,
       }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorMessage, signedOutReasonMessage } from "../messages";
+import { errorMessage, identityProviderName, signedOutReasonMessage } from "../messages";
 
 describe("errorMessage", () => {
   it.each([
@@ -42,6 +42,37 @@ describe("errorMessage", () => {
     ["storage_corrupt", "Your saved session was damaged and has been set aside. Please sign in again."],
     ["not_signed_in", "You're not signed in. Sign in and try again."],
   ])("%s", (code, text) => {
+    expect(errorMessage({ code, message: "raw server text" })).toBe(text);
+  });
+
+  // Every code GoTrue's factor, phone and account routes answer with (docs/mfa-stack.md), and Latchkey's own.
+  it.each([
+    ["second_factor_required", "Enter the code from your second factor first."],
+    ["mfa_verification_failed", "That code is not right. Check it and try again."],
+    ["mfa_challenge_expired", "That code expired. A new one was sent: enter it."],
+    ["mfa_ip_address_mismatch", "Your network changed while you entered the code. Enter a new code."],
+    ["mfa_factor_not_found", "That second factor no longer exists on your account. Sign in again."],
+    ["mfa_factor_name_conflict", "You already have a second factor with that name. Choose another name."],
+    ["mfa_verified_factor_exists", "That phone number is already set up as a second factor."],
+    ["too_many_enrolled_mfa_factors", "Your account has the most second factors it can have. Remove one first."],
+    ["mfa_totp_enroll_not_enabled", "Authenticator apps can't be set up on this server. Contact your administrator."],
+    ["mfa_phone_enroll_not_enabled", "Text-message codes can't be set up on this server. Contact your administrator."],
+    ["insufficient_aal", "Confirm with your second factor first: sign out, sign in again and enter its code."],
+    ["over_sms_send_rate_limit", "A code was texted less than a minute ago. Wait a minute, then ask for a new one."],
+    ["over_request_rate_limit", "Too many attempts. Wait a minute, then try again."],
+    ["validation_failed", "That doesn't look right. Check what you entered (phone numbers start with + and the country code)."],
+    ["bad_json", "Latchkey sent a request the server couldn't read. Start again."],
+    ["sms_send_failed", "The text message could not be sent. Try again later."],
+    ["hook_timeout_after_retry", "The text message could not be sent. Try again later."],
+    ["otp_disabled", "There is no account with that phone number."],
+    ["otp_expired", "That code has expired or was already used. Request a new one."],
+    ["current_password_required", "Enter your current password to change it."],
+    ["current_password_invalid", "Your current password is not correct."],
+    ["same_password", "The new password must be different from the current one."],
+    ["email_exists", "Another account already uses that email address."],
+    ["email_address_invalid", "That email address is not valid."],
+    ["server_error", "The sign-in server had a problem. Try again in a moment."],
+  ])("second factors and account changes: %s", (code, text) => {
     expect(errorMessage({ code, message: "raw server text" })).toBe(text);
   });
 
@@ -88,5 +119,16 @@ describe("signedOutReasonMessage", () => {
 
   it("has nothing to say for a null reason", () => {
     expect(signedOutReasonMessage(null)).toBeNull();
+  });
+});
+
+describe("identityProviderName", () => {
+  it.each([
+    [{ kind: "oauth", provider: "keycloak" }, "Keycloak"],
+    [{ kind: "oauth", provider: "azure" }, "Microsoft"],
+    [{ kind: "sso", domain: "corp.example" }, "single sign-on (corp.example)"],
+    [{ kind: "sso", domain: null }, "single sign-on"],
+  ] as const)("%j", (provider, name) => {
+    expect(identityProviderName(provider)).toBe(name);
   });
 });

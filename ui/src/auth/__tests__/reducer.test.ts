@@ -4,22 +4,24 @@ import type { AuthError, SignedInView, StateView } from "../types";
 
 const signedIn: StateView = {
   status: "signed_in",
-  user: { id: "u1", email: "demo@latchkey.local" },
+  user: { id: "u1", email: "demo@latchkey.local", factors: [] },
+  identityProvider: null,
   accessExpiresAt: 1764300000,
   signedInAt: 1764290000,
   persistence: "keychain",
   freshness: "fresh",
   deadlineAt: 1764376400,
-  nextRefreshAt: 1764299700,
+  nextRefreshAt: 1764299700, claims: null, nextAal: "aal1",
 };
 const offlineValid: StateView = { ...(signedIn as SignedInView), freshness: "offline_valid" };
 const expired: StateView = {
   status: "expired",
-  user: { id: "u1", email: "demo@latchkey.local" },
+  user: { id: "u1", email: "demo@latchkey.local", factors: [] },
+  identityProvider: null,
   signedInAt: 1764290000,
   persistence: "keychain",
   deadlineAt: 1764376400,
-  nextRetryAt: 1764300300,
+  nextRetryAt: 1764300300, claims: null, nextAal: "aal1",
 };
 const retry3 = { attempt: 3, nextAt: 1764300300, cause: "server_unreachable" };
 const signedOutUser: StateView = { status: "signed_out", reason: "user" };
@@ -165,6 +167,12 @@ const contractRows: Row[] = [
     from: at(1, signedOutNull, { pending: "start_oauth" }),
     action: { type: "flow_error", error: { code: "flow_expired", message: "expired" } },
     to: at(1, signedOutNull, { error: { code: "flow_expired", message: "expired" } }),
+  },
+  {
+    name: "flow_error ends a pending start_sso too",
+    from: at(1, signedOutNull, { pending: "start_sso" }),
+    action: { type: "flow_error", error: { code: "sign_in_incomplete", message: "nothing came back" } },
+    to: at(1, signedOutNull, { error: { code: "sign_in_incomplete", message: "nothing came back" } }),
   },
   {
     name: "flow_error leaves another pending action alone",

@@ -72,12 +72,12 @@ describe("Sign-in screen", () => {
     expect(byId("forgot-password")).not.toBeNull();
   });
 
-  it("switches between password, email code and magic link", async () => {
+  it("switches between password, email code, magic link and phone", async () => {
     const core = signedOutCore();
     renderApp();
     await signInReady(core);
     const tabs = within(screen.getByRole("tablist")).getAllByRole("tab");
-    expect(tabs.map((t) => t.textContent)).toEqual(["Password", "Email code", "Magic link"]);
+    expect(tabs.map((t) => t.textContent)).toEqual(["Password", "Email code", "Magic link", "Phone"]);
     expect(tabs[0].getAttribute("aria-selected")).toBe("true");
     expect(byId("sign-in")).not.toBeNull();
 
@@ -169,21 +169,6 @@ describe("Sign-in screen", () => {
     fireEvent.click($("send-link"));
     expect((await screen.findByText(/Check your email; the link opens Latchkey\./)).id).toBe("link-sent");
     expect(core.callsOf("send_email_code")[0].args).toEqual({ email: "demo@latchkey.local" });
-  });
-
-  it("OAuth: start_oauth with the provider, waits for the browser, shows a flow error", async () => {
-    const core = signedOutCore();
-    renderApp();
-    await signInReady(core);
-    fireEvent.click($("oauth-github"));
-    await screen.findByText(/Continue in your browser to sign in with GitHub/);
-    expect(core.callsOf("start_oauth")[0].args).toEqual({ provider: "github" });
-
-    act(() => core.emitFlowError({ code: "flow_expired", message: "PKCE flow expired" }));
-    expect((await screen.findByRole("alert")).textContent).toBe(
-      "That sign-in link has expired or was already used. Start again from Latchkey.",
-    );
-    expect(byId("oauth-waiting")).toBeNull();
   });
 
   it.each([
@@ -280,7 +265,7 @@ describe("Sign-up, forgot password, new password", () => {
     type("confirm-password", "new secret 1");
     fireEvent.click($("save-password"));
     await waitFor(() => expect(core.callsOf("update_password")).toHaveLength(1));
-    expect(core.callsOf("update_password")[0].args).toEqual({ password: "new secret 1" });
+    expect(core.callsOf("update_password")[0].args).toEqual({ password: "new secret 1", currentPassword: null });
 
     act(() => core.emitAuthState({ seq: 3, event: "USER_UPDATED", state: SIGNED_IN }));
     await screen.findByRole("heading", { name: "Signed in as demo@latchkey.local" });

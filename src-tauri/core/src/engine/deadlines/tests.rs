@@ -10,7 +10,7 @@ const T: i64 = 1_800_000_000; // sign-in time, unix seconds
 
 /// Signed in at T with an hour-long token received then; refresh at 30 min, revocation check at 10 min.
 fn live() -> Live {
-    let mut live = Live::new(session(T), Persistence::Keychain, T * S, 24 * 3600 * S, T * S, 0.5);
+    let mut live = Live::new(session(T), Persistence::Keychain, T * S, 24 * 3600 * S, T * S, 0.5, false);
     live.user_check = UserCheck::Due { at: (T + 600) * S };
     live
 }

@@ -12,7 +12,7 @@ use crate::vault::SessionStore;
 impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     pub(super) fn view(&self, now: i64) -> StateView {
         match &self.live {
-            Some(live) => live.view(self.rules.max_session_age.as_secs() as i64, now),
+            Some(live) => live.view(self.rules.max_session_age.as_secs() as i64, &self.rules.mfa_factors, now),
             None => StateView::SignedOut { reason: None },
         }
     }

@@ -11,7 +11,7 @@ use crate::error::AuthError;
 use crate::events::{AuthEvent, EventKind, PendingSignOut, ServerOutcome, ServerSignOut, SignOutReport, Subject};
 use crate::schedule::{self, Failure};
 use crate::secret::{AccessToken, RefreshToken};
-use crate::session::{Session, SignOutReason, StateView};
+use crate::session::{Session, SignOutReason, StateView, User};
 use crate::vault::SessionStore;
 use LogoutScope::{Global, Local, Others};
 
@@ -39,12 +39,13 @@ impl Pending {
     }
 }
 
-/// The record a `global` sign-out keeps: the refresh token and who it belongs to, nothing usable.
+/// The record a `global` sign-out keeps: the refresh token and who it belongs to (the user's id), nothing usable.
 fn record_of(session: &Session) -> Session {
     let mut record = session.clone();
     record.access_token = AccessToken::new(String::new());
     record.access_expires_at = 0;
-    record.user.email = String::new();
+    record.user = User { id: session.user.id.clone(), ..User::default() };
+    record.claims = None;
     record.pending_sign_out = Some(Global);
     record
 }

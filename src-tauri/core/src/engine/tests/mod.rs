@@ -6,7 +6,9 @@ use crate::session::SignOutReason;
 use crate::testing::{FakeApi, TestClock, TestStore};
 use std::sync::Arc;
 
+mod browser;
 mod deadlines;
+mod mfa;
 mod policy;
 mod refresh;
 mod session;

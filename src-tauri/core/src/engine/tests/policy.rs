@@ -43,7 +43,7 @@ async fn oauth_is_limited_to_the_listed_providers() {
     let rig = rig_allowing(vec![SignInMethod::OAuth("google".into())]).await;
     let start = |provider: &str| {
         let provider = provider.to_string();
-        rig.handle.flow(move |reply| Flow::StartOAuth { provider, reply })
+        rig.handle.flow(move |reply| Flow::StartOAuth { provider, options: Default::default(), reply })
     };
     assert_eq!(start("github").await.unwrap_err().code(), "policy");
     // The fake server has no auth URL, so an allowed provider gets as far as building the authorize URL.
@@ -64,4 +64,20 @@ async fn the_link_in_the_email_is_refused_when_only_codes_are_allowed() {
     let url = "latchkey://auth/callback?code=abc&lk_state=whatever".to_string();
     let err = rig.handle.flow(|reply| Flow::Callback { url, reply }).await.unwrap_err();
     assert_eq!(err.code(), "policy", "refused for the method before the state is even looked at: {err}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_sso_only_policy_refuses_every_other_way_in_and_sso_outside_it() {
+    let rig = rig_allowing(vec![SignInMethod::Sso]).await;
+    assert_eq!(rig.handle.sign_in_with_password("a@b.c".into(), "good".into()).await.unwrap_err().code(), "policy");
+    assert_eq!(send_email_code(&rig).await.unwrap_err().code(), "policy");
+    let oauth = rig.handle.flow(|reply| Flow::StartOAuth { provider: "keycloak".into(), options: Default::default(), reply });
+    assert_eq!(oauth.await.unwrap_err().code(), "policy");
+    let target = crate::api::SsoTarget::Domain(crate::testing::SSO_DOMAIN.into());
+    assert!(rig.handle.flow(|reply| Flow::StartSso { target, reply }).await.is_ok());
+
+    let no_sso = rig_allowing(vec![SignInMethod::Password, SignInMethod::OAuth("*".into())]).await;
+    let target = crate::api::SsoTarget::Domain(crate::testing::SSO_DOMAIN.into());
+    let err = no_sso.handle.flow(|reply| Flow::StartSso { target, reply }).await.unwrap_err();
+    assert_eq!((err.code(), err.to_string().as_str()), ("policy", "your organization does not allow signing in with single sign-on (SSO)"));
 }

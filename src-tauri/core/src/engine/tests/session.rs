@@ -72,7 +72,7 @@ async fn storage_problems_at_start_are_named() {
 #[tokio::test(start_paused = true)]
 async fn a_changed_user_is_published_as_user_updated() {
     let api = FakeApi::new(HOUR);
-    api.user_script.lock().unwrap().push_back(Ok(User { id: "u1".into(), email: "new@b.c".into() }));
+    api.user_script.lock().unwrap().push_back(Ok(User { id: "u1".into(), email: "new@b.c".into(), ..User::default() }));
     let mut rig = rig_with(api, Arc::new(TestStore::default()), settings()).await;
     rig.handle.sign_in_with_password("a@b.c".into(), "good".into()).await.unwrap();
     let e = rig.next(&[EventKind::UserUpdated]).await;
