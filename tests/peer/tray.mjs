@@ -6,7 +6,7 @@
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tree, name } from './window.mjs';
+import { tree, name, measureWindow } from './window.mjs';
 
 const SETTLE_MS = 15000;
 const CLOSE_WINDOW = new URL('../e2e/close-window.py', import.meta.url).pathname;
@@ -96,7 +96,8 @@ export function trayTable(t, w) {
   return ['| metric | Latchkey | goal | before |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-// ---- alone: node tests/peer/tray.mjs (scripts/bench-tray), against the stack in the environment, as the demo user ----
+// ---- alone: node tests/peer/tray.mjs (scripts/bench-tray), against the stack in the environment, as the demo user;
+// then the WebDriver window of bench-peer (window.mjs), for its web-process row ----
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {
   const { sample, between } = await import('./sample.mjs');
@@ -109,7 +110,10 @@ if (process.argv[1] === new URL(import.meta.url).pathname) {
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   console.error(`bench-tray: ${app}; load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   const t = await measureTray({ app, stack, out, base, user, sample, between, sleep });
+  // The window as bench-peer measures it (through WebDriver, automation on), for its web-process row.
+  const memory = (pid) => ({ rss_kib: memoryOf(pid).rss_kib, pss_kib: memoryOf(pid).pss_kib });
+  const w = await measureWindow({ app, stack, out, base, user, sample, between, memory, sleep });
   console.error(`bench-tray: load after ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
-  (await import('node:fs')).writeFileSync(join(out, 'tray.json'), JSON.stringify(t, null, 2));
-  console.log(trayTable(t));
+  (await import('node:fs')).writeFileSync(join(out, 'tray.json'), JSON.stringify({ tray: t, window: w }, null, 2));
+  console.log(trayTable(t, w));
 }
