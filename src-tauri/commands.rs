@@ -11,7 +11,7 @@ use latchkey_host::sign_in_options::{sign_in_options, sso_target, SignInOptions,
 use latchkey_host::Activity;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tauri::State;
+use tauri::{Manager, State};
 
 /// The current snapshot; the UI pulls it after subscribing to the events.
 #[tauri::command]
@@ -24,6 +24,9 @@ pub fn get_auth_state(core: State<'_, SessionHandle>) -> Snapshot {
 #[tauri::command]
 pub fn window_ready(window: tauri::Window) {
     crate::links::window_ready(&window);
+    if window.label() == crate::windows::MAIN {
+        crate::events::window_ready(window.app_handle());
+    }
 }
 
 #[tauri::command]

@@ -45,17 +45,32 @@ pub async fn set_project(app: tauri::AppHandle, launched: State<'_, Config>, url
     Ok(ProjectState { configured: true, ..project::project_state(&config) })
 }
 
-/// Saves one user setting (`None` removes it, back to the default). Refused for locked or non-editable keys and
-/// for values the schema rejects; the settings file is not touched then.
+/// Saves one user setting (`None` removes it, back to the default): a string, or a boolean for a switch. Refused
+/// for locked or non-editable keys and for values the schema rejects; the settings file is not touched then.
 #[tauri::command]
-pub fn set_setting(app: tauri::AppHandle, running: State<'_, Config>, key: String, value: Option<String>) -> Result<(), AuthError> {
-    settings::check(&running, &key, value.as_deref())?;
+pub fn set_setting(app: tauri::AppHandle, running: State<'_, Config>, key: String, value: Option<Value>) -> Result<(), AuthError> {
+    settings::check(&running, &key, value.as_ref())?;
     let store = app.store(running.data_dir.join(SETTINGS_FILE)).map_err(|e| AuthError::StorageIo(e.to_string()))?;
     match value {
-        Some(v) => store.set(key, v),
+        Some(v) => store.set(key.clone(), v),
         None => {
-            store.delete(key);
+            store.delete(&key);
         }
     }
-    store.save().map_err(|e| AuthError::StorageIo(e.to_string()))
+    store.save().map_err(|e| AuthError::StorageIo(e.to_string()))?;
+    if settings::APPLIED_AT_ONCE.contains(&key.as_str()) {
+        apply_switches(&app);
+    }
+    Ok(())
+}
+
+/// The desktop switches take effect at once: background mode and notifications, and the autostart entry.
+fn apply_switches(app: &tauri::AppHandle) {
+    match Config::load() {
+        Ok(next) => {
+            crate::lifecycle::of(app).apply(&next);
+            crate::autostart::apply(app, next.launch_at_login);
+        }
+        Err(e) => tracing::warn!(error = %e, "the saved settings could not be read back"),
+    }
 }

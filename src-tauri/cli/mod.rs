@@ -113,10 +113,12 @@ enum AuditCommand {
     },
 }
 
-/// `None` means: open the window (no arguments, or a `latchkey://` link handed over by the OS).
+/// `None` means: open the window (no arguments, or a `latchkey://` link handed over by the OS), or start hidden in
+/// the tray (`--background`, `--login`).
 pub fn parse(args: &[String]) -> Option<Result<Cli, clap::Error>> {
     let first = args.first()?;
-    (!first.contains("://")).then(|| Cli::try_parse_from(std::iter::once("latchkey".to_string()).chain(args.iter().cloned())))
+    let window_flags = [crate::lifecycle::BACKGROUND_FLAG, crate::lifecycle::LOGIN_FLAG];
+    (!first.contains("://") && !args.iter().all(|a| window_flags.contains(&a.as_str()))).then(|| Cli::try_parse_from(std::iter::once("latchkey".to_string()).chain(args.iter().cloned())))
 }
 
 /// Runs a parsed command line and returns the process exit code.

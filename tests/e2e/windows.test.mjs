@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { APP, startDriver, launch, quit, waitFor, waitText, signIn, filesContaining, screenshot, holdIpcDrains } from './harness.mjs';
+import { APP, startDriver, launch, quit, waitFor, waitText, signIn, filesContaining, screenshot, holdIpcDrains, markedPids } from './harness.mjs';
 import { readRun } from './leaks.mjs';
+import { children, nameOf, running, trayItem } from './desktop.mjs';
 
 const email = process.env.LATCHKEY_DEMO_EMAIL;
 const password = process.env.LATCHKEY_DEMO_PASSWORD;
@@ -130,18 +131,25 @@ test('a second window stays in sync, and gets only the read-only commands', asyn
     await waitText(d, '#signed-in-user', email);
     await openActivityWindow(d);
 
-    // Closing the main window closes the activity window too, and the app ends.
+    // Closing the main window closes the activity window too; the app stays in the tray with no web process, and
+    // Quit from the tray ends it cleanly.
     await (await waitFor(d, '#tab-session')).click();
     await (await waitFor(d, '#sign-out')).click();
     await waitFor(d, '#email');
-    await holdIpcDrains(d); // the app ends with this close: nothing to resume
+    const pid = markedPids().find((p) => nameOf(p) === 'latchkey' && running(p));
+    const tray = await trayItem(pid);
+    await holdIpcDrains(d); // the windows end with this close: nothing to resume
     assert.equal(closeWindow('Latchkey'), '1', 'one window is titled Latchkey');
-    await until('the app to end with its windows', async () => {
-      // WebKitWebDriver says "session deleted because of page crash or hang" however the app ended, so whether it
-      // crashed is read from the app itself: it says "exiting" on the way out, and a crash never gets there.
-      try { await d.getAllWindowHandles(); return false; } catch (e) { return /session deleted|no such window|invalid session/i.test(e.message); }
+    await until('both windows to close', async () => {
+      try { return (await d.getAllWindowHandles()).length === 0; } catch (e) { return /session deleted|no such window|invalid session/i.test(e.message); }
     });
-    await until('the app to say it exits', async () => driver.logs().toString().includes('latchkey: exiting ('));
+    await until('the web processes to end', () => !children(pid).includes('WebKitWebProces'));
+    assert.ok(running(pid), 'Latchkey stays in the tray');
+    tray.click('Quit');
+    await until('the app to end', () => !running(pid));
+    // WebKitWebDriver says "session deleted because of page crash or hang" however the app ended, so whether it
+    // crashed is read from the app itself: it says "exiting" on the way out, and a crash never gets there.
+    await until('the app to say it exits', async () => driver.logs().toString().includes('latchkey: exiting (quit)'));
     assert.doesNotMatch(driver.logs().toString(), /panicked at|SIGSEGV|SIGABRT|core dumped/, 'the app ended without a crash');
     assert.equal(await quit(d), 0, 'no app process was left to kill');
   } finally {

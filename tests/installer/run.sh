@@ -3,12 +3,15 @@
 #   1. build the .deb (scripts/package deb) and print the package sizes
 #   2. install it with apt-get
 #   2b. check the installed desktop entry declares latchkey:// (MimeType, Exec with %u) and xdg-mime names it
+#   2c. check the system-wide autostart entry (/etc/xdg/autostart/Latchkey.desktop) is valid and starts a login launch
 #   3. run the installed /usr/bin/latchkey --version and `latchkey doctor --json` headless (no DISPLAY); with no project
 #      configured (a release build ships none) `status` and `doctor` say so
 #   4. install a policy at /etc/latchkey/policy.json and check `latchkey policy --json` shows it as managed
 #      (and that a release build ignores LATCHKEY_POLICY_PATH, reports an invalid policy as an error, refuses a policy
 #      file or folder others may write or own, accepts an https project and refuses a plain-http one)
-#   5. uninstall (apt-get remove)
+#   4b. a login launch (the autostart entry's command) ends at once unless the policy turns launch at login on, and
+#       starts Latchkey when it does (in a private D-Bus session and Xvfb)
+#   5. uninstall (apt-get remove), and nothing the package installed is left: the binary, the autostart entry
 # Traps restore /etc/latchkey and uninstall the package even when a step fails.
 #
 # Usage: tests/installer/run.sh [--deb PATH]   (--deb: test an already built package instead of building)
@@ -150,6 +153,17 @@ else
   fail "$desktop is not installed"
 fi
 
+echo "installer: 2c. system-wide autostart entry"
+autostart=/etc/xdg/autostart/Latchkey.desktop
+if [ -f "$autostart" ]; then
+  out="$(desktop-file-validate "$autostart" 2>&1)" && pass "autostart entry: desktop-file-validate: valid" || fail "autostart entry: desktop-file-validate: $out"
+  exec_line="$(grep '^Exec=' "$autostart")"
+  [ "$exec_line" = "Exec=latchkey --background --login" ] && pass "autostart entry runs a login launch: $exec_line" ||
+    fail "autostart entry: $exec_line, want Exec=latchkey --background --login"
+else
+  fail "$autostart is not installed"
+fi
+
 echo "installer: 3. run headless"
 if [ -x "$BIN" ]; then
   if v="$(headless timeout 30 "$BIN" --version 2>&1)" && [ -n "$v" ]; then
@@ -246,10 +260,35 @@ headless timeout 30 "$BIN" policy --json >"$work/http.out" 2>/dev/null
 got="$(json_get "$work/http.out" 'typeof j.error === "string" && j.error.includes("plain http://")' 2>&1)"
 [ "$got" = 'true' ] && pass "a managed plain-http project is refused" || fail "plain http project: $got"
 
+echo "installer: 4b. login launch follows launch_at_login"
+echo '{"managed": {"max_session_age": "90s"}}' >"$work/off.json"
+$SUDO install -m 644 "$work/off.json" "$POLICY"
+start=$SECONDS
+headless timeout 30 "$BIN" --background --login >"$work/login-off.out" 2>&1
+rc=$?
+if [ "$rc" = 0 ] && [ ! -s "$work/login-off.out" ]; then
+  pass "launch at login off: the autostart command ends at once (exit 0 in $((SECONDS - start)) s, nothing printed)"
+else
+  fail "launch at login off: the autostart command (exit $rc): $(head -c 300 "$work/login-off.out")"
+fi
+echo '{"managed": {"launch_at_login": true}}' >"$work/on.json"
+$SUDO install -m 644 "$work/on.json" "$POLICY"
+# The real app in a private session and display; it logs "starting" (start Login) once it goes on, then is stopped.
+scripts/lib/isolated -- scripts/lib/with-xvfb bash -c "$(declare -f headless); work='$work'
+  headless '$BIN' --background --login >'$work/login-on.out' 2>&1 & pid=\$!
+  for i in \$(seq 150); do grep -q 'starting.*Login' '$work/login-on.out' && break; kill -0 \$pid 2>/dev/null || break; sleep 0.1; done
+  kill \$pid 2>/dev/null; wait \$pid 2>/dev/null; true"
+if grep -q 'starting.*Login' "$work/login-on.out"; then
+  pass "launch at login on (managed): the autostart command starts Latchkey"
+else
+  fail "launch at login on: the autostart command did not start Latchkey: $(head -c 300 "$work/login-on.out")"
+fi
+
 echo "installer: 5. uninstall"
 if $SUDO env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq "$PKG" >"$work/remove.log" 2>&1 && [ ! -e "$BIN" ]; then
   installed=0
   pass "apt-get remove $PKG"
+  [ ! -e "$autostart" ] && pass "the autostart entry went with it" || fail "$autostart is left after apt-get remove"
 else
   fail "apt-get remove $PKG (log below)"
   sed 's/^/        /' "$work/remove.log"

@@ -8,8 +8,10 @@ pub mod enrolment;
 pub mod keychain;
 pub mod logging;
 pub mod project;
+pub mod notices;
 pub mod settings;
 pub mod sign_in_options;
+pub mod tray;
 #[cfg(test)]
 mod typescript;
 

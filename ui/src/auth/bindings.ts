@@ -170,7 +170,8 @@ export function getSettings(): Promise<unknown> {
 }
 
 /** Saves one user setting for the next launch (`null` removes it). Refused for keys a policy locks. */
-export function setSetting(key: string, value: string | null): Promise<null> {
+/** A string setting, a boolean switch, or null to remove the user's value. */
+export function setSetting(key: string, value: string | boolean | null): Promise<null> {
   return invoke<null>("set_setting", { key, value });
 }
 

@@ -174,6 +174,12 @@ pub struct Config {
     /// Shown with its password hidden (`http://user:***@host:port`).
     pub proxy: Option<ProxyUrl>,
     pub audit_log: AuditLogConfig,
+    /// Closing the window leaves Latchkey running in the tray (where there is one); off: closing quits.
+    pub run_in_background: bool,
+    /// Latchkey starts, hidden in the tray, when the user logs in.
+    pub launch_at_login: bool,
+    /// Desktop notifications (session ending, signed out, offline after expiry).
+    pub notifications: bool,
     /// Where the policy was looked for (file path or registry key).
     pub policy_file: String,
     /// Whether a policy was found there.

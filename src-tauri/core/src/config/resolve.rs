@@ -75,6 +75,9 @@ pub(crate) fn resolve(
     let log_level = or_default(pick(&layers, |s| s.log_level), LogLevel::Info);
     let redirect = or_default(pick(&layers, |s| s.sign_in_redirect), SignInRedirect::Auto);
     let directories = or_default(pick(&admin, |s| s.directories_from_environment), true);
+    let background = or_default(pick(&layers, |s| s.run_in_background), true);
+    let at_login = or_default(pick(&layers, |s| s.launch_at_login), false);
+    let notifications = or_default(pick(&layers, |s| s.notifications), true);
 
     let paths = |v: &[PathBuf]| json!(v.iter().map(|p| p.display().to_string()).collect::<Vec<_>>());
     let values = vec![
@@ -112,6 +115,9 @@ pub(crate) fn resolve(
         EffectiveValue { key: "log_level", value: json!(log_level.0.as_str()), source: log_level.1 },
         EffectiveValue { key: "sign_in_redirect", value: json!(redirect.0.as_str()), source: redirect.1 },
         EffectiveValue { key: "directories_from_environment", value: json!(directories.0), source: directories.1 },
+        EffectiveValue { key: "run_in_background", value: json!(background.0), source: background.1 },
+        EffectiveValue { key: "launch_at_login", value: json!(at_login.0), source: at_login.1 },
+        EffectiveValue { key: "notifications", value: json!(notifications.0), source: notifications.1 },
     ];
     debug_assert_eq!(values.iter().map(|v| v.key).collect::<Vec<_>>(), policy::KEYS);
 
@@ -143,6 +149,9 @@ pub(crate) fn resolve(
             retention: audit_retention.0,
             include_email: audit_email.0,
         },
+        run_in_background: background.0,
+        launch_at_login: at_login.0,
+        notifications: notifications.0,
         policy_file: policy.origin.clone(),
         policy_present: policy.present,
         policy_error: policy.error.as_ref().map(|e| format!("{e}; the app stays locked until it is fixed")),

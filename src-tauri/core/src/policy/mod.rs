@@ -65,6 +65,9 @@ pub const KEYS: &[&str] = &[
     "log_level",
     "sign_in_redirect",
     "directories_from_environment",
+    "run_in_background",
+    "launch_at_login",
+    "notifications",
 ];
 
 /// Keys only an administrator may set (policy file, either tier): the user's settings file and the
@@ -100,6 +103,9 @@ pub struct Tier {
     pub sign_in_redirect: Option<SignInRedirect>,
     /// `false`: `LATCHKEY_DATA_DIR` and `LATCHKEY_LOG_DIR` are ignored (admin-only).
     pub directories_from_environment: Option<bool>,
+    pub run_in_background: Option<bool>,
+    pub launch_at_login: Option<bool>,
+    pub notifications: Option<bool>,
 }
 
 impl Tier {
@@ -128,6 +134,9 @@ impl Tier {
             self.log_level.is_some(),
             self.sign_in_redirect.is_some(),
             self.directories_from_environment.is_some(),
+            self.run_in_background.is_some(),
+            self.launch_at_login.is_some(),
+            self.notifications.is_some(),
         ];
         KEYS.iter().zip(set).filter(|(_, s)| *s).map(|(k, _)| *k).collect()
     }
@@ -225,6 +234,9 @@ pub fn parse_settings(obj: &Map<String, Value>, strictness: Strictness) -> Resul
             "log_level" => s.log_level = Some(LogLevel::parse(&string(value).map_err(at)?).map_err(at)?),
             "sign_in_redirect" => s.sign_in_redirect = Some(SignInRedirect::parse(&string(value).map_err(at)?).map_err(at)?),
             "directories_from_environment" => s.directories_from_environment = Some(boolean(value).map_err(at)?),
+            "run_in_background" => s.run_in_background = Some(boolean(value).map_err(at)?),
+            "launch_at_login" => s.launch_at_login = Some(boolean(value).map_err(at)?),
+            "notifications" => s.notifications = Some(boolean(value).map_err(at)?),
             "$schema" if strictness == Strictness::Policy => {}
             _ if strictness == Strictness::UserFile => {}
             _ => return Err(format!("unknown key `{key}` (see docs/policy.md for the schema)")),
