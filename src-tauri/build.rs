@@ -5,7 +5,6 @@ const COMMANDS: &[&str] = &[
     "window_ready",
     "sign_in_with_password",
     "sign_out",
-    "get_access_token",
     "touch",
     "get_keychain_backend",
     "sign_up",
@@ -31,6 +30,8 @@ const COMMANDS: &[&str] = &[
     "open_activity_window",
     "get_settings",
     "set_setting",
+    "get_project",
+    "set_project",
 ];
 
 fn main() {

@@ -11,7 +11,7 @@ use latchkey_host::sign_in_options::{sign_in_options, sso_target, SignInOptions,
 use latchkey_host::Activity;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tauri::State;
+use tauri::{Manager, State};
 
 /// The current snapshot; the UI pulls it after subscribing to the events.
 #[tauri::command]
@@ -24,6 +24,9 @@ pub fn get_auth_state(core: State<'_, SessionHandle>) -> Snapshot {
 #[tauri::command]
 pub fn window_ready(window: tauri::Window) {
     crate::links::window_ready(&window);
+    if window.label() == crate::windows::MAIN {
+        crate::events::window_ready(window.app_handle());
+    }
 }
 
 #[tauri::command]
@@ -36,12 +39,6 @@ pub async fn sign_in_with_password(core: State<'_, SessionHandle>, email: String
 #[tauri::command]
 pub async fn sign_out(core: State<'_, SessionHandle>, scope: Option<String>) -> Result<SignOutReport, AuthError> {
     core.sign_out(LogoutScope::parse(scope.as_deref())?).await
-}
-
-/// The one way an access token leaves Rust, granted to the main window only (capabilities/main.json).
-#[tauri::command]
-pub async fn get_access_token(core: State<'_, SessionHandle>) -> Result<String, AuthError> {
-    core.access_token().await.map(|t| t.expose().to_string())
 }
 
 /// Activity keep-alive for the idle timeout.
@@ -195,4 +192,53 @@ pub fn get_activity(activity: State<'_, Arc<Activity>>) -> Vec<latchkey_host::ac
 pub async fn get_clock_skew(api: State<'_, GoTrue>) -> Result<Option<i64>, AuthError> {
     let report = latchkey_core::api::probe(&api, latchkey_core::Clock::now_unix(&latchkey_core::SystemClock)).await;
     Ok(report.clock_skew_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each window may call exactly the commands docs/ipc.md says it may: the capabilities, the commands the app
+    //! declares (build.rs) and the documentation cannot drift apart.
+    use serde_json::Value;
+    use std::collections::BTreeSet;
+
+    fn repo(rel: &str) -> String {
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).unwrap()
+    }
+
+    /// The app commands a capability grants (`allow-<command>`, dashes back to underscores).
+    fn granted(capability: &str) -> BTreeSet<String> {
+        let json: Value = serde_json::from_str(&repo(capability)).unwrap();
+        let permissions = json["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap());
+        permissions.filter_map(|p| p.strip_prefix("allow-")).map(|c| c.replace('-', "_")).collect()
+    }
+
+    /// The commands in the `| command | args | returns |` table of docs/ipc.md.
+    fn documented() -> BTreeSet<String> {
+        let doc = repo("docs/ipc.md");
+        let table = &doc[doc.find("| command | args | returns |").unwrap()..];
+        let rows = table.lines().skip(2).take_while(|l| l.starts_with('|'));
+        rows.map(|l| l.split('`').nth(1).unwrap().to_string()).collect()
+    }
+
+    /// The commands docs/ipc.md's windows table grants `window` ("every command above" for main).
+    fn documented_for(window: &str) -> BTreeSet<String> {
+        let doc = repo("docs/ipc.md");
+        let row = doc.lines().find(|l| l.starts_with(&format!("| `{window}` |"))).unwrap();
+        let commands = row.split('|').nth(4).unwrap();
+        if commands.trim().starts_with("every command above") {
+            return documented();
+        }
+        let before_refusals = commands.split(". Nothing").next().unwrap();
+        before_refusals.split('`').skip(1).step_by(2).map(String::from).collect()
+    }
+
+    #[test]
+    fn the_capabilities_grant_exactly_what_docs_ipc_md_lists() {
+        let build = repo("src-tauri/build.rs");
+        let declared: BTreeSet<String> = build.lines().filter_map(|l| l.trim().strip_prefix('"')?.strip_suffix("\",").map(String::from)).collect();
+        assert_eq!(declared, documented(), "build.rs declares other commands than docs/ipc.md documents");
+        assert_eq!(granted("src-tauri/capabilities/main.json"), documented_for("main"), "main.json");
+        assert_eq!(granted("src-tauri/capabilities/activity.json"), documented_for("activity"), "activity.json");
+        assert!(!declared.contains("get_access_token"), "no command hands the access token to a webview");
+    }
 }

@@ -1,18 +1,23 @@
 //! Tauri glue only: the builder wires the host layer's core to the webview (commands in, events out); everything
 //! the window shares with the command line is in `latchkey_host`.
 
+mod autostart;
 mod commands;
 pub mod events;
 mod handover;
+pub mod lifecycle;
 mod links;
+mod notify;
 mod settings;
+mod tray;
 mod windows;
 
 pub use events::STATE_EVENT;
 pub use events::FLOW_ERROR_EVENT;
 
-use latchkey_core::{Config, GoTrue};
+use latchkey_core::{AuthError, Config, GoTrue};
 use latchkey_host::{Activity, Sink};
+use lifecycle::{Lifecycle, Start};
 use std::sync::Arc;
 use tauri::{Manager, RunEvent};
 
@@ -26,25 +31,37 @@ pub fn run() {
             std::process::exit(2);
         }
     };
+    let start = Start::from_args(&std::env::args().skip(1).collect::<Vec<_>>());
+    if start == Start::Login && !config.launch_at_login {
+        return; // an autostart entry (the packages' system-wide one) while launch at login is off: nothing to do
+    }
     latchkey_host::init_logging(&config, Sink::StderrAndFile);
-    tracing::info!(auth_url = %config.auth_url, source = ?config.project_source, "starting");
-    // Like a bad configuration: a CA file or proxy that cannot be used stops the app with a message.
+    latchkey_core::config::apply_environment_locks(&config); // before any other thread (no TLS client exists yet)
+    tracing::info!(auth_url = %config.auth_url, source = ?config.project_source, ?start, "starting");
+    // Like a bad configuration: a CA file or proxy that cannot be used stops the app with a message. No project at
+    // all (a release build before anyone named one) opens the first-run screen instead.
     let api = match latchkey_host::gotrue(&config) {
-        Ok(api) => api,
+        Ok(api) => Some(api),
+        Err(AuthError::NoProject) => None,
         Err(e) => {
             eprintln!("latchkey: {e}");
             std::process::exit(2);
         }
     };
-    let app = match builder(config, api).build(tauri::generate_context!()) {
+    let app = match builder(config, api, start).build(tauri::generate_context!()) {
         Ok(app) => app,
         Err(e) => handover::fail_to_start(&e),
     };
-    app.run(|app, event| {
-        if let RunEvent::Exit = event {
-            app.state::<CoreTask>().0.abort();
-            eprintln!("latchkey: exiting (the last window closed, or quit)"); // a crash never says this
+    app.run(|app, event| match event {
+        // The last window closed into the tray: the process, the core and the tray stay.
+        RunEvent::ExitRequested { code: None, api, .. } if lifecycle::of(app).stays() => api.prevent_exit(),
+        RunEvent::Exit => {
+            if let Some(task) = app.try_state::<CoreTask>() {
+                task.0.abort();
+            }
+            lifecycle::of(app).say_exiting(); // a crash never says this
         }
+        _ => {}
     });
 }
 
@@ -60,38 +77,58 @@ fn serve_commands(app: &tauri::AppHandle, core: &latchkey_core::SessionHandle, c
     });
 }
 
-/// The app: plugins, the core in setup, and the commands.
-fn builder(config: Config, api: GoTrue) -> tauri::Builder<tauri::Wry> {
+/// Starts the core over `config`'s project and wires it to the webview: at launch, or once the first-run screen set
+/// a project (`settings::set_project`).
+pub(crate) fn start_core(app: &tauri::AppHandle, config: &Config, api: GoTrue) {
+    let lock = latchkey_host::lock_vault(config);
+    let busy = matches!(lock, Err(latchkey_core::AuthError::StorageBusy));
+    app.manage(api.clone()); // one HTTP client (TLS trust, proxy) for the commands that ask the server
+    let (handle, task) = latchkey_host::build_with(api, config, lock.inspect_err(|e| tracing::warn!(code = e.code(), "vault lock unavailable")).ok());
+    if busy {
+        app.manage(latchkey_host::follow(config, &handle)); // another process holds the vault: follow it
+    }
+    let activity = Arc::new(Activity::new(config));
+    events::forward_events(app.clone(), activity.follow(&handle));
+    events::forward_flow_errors(app.clone(), &handle);
+    serve_commands(app, &handle, config, &activity);
+    app.manage(activity);
+    app.manage(CoreTask(tauri::async_runtime::spawn(task)));
+    app.manage(handle);
+    links::init(app, config.sign_in_redirect);
+}
+
+/// The app: plugins, the core (once there is a project), the tray and (unless started hidden) the window in setup,
+/// and the commands.
+fn builder(config: Config, api: Option<GoTrue>, start: Start) -> tauri::Builder<tauri::Wry> {
     tauri::Builder::default()
-        // First, so a second launch hands its arguments to this one and exits before touching the vault.
-        // With its deep-link feature, a latchkey:// URL given to the second launch reaches links.rs via on_open_url.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            if let Some(window) = app.get_webview_window("main") {
-                let _ = window.unminimize();
-                let _ = window.set_focus();
+        // First, so a second launch hands its arguments to this one and exits before touching the vault; it opens
+        // the window unless it was itself a hidden start. With its deep-link feature, a latchkey:// URL given to the
+        // second launch reaches links.rs via on_open_url.
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            if Start::from_args(argv.get(1..).unwrap_or_default()) == Start::Window {
+                windows::open_main(app);
             }
         }))
         .plugin(tauri_plugin_deep_link::init())
+        .plugin(autostart::plugin())
         .on_window_event(windows::on_window_event)
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_opener::init())
         .setup(move |app| {
-            let lock = latchkey_host::lock_vault(&config);
-            let busy = matches!(lock, Err(latchkey_core::AuthError::StorageBusy));
-            app.manage(api.clone()); // one HTTP client (TLS trust, proxy) for the commands that ask the server
-            let (handle, task) = latchkey_host::build_with(api, &config, lock.inspect_err(|e| tracing::warn!(code = e.code(), "vault lock unavailable")).ok());
-            if busy {
-                app.manage(latchkey_host::follow(&config, &handle)); // another process holds the vault: follow it
+            app.manage(Lifecycle::new(&config, start));
+            app.manage(notify::Sent::default());
+            if let Err(e) = tray::install(app.handle()) {
+                tracing::error!(error = %e, "the tray icon could not be made");
             }
-            let activity = Arc::new(Activity::new(&config));
-            events::forward_events(app.handle().clone(), activity.follow(&handle));
-            events::forward_flow_errors(app.handle().clone(), &handle);
-            serve_commands(app.handle(), &handle, &config, &activity);
-            app.manage(activity);
-            app.manage(CoreTask(tauri::async_runtime::spawn(task)));
-            app.manage(handle);
+            match api.clone() {
+                Some(api) => start_core(app.handle(), &config, api),
+                None => tracing::warn!("no Supabase project is configured: showing the first-run screen"),
+            }
             app.manage(config.clone());
-            links::init(app.handle());
+            autostart::apply(app.handle(), config.launch_at_login);
+            if start == Start::Window {
+                windows::open_main(app.handle());
+            }
             app.manage(latchkey_host::keychain::KeychainCheck::default());
             let app_handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
@@ -106,7 +143,6 @@ fn builder(config: Config, api: GoTrue) -> tauri::Builder<tauri::Wry> {
             commands::window_ready,
             commands::sign_in_with_password,
             commands::sign_out,
-            commands::get_access_token,
             commands::touch,
             commands::get_keychain_backend,
             commands::sign_up,
@@ -132,5 +168,7 @@ fn builder(config: Config, api: GoTrue) -> tauri::Builder<tauri::Wry> {
             windows::open_activity_window,
             settings::get_settings,
             settings::set_setting,
+            settings::get_project,
+            settings::set_project,
         ])
 }

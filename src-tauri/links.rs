@@ -2,24 +2,22 @@
 //! forwards), and not before the main window says it is ready (listening for their outcome).
 
 use latchkey_core::engine::{Flow, Redirect};
+use latchkey_core::policy::SignInRedirect;
 use latchkey_core::SessionHandle;
 use std::sync::Mutex;
 use tauri::Manager;
 use tauri_plugin_deep_link::DeepLinkExt;
 
-/// `auto` (default), `deep-link` or `loopback`: where e-mailed links and browser sign-ins come back (docs/security.md).
-pub const REDIRECT_ENV: &str = "LATCHKEY_SIGN_IN_REDIRECT";
-
 /// Wires links to the core: registers the scheme where needed, picks the redirect, and holds the URL this process
 /// was launched with and every one forwarded later until the main window is ready.
-/// Call in setup, after the core's handle is managed.
-pub fn init(app: &tauri::AppHandle) {
+/// Call in setup, after the core's handle is managed. `choice` is the `sign_in_redirect` setting (policy, or
+/// `LATCHKEY_SIGN_IN_REDIRECT`).
+pub fn init(app: &tauri::AppHandle, choice: SignInRedirect) {
     let core = app.state::<SessionHandle>().inner().clone();
-    let choice = std::env::var(REDIRECT_ENV).ok();
     let handle = app.clone();
     // Registration runs xdg-mime (tens of ms): off the setup path.
     tauri::async_runtime::spawn(async move {
-        let redirect = match tauri::async_runtime::spawn_blocking(move || pick_redirect(choice.as_deref(), || register_scheme(&handle))).await {
+        let redirect = match tauri::async_runtime::spawn_blocking(move || pick_redirect(choice, || register_scheme(&handle))).await {
             Ok(redirect) => redirect,
             Err(_) => Redirect::Loopback,
         };
@@ -56,28 +54,23 @@ pub fn window_ready(window: &tauri::Window) {
     }
 }
 
-/// The redirect for `LATCHKEY_SIGN_IN_REDIRECT`; `auto` registers the scheme and falls back to loopback if that fails.
-fn pick_redirect(choice: Option<&str>, register: impl FnOnce() -> Result<(), String>) -> Redirect {
-    match choice.map(str::trim).filter(|c| !c.is_empty()).unwrap_or("auto") {
-        "loopback" => Redirect::Loopback,
-        "deep-link" => {
+/// The redirect for the `sign_in_redirect` setting; `auto` registers the scheme and falls back to loopback if that fails.
+fn pick_redirect(choice: SignInRedirect, register: impl FnOnce() -> Result<(), String>) -> Redirect {
+    match choice {
+        SignInRedirect::Loopback => Redirect::Loopback,
+        SignInRedirect::DeepLink => {
             if let Err(e) = register() {
-                tracing::warn!(error = %e, "could not register latchkey://; {REDIRECT_ENV}=deep-link keeps it anyway");
+                tracing::warn!(error = %e, "could not register latchkey://; sign_in_redirect deep-link keeps it anyway");
             }
             Redirect::DeepLink
         }
-        other => {
-            if other != "auto" {
-                tracing::error!("{REDIRECT_ENV} must be auto, deep-link or loopback, not {other:?}; using auto");
+        SignInRedirect::Auto => match register() {
+            Ok(()) => Redirect::DeepLink,
+            Err(e) => {
+                tracing::warn!(error = %e, "latchkey:// links cannot be registered here; sign-in links will return to a loopback listener");
+                Redirect::Loopback
             }
-            match register() {
-                Ok(()) => Redirect::DeepLink,
-                Err(e) => {
-                    tracing::warn!(error = %e, "latchkey:// links cannot be registered here; sign-in links will return to a loopback listener");
-                    Redirect::Loopback
-                }
-            }
-        }
+        },
     }
 }
 
@@ -114,16 +107,13 @@ mod tests {
 
     #[test]
     fn auto_uses_the_scheme_when_it_registers_and_loopback_when_it_cannot() {
-        assert_eq!(pick_redirect(None, || Ok(())), Redirect::DeepLink);
-        assert_eq!(pick_redirect(Some("auto"), || Err("no xdg-mime".into())), Redirect::Loopback);
-        assert_eq!(pick_redirect(Some(" "), || Err("no xdg-mime".into())), Redirect::Loopback);
+        assert_eq!(pick_redirect(SignInRedirect::Auto, || Ok(())), Redirect::DeepLink);
+        assert_eq!(pick_redirect(SignInRedirect::Auto, || Err("no xdg-mime".into())), Redirect::Loopback);
     }
 
     #[test]
-    fn an_explicit_choice_wins_and_a_bad_value_means_auto() {
-        assert_eq!(pick_redirect(Some("loopback"), || panic!("loopback needs no scheme")), Redirect::Loopback);
-        assert_eq!(pick_redirect(Some("deep-link"), || Err("no xdg-mime".into())), Redirect::DeepLink);
-        assert_eq!(pick_redirect(Some("sideways"), || Ok(())), Redirect::DeepLink);
-        assert_eq!(pick_redirect(Some("sideways"), || Err("x".into())), Redirect::Loopback);
+    fn an_explicit_choice_wins() {
+        assert_eq!(pick_redirect(SignInRedirect::Loopback, || panic!("loopback needs no scheme")), Redirect::Loopback);
+        assert_eq!(pick_redirect(SignInRedirect::DeepLink, || Err("no xdg-mime".into())), Redirect::DeepLink);
     }
 }

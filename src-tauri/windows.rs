@@ -1,5 +1,7 @@
-//! The app's windows: the activity window opens and closes with the main one, and after a sign-out no webview keeps browsing data.
+//! The app's windows: the main one is made on demand (and its webview destroyed when it closes into the tray), the
+//! activity window opens and closes with it, and after a sign-out no webview keeps browsing data.
 
+use crate::lifecycle::CloseAction;
 use latchkey_core::{AuthError, AuthEvent, EventKind, StateView};
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder, Window, WindowEvent};
 
@@ -27,12 +29,50 @@ fn window_error(e: tauri::Error) -> AuthError {
     AuthError::WindowUnavailable(e.to_string())
 }
 
-/// Closing the main window closes the activity window too, so the app never lingers without its main window.
-pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
-    if window.label() == MAIN && matches!(event, WindowEvent::Destroyed) {
-        if let Some(activity) = window.app_handle().get_webview_window(ACTIVITY) {
-            let _ = activity.destroy();
+/// Shows the main window: raises it if it exists, else makes it again from the configuration (a new webview).
+pub fn open_main(app: &AppHandle) {
+    crate::lifecycle::of(app).window_opened();
+    if let Some(window) = app.get_webview_window(MAIN) {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+        return;
+    }
+    let Some(config) = app.config().app.windows.iter().find(|w| w.label == MAIN) else {
+        return tracing::error!("tauri.conf.json has no main window");
+    };
+    match WebviewWindowBuilder::from_config(app, config).and_then(|b| b.build()) {
+        Ok(_) => tracing::info!("main window opened"),
+        Err(e) => tracing::error!(error = %e, "the main window could not be opened"),
+    }
+}
+
+/// Closing the main window hides Latchkey in the tray (its webview destroyed), minimises it where no tray host
+/// exists, or quits; the activity window closes with it, so no webview lingers without the main window.
+pub fn on_window_event(window: &Window, event: &WindowEvent) {
+    if window.label() != MAIN {
+        return;
+    }
+    let app = window.app_handle();
+    match event {
+        WindowEvent::CloseRequested { api, .. } => match crate::lifecycle::of(app).on_close() {
+            CloseAction::Minimise => {
+                api.prevent_close();
+                let _ = window.minimize();
+                tracing::info!("window closed: minimised, as no tray host would show the icon");
+            }
+            CloseAction::Hide => {
+                tracing::info!("window closed: Latchkey stays in the tray");
+                crate::notify::first_close(app);
+            }
+            CloseAction::Quit => tracing::info!("window closed: background mode is off, quitting"),
+        },
+        WindowEvent::Destroyed => {
+            if let Some(activity) = app.get_webview_window(ACTIVITY) {
+                let _ = activity.destroy();
+            }
         }
+        _ => {}
     }
 }
 

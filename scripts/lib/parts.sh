@@ -29,6 +29,22 @@ check_webdriver() {
   command -v tauri-driver >/dev/null || part_missing tauri-driver "tauri-driver is not installed (scripts/setup builds it with cargo install)"
 }
 
+# The desktop around the window (scripts/lib/with-desktop): a tray host (status-notifier-watcher and the drawn
+# gtk-sni-tray, driven with xdotool) and a notification daemon (dunst), each started for real and awaited on D-Bus.
+check_desktop() {
+  local log=$LOGS/desktop-probe.log
+  command -v status-notifier-watcher >/dev/null && command -v gtk-sni-tray-standalone >/dev/null && command -v xdotool >/dev/null ||
+    part_missing tray-host "status-notifier-watcher, gtk-sni-tray-standalone or xdotool is not installed (packages haskell-status-notifier-item-utils, haskell-gtk-sni-tray-utils, xdotool)"
+  command -v dunst >/dev/null && command -v dunstctl >/dev/null || part_missing notifications "dunst is not installed (package dunst)"
+  [ -z "${MISSING[tray-host]:-}${MISSING[notifications]:-}${MISSING[xvfb]:-}" ] || return
+  timeout 60 scripts/lib/isolated -- scripts/lib/with-xvfb scripts/lib/with-desktop -- true >"$log" 2>&1 && return
+  if grep -q '^with-desktop: dunst' "$log"; then
+    part_missing notifications "dunst did not answer on the session bus (log: $log)"
+  else
+    part_missing tray-host "the tray host did not come up (log: $log)"
+  fi
+}
+
 # GoTrue over PostgreSQL, and Keycloak behind it (scripts/stack up --with-idp, kept for the whole run by
 # LATCHKEY_STACK_WITH_IDP=1): started in the background (they need no build), looked at by check_stack.
 start_stack() {

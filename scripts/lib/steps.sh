@@ -24,12 +24,15 @@ first_missing() {
 }
 
 # prefix KIND : sets PREFIX, what runs a command in a private D-Bus session + keyring ("isolated"), also under a
-# private Xvfb ("x11"), or as it is ("none").
+# private Xvfb ("x11"), also with a tray host and a notification daemon ("desktop"), or with a tray watcher but no
+# host ("desktop-no-host"), or as it is ("none").
 prefix() {
   case $1 in
     none) PREFIX=() ;;
     isolated) PREFIX=(scripts/lib/isolated --) ;;
     x11) PREFIX=(scripts/lib/isolated -- scripts/lib/with-xvfb) ;;
+    desktop) PREFIX=(scripts/lib/isolated -- scripts/lib/with-xvfb scripts/lib/with-desktop --) ;;
+    desktop-no-host) PREFIX=(scripts/lib/isolated -- scripts/lib/with-xvfb scripts/lib/with-desktop --watcher-only --) ;;
   esac
 }
 

@@ -70,6 +70,7 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
             "keychain": keychain,
             "vault": vault,
             "vault_lock": if lock_free { "free" } else { "held by another Latchkey process" },
+            "project_configured": config.has_project(),
             "state": state,
             "server": server,
             "network": network,
@@ -83,7 +84,10 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
             println!("Session:  {}", super::status::describe(state, SystemClock.now_unix()));
         }
         let reachable = server.as_ref().is_some_and(|s| s.reachable);
-        println!("Server:   {} — {}", config.auth_url, if reachable { "reachable" } else { "NOT reachable" });
+        match config.has_project() {
+            true => println!("Server:   {} — {}", config.auth_url, if reachable { "reachable" } else { "NOT reachable" }),
+            false => println!("Server:   none — no Supabase project is configured"),
+        }
         println!("Network:  trust {}, {} extra CA file(s); proxy {} ({})", network.trust_store, network.extra_ca_certificates.len(), network.proxy.as_deref().unwrap_or("none"), network.proxy_from);
         for p in &problems {
             println!("Problem:  {p}");

@@ -60,7 +60,8 @@ enum Command {
     SignIn {
         #[arg(long, requires = "password_stdin", required_unless_present_any = ["provider", "sso"], conflicts_with_all = ["provider", "sso"])]
         email: Option<String>,
-        /// Read the password from standard input (required with --email: passwords never go in arguments).
+        /// Read the password from standard input (required with --email: passwords never go in arguments); on a
+        /// terminal it is asked for at a prompt and not echoed.
         #[arg(long, requires = "email")]
         password_stdin: bool,
         /// An OAuth provider as the project names it (keycloak, azure, google, …).
@@ -132,10 +133,14 @@ fn main() {
     })
 }
 
-/// `None` means: open the window (no arguments, or a `latchkey://` link handed over by the OS).
+/// The window's own flags: a start hidden in the tray (`--background`), by the autostart entry (`--login`).
+const WINDOW_FLAGS: [&str; 2] = ["--background", "--login"];
+
+/// `None` means: open the window (no arguments, a `latchkey://` link handed over by the OS, or only the window's own
+/// flags: a start hidden in the tray).
 fn parse(args: &[String]) -> Option<Result<Cli, clap::Error>> {
     let first = args.first()?;
-    (!first.contains("://")).then(|| Cli::try_parse_from(std::iter::once("latchkey".to_string()).chain(args.iter().cloned())))
+    (!first.contains("://") && !args.iter().all(|a| WINDOW_FLAGS.contains(&a.as_str()))).then(|| Cli::try_parse_from(std::iter::once("latchkey".to_string()).chain(args.iter().cloned())))
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -156,6 +161,7 @@ fn run(parsed: Result<Cli, clap::Error>) -> i32 {
         }
     };
     latchkey_host::init_logging(&config, latchkey_host::Sink::Stderr);
+    latchkey_core::config::apply_environment_locks(&config); // before any other thread (no TLS client exists yet)
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
     runtime.block_on(async {
         match cli.command {

@@ -11,7 +11,8 @@ use latchkey_host::agent::{self, Connection, Password, Reply, Request};
 use latchkey_host::status::{describe_json, rfc3339};
 use latchkey_host::{Activity, Following, Trail};
 use serde_json::Value;
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
+use zeroize::Zeroizing;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -104,6 +105,21 @@ async fn watch_agent(mut agent: Connection) -> i32 {
     }
 }
 
+/// The password: typed at a prompt, not echoed, when standard input is a terminal; else the first line of standard
+/// input. Kept in memory that is wiped when dropped, and moved (not copied) into the sign-in.
+fn read_password() -> Option<Zeroizing<String>> {
+    let mut password = if std::io::stdin().is_terminal() {
+        Zeroizing::new(rpassword::prompt_password("Password: ").ok()?)
+    } else {
+        let mut line = Zeroizing::new(String::new());
+        std::io::stdin().lock().read_line(&mut line).ok()?;
+        line
+    };
+    let len = password.trim_end_matches(['\r', '\n']).len();
+    password.truncate(len);
+    (!password.is_empty()).then_some(password)
+}
+
 /// One line of standard input, without its line end; `None` when there is none (or it is empty).
 fn stdin_line() -> Option<String> {
     let mut line = String::new();
@@ -114,11 +130,11 @@ fn stdin_line() -> Option<String> {
 
 /// Signs in with the password from standard input; when a second factor is due, its code is the next line.
 pub async fn sign_in(config: &Config, email: String) -> i32 {
-    let Some(password) = stdin_line() else {
+    let Some(mut password) = read_password() else {
         eprintln!("latchkey: no password on standard input");
         return exit::USAGE;
     };
-    let request = Request::SignIn { email, password: Password::new(password) };
+    let request = Request::SignIn { email, password: Password::new(std::mem::take(&mut *password)) };
     match ask_agent(config, &request).await {
         Ok(Some(agent)) => return agent_reply(agent).await,
         Ok(None) => {}

@@ -8,6 +8,9 @@ use latchkey_host::status::assurance;
 use serde_json::json;
 
 pub async fn run(config: &Config, as_json: bool) -> i32 {
+    if !config.has_project() {
+        return no_project(config, as_json);
+    }
     let (handle, task) = match latchkey_host::build(config, None) {
         Ok(core) => core,
         Err(e) => return super::fail(&e),
@@ -34,6 +37,20 @@ pub async fn run(config: &Config, as_json: bool) -> i32 {
         println!("Data:     {}", config.data_dir.display());
     }
     super::exit::OK
+}
+
+/// A release build before anyone named a project: said plainly, exit 1.
+fn no_project(config: &Config, as_json: bool) -> i32 {
+    let message = latchkey_core::AuthError::NoProject.to_string();
+    if as_json {
+        let out = json!({ "state": "no_project", "project": null, "message": message, "version": env!("CARGO_PKG_VERSION"), "config": config });
+        println!("{}", serde_json::to_string_pretty(&out).expect("status serializes"));
+    } else {
+        println!("Session:  none");
+        println!("Project:  none configured ({message})");
+        println!("Data:     {}", config.data_dir.display());
+    }
+    super::exit::FAILED
 }
 
 /// "two-factor on, aal2 (password, totp)"

@@ -57,3 +57,21 @@ fn a_locked_keychain_is_reported_without_hanging_and_the_vault_survives() {
     let status = json(&run(latchkey(&dir, &["status", "--json"])));
     assert_eq!(status["user"]["email"], "locked@example.com", "once unlocked, the session is back");
 }
+
+#[test]
+fn sign_out_with_the_keychain_locked_still_removes_the_sealed_session_and_says_what_it_could_not_do() {
+    let password = std::env::var("LATCHKEY_KEYRING_PW").expect("run through scripts/lib/isolated");
+    let dir = data_dir("locked-signout");
+    let mut session = latchkey_core::testing::session(latchkey_core::Clock::now_unix(&SystemClock) - 60);
+    session.user.email = "locked-signout@example.com".into();
+    let lock = VaultLock::acquire(&dir, Duration::from_secs(1)).unwrap();
+    Vault::new(&dir, KeyringStore::new(APP_ID), SystemClock, Some(lock)).save(&session).unwrap();
+
+    restart_keyring(None);
+    let out = run(latchkey(&dir, &["sign-out"]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("sign_out_incomplete") && stderr.contains("keychain_locked"), "it says what it could not do: {stderr}");
+    assert!(!dir.join(latchkey_core::vault::FILE).exists(), "the sealed session is still there");
+    restart_keyring(Some(&password));
+}

@@ -228,3 +228,42 @@ fn with_the_proxy_down_sign_in_fails_with_a_clear_proxy_error() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("s3cret"), "the proxy password is never shown");
     assert!(!dir.join(FILE).exists());
 }
+
+#[test]
+fn ssl_cert_file_adds_trust_unless_a_managed_policy_owns_the_trust_store() {
+    let (tls, dir) = tls_proxy("tls-env-ca");
+    let url = tls.url("https");
+    let bundle = dir.join("bundle.pem");
+    let vars = [("LATCHKEY_SUPABASE_URL", url.as_str()), ("LATCHKEY_AUTH_URL", url.as_str()), ("SSL_CERT_FILE", bundle.to_str().unwrap())];
+    // Without a policy, whoever sets the environment chooses what is trusted.
+    let out = sign_in(&dir, None, &vars);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(run(cmd(&dir, None, &vars, &["sign-out"])).status.code(), Some(0));
+
+    let policy = managed(json!({ "extra_ca_certificates": [] }));
+    let out = sign_in(&dir, Some(&policy), &vars);
+    assert_eq!((out.status.code(), error(&out)["code"].as_str()), (Some(1), Some("tls_untrusted")), "SSL_CERT_FILE was honoured");
+    let report = json(&run(cmd(&dir, Some(&policy), &vars, &["policy", "--json"])));
+    assert!(report["environment_ignored"].as_array().unwrap().contains(&json!({"variable": "SSL_CERT_FILE", "key": "extra_ca_certificates"})), "{report:#}");
+}
+
+#[test]
+fn a_managed_direct_proxy_ignores_the_proxy_variables() {
+    let forward = Proxy::start(&["forward"]);
+    let dir = data_dir("proxy-direct");
+    let via = forward.url("http");
+    let vars = [("HTTP_PROXY", via.as_str()), ("http_proxy", via.as_str()), ("NO_PROXY", ""), ("no_proxy", "")];
+    let token = format!("POST {}/auth/v1/token?grant_type=password", env("LATCHKEY_SUPABASE_URL"));
+    let out = sign_in(&dir, None, &vars);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(forward.count(&token), 1, "without a policy the variable carries the sign-in");
+    assert_eq!(run(cmd(&dir, None, &vars, &["sign-out"])).status.code(), Some(0));
+
+    let direct = managed(json!({ "proxy": "direct" }));
+    let out = sign_in(&dir, Some(&direct), &vars);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(forward.lines.lock().unwrap().iter().filter(|l| l.starts_with(&token)).count(), 1, "the variable was used under proxy: direct");
+    let report = json(&run(cmd(&dir, Some(&direct), &vars, &["policy", "--json"])));
+    assert!(report["environment_ignored"].as_array().unwrap().contains(&json!({"variable": "HTTP_PROXY", "key": "proxy"})), "{report:#}");
+    assert_eq!(run(cmd(&dir, Some(&direct), &vars, &["sign-out"])).status.code(), Some(0));
+}

@@ -83,3 +83,52 @@ fn a_damaged_vault_is_reported_then_set_aside_and_a_new_sign_in_works() {
     assert!(doctor["problems"].to_string().contains("set aside"), "{doctor:#}");
     assert_eq!(run(latchkey(&dir, &["sign-out"])).status.code(), Some(0));
 }
+
+/// Runs `latchkey sign-in` on a pseudo-terminal: waits until the terminal stops echoing (the prompt is up), types
+/// the password, and returns everything the terminal showed and the exit code. Python's pty and termios modules.
+const ON_A_TERMINAL: &str = r#"
+import json, os, pty, select, sys, termios, time
+binary, email, password = sys.argv[1:4]
+pid, master = pty.fork()
+if pid == 0:
+    os.execv(binary, [binary, "sign-in", "--email", email, "--password-stdin"])
+shown, deadline, typed = b"", time.monotonic() + 30, False
+while time.monotonic() < deadline:
+    if not typed and not termios.tcgetattr(master)[3] & termios.ECHO and b"Password" in shown:
+        os.write(master, password.encode() + b"\r")
+        typed = True
+    ready, _, _ = select.select([master], [], [], 0.05)
+    if ready:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+if not typed:
+    os.kill(pid, 9)  # still waiting for a password nobody typed
+_, status = os.waitpid(pid, 0)
+print(json.dumps({"typed": typed, "code": os.waitstatus_to_exitcode(status), "shown": shown.decode(errors="replace")}))
+"#;
+
+#[test]
+fn on_a_terminal_the_password_is_asked_for_and_never_echoed() {
+    let (email, password) = demo();
+    let dir = data_dir("tty");
+    let out = std::process::Command::new("python3")
+        .args(["-c", ON_A_TERMINAL, support::binary().to_str().unwrap(), &email, &password])
+        .env("LATCHKEY_DATA_DIR", &dir)
+        .env("LATCHKEY_LOG_DIR", support::log_dir(&dir))
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("python3 runs");
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let shown = result["shown"].as_str().unwrap();
+    assert_eq!(result["typed"], true, "the terminal kept echoing, so the password was never typed: {shown:?}");
+    assert!(shown.starts_with("Password: "), "{shown:?}");
+    assert!(!shown.contains(&password), "the password was echoed: {shown:?}");
+    assert_eq!(result["code"], 0, "{shown:?}");
+    assert!(vault_session(&dir).is_some(), "signed in");
+    assert_eq!(run(latchkey(&dir, &["sign-out"])).status.code(), Some(0));
+}

@@ -94,3 +94,32 @@ test('a link the app is launched with is handled once, like one a second launch 
   assert.equal(refusals, 1, 'the launch URL reached the core exactly once');
   assert.equal(pkceExchanges().length, 1, 'still only the first test\'s exchange');
 });
+
+test('a callback error is shown only from the pending flow, and only quoted under our own words', async () => {
+  const email = await newUser();
+  const d = await launch(driver.url);
+  try {
+    const before = proxy.requests('POST', '/auth/v1/otp').length;
+    const exchanges = pkceExchanges().length;
+    await requestMagicLink(d, email);
+    const otp = proxy.requests('POST', '/auth/v1/otp');
+    assert.equal(otp.length, before + 1);
+    const redirectTo = new URL(otp.at(-1).path, auth).searchParams.get('redirect_to');
+    const stranger = 'error=access_denied&error_code=attacker_code&error_description=Call+0800+123+to+restore+your+account';
+
+    // Anyone can hand the app a link: without this flow's state its text is never shown, and the flow waits on.
+    handOver(`latchkey://auth/callback?lk_state=forged&${stranger}`);
+    await waitText(d, '#auth-error', "That sign-in link isn't valid");
+    assert.ok(!(await d.getPageSource()).includes('0800'), "the stranger's words reached the window");
+
+    // The pending flow's own state with an error (as GoTrue sends one): our sentence first, theirs only quoted.
+    handOver(`${redirectTo}&error=access_denied&error_code=otp_expired&error_description=Email+link+is+invalid+or+has+expired`);
+    await waitText(d, '#auth-error q', 'Email link is invalid or has expired');
+    const shown = await (await waitFor(d, '#auth-error')).getText();
+    assert.ok(shown.startsWith('That code has expired or was already used.'), shown);
+    await screenshot(d, 'sign-in-link-refused-by-the-server');
+    assert.equal(pkceExchanges().length, exchanges, 'nothing was exchanged');
+  } finally {
+    await quit(d);
+  }
+});

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, startDriver, launch, quit, waitFor, waitText, signIn, filesContaining, screenshot, holdIpcDrains } from './harness.mjs';
+import { APP, CLI, startDriver, launch, quit, waitFor, waitText, signIn, filesContaining, screenshot, holdIpcDrains, markedPids } from './harness.mjs';
+import { readRun } from './leaks.mjs';
+import { children, nameOf, running, trayItem } from './desktop.mjs';
 
 const email = process.env.LATCHKEY_DEMO_EMAIL;
 const password = process.env.LATCHKEY_DEMO_PASSWORD;
@@ -81,14 +83,18 @@ test('a second window stays in sync, and gets only the read-only commands', asyn
     // The capability of this window (capabilities/activity.json) grants reads only.
     assert.equal((await invoke(d, 'get_auth_state')).ok, true, 'the snapshot is granted');
     assert.equal((await invoke(d, 'get_activity')).ok, true, 'the activity list is granted');
-    for (const cmd of ['get_access_token', 'sign_out', 'sign_in_with_password', 'touch', 'open_activity_window']) {
+    for (const cmd of ['sign_out', 'sign_in_with_password', 'touch', 'open_activity_window', 'set_project']) {
       const reply = await invoke(d, cmd, cmd === 'sign_in_with_password' ? { email, password } : {});
       assert.equal(reply.ok, false, `${cmd} must be refused in the activity window`);
       assert.match(reply.error, /not allowed/i, cmd);
     }
-    await d.switchTo().window(main);
-    const token = await invoke(d, 'get_access_token');
-    assert.equal(token.ok, true, 'the main window keeps get_access_token');
+    // No window gets the access token: the command is not granted (nor declared) anywhere (docs/ipc.md).
+    for (const handle of [activity, main]) {
+      await d.switchTo().window(handle);
+      const token = await invoke(d, 'get_access_token');
+      assert.equal(token.ok, false, 'get_access_token must be refused');
+      assert.match(token.error, /not allowed|not found/i);
+    }
 
     // Sign out in the main window: the activity window shows it, with no trace of the user.
     await (await waitFor(d, '#tab-session')).click();
@@ -125,18 +131,25 @@ test('a second window stays in sync, and gets only the read-only commands', asyn
     await waitText(d, '#signed-in-user', email);
     await openActivityWindow(d);
 
-    // Closing the main window closes the activity window too, and the app ends.
+    // Closing the main window closes the activity window too; the app stays in the tray with no web process, and
+    // Quit from the tray ends it cleanly.
     await (await waitFor(d, '#tab-session')).click();
     await (await waitFor(d, '#sign-out')).click();
     await waitFor(d, '#email');
-    await holdIpcDrains(d); // the app ends with this close: nothing to resume
+    const pid = markedPids().find((p) => nameOf(p) === 'latchkey' && running(p));
+    const tray = await trayItem(pid);
+    await holdIpcDrains(d); // the windows end with this close: nothing to resume
     assert.equal(closeWindow('Latchkey'), '1', 'one window is titled Latchkey');
-    await until('the app to end with its windows', async () => {
-      // WebKitWebDriver says "session deleted because of page crash or hang" however the app ended, so whether it
-      // crashed is read from the app itself: it says "exiting" on the way out, and a crash never gets there.
-      try { await d.getAllWindowHandles(); return false; } catch (e) { return /session deleted|no such window|invalid session/i.test(e.message); }
+    await until('both windows to close', async () => {
+      try { return (await d.getAllWindowHandles()).length === 0; } catch (e) { return /session deleted|no such window|invalid session/i.test(e.message); }
     });
-    await until('the app to say it exits', async () => driver.logs().toString().includes('latchkey: exiting ('));
+    await until('the web processes to end', () => !children(pid).includes('WebKitWebProces'));
+    assert.ok(running(pid), 'Latchkey stays in the tray');
+    tray.click('Quit');
+    await until('the app to end', () => !running(pid));
+    // WebKitWebDriver says "session deleted because of page crash or hang" however the app ended, so whether it
+    // crashed is read from the app itself: it says "exiting" on the way out, and a crash never gets there.
+    await until('the app to say it exits', async () => driver.logs().toString().includes('latchkey: exiting (quit)'));
     assert.doesNotMatch(driver.logs().toString(), /panicked at|SIGSEGV|SIGABRT|core dumped/, 'the app ended without a crash');
     assert.equal(await quit(d), 0, 'no app process was left to kill');
   } finally {
@@ -189,9 +202,10 @@ test('nothing of the user remains in the webview after sign-out and relaunch', a
   try {
     await signIn(d, email, password);
     await waitText(d, '#signed-in-user', email);
-    const token = await invoke(d, 'get_access_token');
-    assert.equal(token.ok, true);
-    needles = [email, token.value].map((s) => Buffer.from(s));
+    // The live access token, as the recording proxy saw it arrive (no command hands it to the page).
+    const token = readRun().tokens.filter((t) => t.kind === 'access_token').at(-1)?.value;
+    assert.equal(typeof token, 'string', 'the run recorded the access token of this sign-in');
+    needles = [email, token].map((s) => Buffer.from(s));
 
     // Use the app: both windows, a reload, the activity tab.
     const [main, activity] = await openActivityWindow(d);
@@ -213,7 +227,7 @@ test('nothing of the user remains in the webview after sign-out and relaunch', a
           tx.objectStore('kv').put(email + ' ' + token, 'session');
           tx.oncomplete = () => { open.result.close(); resolve(); };
         };
-      });`, email, token.value);
+      });`, email, token);
     const planted = await webStorage(d);
     assert.equal(planted.local, 2);
     assert.deepEqual(planted.indexedDB, ['planted']);

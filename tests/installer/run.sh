@@ -6,10 +6,15 @@
 #       xdg-mime names it
 #   2c. both binaries: /usr/bin/latchkey (the command line, linking neither GTK nor WebKit) and
 #       /usr/bin/latchkey-desktop (the window)
-#   3. run the installed /usr/bin/latchkey --version and `latchkey doctor --json` headless (no DISPLAY)
+#   2d. check the system-wide autostart entry (/etc/xdg/autostart/Latchkey.desktop) is valid and starts a login launch
+#   3. run the installed /usr/bin/latchkey --version and `latchkey doctor --json` headless (no DISPLAY); with no project
+#      configured (a release build ships none) `status` and `doctor` say so
 #   4. install a policy at /etc/latchkey/policy.json and check `latchkey policy --json` shows it as managed
-#      (and that a release build ignores LATCHKEY_POLICY_PATH, and reports an invalid policy as an error)
-#   5. uninstall (apt-get remove)
+#      (and that a release build ignores LATCHKEY_POLICY_PATH, reports an invalid policy as an error, refuses a policy
+#      file or folder others may write or own, accepts an https project and refuses a plain-http one)
+#   4b. a login launch (the autostart entry's command) ends at once unless the policy turns launch at login on, and
+#       starts Latchkey when it does (in a private D-Bus session and Xvfb)
+#   5. uninstall (apt-get remove), and nothing the package installed is left: the binary, the autostart entry
 # Traps restore /etc/latchkey and uninstall the package even when a step fails.
 #
 # Usage: tests/installer/run.sh [--deb PATH]   (--deb: test an already built package instead of building)
@@ -167,6 +172,17 @@ else
 fi
 if [ -x "$WINDOW_BIN" ] && ldd "$WINDOW_BIN" | grep -q libwebkit2gtk; then pass "$WINDOW_BIN links WebKitGTK (the window)"; else fail "$WINDOW_BIN: no WebKitGTK in ldd"; fi
 
+echo "installer: 2d. system-wide autostart entry"
+autostart=/etc/xdg/autostart/Latchkey.desktop
+if [ -f "$autostart" ]; then
+  out="$(desktop-file-validate "$autostart" 2>&1)" && pass "autostart entry: desktop-file-validate: valid" || fail "autostart entry: desktop-file-validate: $out"
+  exec_line="$(grep '^Exec=' "$autostart")"
+  [ "$exec_line" = "Exec=latchkey-desktop --background --login" ] && pass "autostart entry runs a login launch: $exec_line" ||
+    fail "autostart entry: $exec_line, want Exec=latchkey-desktop --background --login"
+else
+  fail "$autostart is not installed"
+fi
+
 echo "installer: 3. run headless"
 if [ -x "$BIN" ]; then
   if v="$(headless timeout 30 "$BIN" --version 2>&1)" && [ -n "$v" ]; then
@@ -184,6 +200,17 @@ if [ -x "$BIN" ]; then
   else
     fail "latchkey doctor --json without a keychain (exit $rc, want 1): $got, want $want $(head -c 300 "$work/doctor.err" | tr '\n' ' ')"
   fi
+  # A release build ships no project: status and doctor say so plainly (issue 13 §4).
+  headless env -u DBUS_SESSION_BUS_ADDRESS timeout 30 "$BIN" status --json >"$work/status.json" 2>"$work/status.err"
+  rc=$?
+  got="$(json_get "$work/status.json" '[j.state, j.project, /no Supabase project is configured/.test(j.message)]' 2>&1)"
+  if [ "$rc" = 1 ] && [ "$got" = '["no_project",null,true]' ]; then
+    pass "latchkey status --json with no project: exit 1, state no_project"
+  else
+    fail "latchkey status --json with no project (exit $rc, want 1): $got $(head -c 300 "$work/status.err" | tr '\n' ' ')"
+  fi
+  got="$(json_get "$work/doctor.json" '[j.project_configured, j.problems.some((p) => p.startsWith("no Supabase project is configured"))]' 2>&1)"
+  [ "$got" = '[false,true]' ] && pass "latchkey doctor names the missing project" || fail "doctor with no project: $got"
   # In a private D-Bus session with gnome-keyring, its keychain self-test passes.
   scripts/lib/isolated -- bash -c "$(declare -f headless); work='$work'; headless timeout 120 '$BIN' doctor --json" \
     >"$work/doctor-ok.json" 2>"$work/doctor-ok.err"
@@ -229,10 +256,58 @@ headless timeout 30 "$BIN" policy --json >"$work/bad.out" 2>/dev/null
 got="$(json_get "$work/bad.out" '[typeof j.error === "string" && j.error.includes("'"$POLICY"'"), j.values.max_session_age.source]' 2>&1)"
 if [ "$got" = '[true,"fail_closed"]' ]; then pass "invalid policy reported as an error, fails closed"; else fail "invalid policy: $got $(head -c 300 "$work/bad.out")"; fi
 
+# A policy file or folder others may write, or that another user owns, is refused (issue 13 §1).
+$SUDO install -m 644 "$work/policy.json" "$POLICY"
+for change in "chmod 664 $POLICY" "chmod 646 $POLICY" "chown 65534 $POLICY" "chmod 777 $POLICY_DIR"; do
+  $SUDO $change
+  headless timeout 30 "$BIN" policy --json >"$work/perm.out" 2>/dev/null
+  rc=$?
+  got="$(json_get "$work/perm.out" '[typeof j.error === "string" && j.error.includes("only an administrator may own or write it"), j.values.max_session_age.source]' 2>&1)"
+  if [ "$rc" = 1 ] && [ "$got" = '[true,"fail_closed"]' ]; then pass "$change: policy refused, fails closed"; else fail "$change: (exit $rc) $got $(head -c 300 "$work/perm.out")"; fi
+  $SUDO chmod 644 "$POLICY"; $SUDO chown 0:0 "$POLICY"; $SUDO chmod 755 "$POLICY_DIR"
+done
+
+# The project from policy: https is accepted (and status then has one), plain http to another host is not (§4).
+echo '{"managed": {"supabase_url": "https://installer-test.supabase.co", "anon_key": "k"}}' >"$work/project.json"
+$SUDO install -m 644 "$work/project.json" "$POLICY"
+headless env -u DBUS_SESSION_BUS_ADDRESS timeout 30 "$BIN" status --json >"$work/status2.json" 2>/dev/null
+got="$(json_get "$work/status2.json" '[j.state !== "no_project", j.config.supabase_url]' 2>&1)"
+[ "$got" = '[true,"https://installer-test.supabase.co"]' ] && pass "a managed https project is used" || fail "managed project: $got"
+echo '{"managed": {"supabase_url": "http://installer-test.example", "anon_key": "k"}}' >"$work/http.json"
+$SUDO install -m 644 "$work/http.json" "$POLICY"
+headless timeout 30 "$BIN" policy --json >"$work/http.out" 2>/dev/null
+got="$(json_get "$work/http.out" 'typeof j.error === "string" && j.error.includes("plain http://")' 2>&1)"
+[ "$got" = 'true' ] && pass "a managed plain-http project is refused" || fail "plain http project: $got"
+
+echo "installer: 4b. login launch follows launch_at_login"
+echo '{"managed": {"max_session_age": "90s"}}' >"$work/off.json"
+$SUDO install -m 644 "$work/off.json" "$POLICY"
+start=$SECONDS
+headless timeout 30 "$BIN" --background --login >"$work/login-off.out" 2>&1
+rc=$?
+if [ "$rc" = 0 ] && [ ! -s "$work/login-off.out" ]; then
+  pass "launch at login off: the autostart command ends at once (exit 0 in $((SECONDS - start)) s, nothing printed)"
+else
+  fail "launch at login off: the autostart command (exit $rc): $(head -c 300 "$work/login-off.out")"
+fi
+echo '{"managed": {"launch_at_login": true}}' >"$work/on.json"
+$SUDO install -m 644 "$work/on.json" "$POLICY"
+# The real app in a private session and display; it logs "starting" (start Login) once it goes on, then is stopped.
+scripts/lib/isolated -- scripts/lib/with-xvfb bash -c "$(declare -f headless); work='$work'
+  headless '$BIN' --background --login >'$work/login-on.out' 2>&1 & pid=\$!
+  for i in \$(seq 150); do grep -q 'starting.*Login' '$work/login-on.out' && break; kill -0 \$pid 2>/dev/null || break; sleep 0.1; done
+  kill \$pid 2>/dev/null; wait \$pid 2>/dev/null; true"
+if grep -q 'starting.*Login' "$work/login-on.out"; then
+  pass "launch at login on (managed): the autostart command starts Latchkey"
+else
+  fail "launch at login on: the autostart command did not start Latchkey: $(head -c 300 "$work/login-on.out")"
+fi
+
 echo "installer: 5. uninstall"
 if $SUDO env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq "$PKG" >"$work/remove.log" 2>&1 && [ ! -e "$BIN" ] && [ ! -e "$WINDOW_BIN" ]; then
   installed=0
   pass "apt-get remove $PKG"
+  [ ! -e "$autostart" ] && pass "the autostart entry went with it" || fail "$autostart is left after apt-get remove"
 else
   fail "apt-get remove $PKG (log below)"
   sed 's/^/        /' "$work/remove.log"

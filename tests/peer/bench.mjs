@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { startProxy } from './proxy.mjs';
 import { STORAGE_KEY } from './storage.mjs';
 import { measureWindow } from './window.mjs';
+import { measureTray } from './tray.mjs';
+import { sample, between } from './sample.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '../..');
@@ -120,29 +122,6 @@ const signedIn = (j) => j.state?.status === 'signed_in' || j.signed_in === true;
 
 const readOr = (path, fallback) => { try { return readFileSync(path, 'utf8'); } catch { return fallback; } };
 const field = (text, name) => Number(new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(text)?.[1] ?? 0);
-
-/** Per thread: context switches (voluntary, involuntary) and CPU time in ns (schedstat: utime + stime, exact). */
-export function sample(pid) {
-  const threads = {};
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    const s = readOr(`/proc/${pid}/task/${tid}/status`, '');
-    const cpu = Number(readOr(`/proc/${pid}/task/${tid}/schedstat`, '0').split(' ')[0]);
-    threads[tid] = [field(s, 'voluntary_ctxt_switches'), field(s, 'nonvoluntary_ctxt_switches'), cpu];
-  }
-  return { threads };
-}
-
-/** What happened between two samples: switches of threads alive at the end (new ones counted whole). */
-export function between(a, b) {
-  let [voluntary, involuntary, ns] = [0, 0, 0];
-  for (const [tid, [v, i, cpu]] of Object.entries(b.threads)) {
-    const [v0, i0, cpu0] = a.threads[tid] ?? [0, 0, 0];
-    voluntary += v - v0;
-    involuntary += i - i0;
-    ns += cpu - cpu0;
-  }
-  return { voluntary, involuntary, switches: voluntary + involuntary, cpu_ms: ns / 1e6, threads: Object.keys(b.threads).length };
-}
 
 export function memory(pid) {
   return { rss_kib: field(readOr(`/proc/${pid}/status`, ''), 'VmRSS'), pss_kib: field(readOr(`/proc/${pid}/smaps_rollup`, ''), 'Pss') || null };
@@ -300,6 +279,8 @@ results.window = await measureWindow({ app: APP, stack: stacks.long, out: OUT, b
 results.outage = await outageRun;
 log('6. the command line\'s start (hyperfine)');
 results.cli_start = await cliStart();
+log('7. the resident agent: idle in the tray, with the window, and after it');
+results.tray = await measureTray({ app: APP, stack: stacks.long, out: OUT, base, user, sample, between, sleep });
 results.machine.load_after = readFileSync('/proc/loadavg', 'utf8').trim();
 writeFileSync(join(OUT, 'results.json'), JSON.stringify(results, null, 2));
 const { table } = await import('./table.mjs');

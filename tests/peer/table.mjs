@@ -2,6 +2,7 @@
 // Usage as a script: node table.mjs results.json
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { trayTable } from './tray.mjs';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x, digits = 0) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : Number(x).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
@@ -47,6 +48,7 @@ export function table(r) {
   if (r.deb) add(`.deb size (${r.deb.built ? 'built by this run' : `existing artefact, built ${r.deb.mtime}`})`, `${fmt(r.deb.bytes)} bytes (${mib(r.deb.bytes / 1024)})`, '', '');
   add('ES256 verifications per second (one core)', fmt(r.engine.es256_per_s), '', '');
   const out = ['| metric | Latchkey | auth-js | ratio (auth-js ÷ Latchkey) |', '|---|---|---|---|', ...rows.map((row) => `| ${row.join(' | ')} |`)];
+  if (r.tray) out.push('', 'The resident agent (issue 16):', '', trayTable(r.tray, r.window));
   return out.join('\n');
 }
 

@@ -20,7 +20,7 @@ function windowPids(app) {
 }
 
 /** `root` and everything below it, by parent PID. */
-function tree(root) {
+export function tree(root) {
   const children = new Map();
   for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
@@ -33,7 +33,7 @@ function tree(root) {
   return all;
 }
 
-const name = (pid) => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return '?'; } };
+export const name = (pid) => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return '?'; } };
 
 export async function measureWindow({ app, stack, out, base, user, sample, between, memory, sleep }) {
   const dir = join(out, 'latchkey', 'window');

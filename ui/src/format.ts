@@ -38,6 +38,16 @@ export function formatCountdown(secondsLeft: number): string {
   return `${s} s left`;
 }
 
+/** When (unix seconds) `formatCountdown(deadline - now)` shows something else next: the next whole day-hour, hour
+ * or minute boundary while those are shown, the next second in the last minute; null once the time is up. */
+export function countdownChangesAt(deadline: number, now: number): number | null {
+  const s = Math.floor(deadline - now);
+  if (s <= 0) return null;
+  const unit = s >= 86400 ? 3600 : s >= 60 ? 60 : 1;
+  // The shown value is a function of floor(s / unit); it changes once deadline - now drops below that many units.
+  return deadline - Math.floor(s / unit) * unit + 0.001;
+}
+
 /** Seconds → "9 min", "1 h 5 min", "30 s" (no "left"). */
 export function formatDuration(seconds: number): string {
   return formatCountdown(seconds).replace(/ left$/, "");

@@ -6,16 +6,18 @@ import { createRoot } from "react-dom/client";
 import "./styles/tokens.css";
 import "./styles/base.css";
 import { AuthProvider } from "./auth/AuthProvider";
+import { ProjectGate } from "./ProjectGate";
 import { Root } from "./Root";
 import { viewFromHash } from "./route";
 
 const container = document.getElementById("root");
 if (!container) throw new Error("Latchkey: #root element missing from index.html");
 
-createRoot(container).render(
-  <StrictMode>
-    <AuthProvider>
-      <Root view={viewFromHash(window.location.hash)} />
-    </AuthProvider>
-  </StrictMode>,
+const view = viewFromHash(window.location.hash);
+const app = (
+  <AuthProvider>
+    <Root view={view} />
+  </AuthProvider>
 );
+
+createRoot(container).render(<StrictMode>{view === "main" ? <ProjectGate>{app}</ProjectGate> : app}</StrictMode>);

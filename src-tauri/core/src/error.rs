@@ -62,6 +62,7 @@ pub enum ErrorCode {
     InvalidScope,
     BrowserUnavailable,
     WindowUnavailable,
+    NoProject,
     SecondFactorRequired,
     Internal,
     // GoTrue's.
@@ -206,6 +207,9 @@ pub enum AuthError {
     /// An app window could not be opened.
     #[error("could not open the activity window: {0}")]
     WindowUnavailable(String),
+    /// No Supabase project is configured (a release build before anyone named one).
+    #[error("no Supabase project is configured: open Latchkey to set one, or set LATCHKEY_SUPABASE_URL and LATCHKEY_SUPABASE_ANON_KEY, or a policy (docs/policy.md)")]
+    NoProject,
     /// The session task has stopped (the app is shutting down).
     #[error("the session service has stopped")]
     Stopped,
@@ -273,6 +277,7 @@ impl AuthError {
             AuthError::SignInIncomplete(_) => C::SignInIncomplete,
             AuthError::InvalidInput(_) => C::InvalidInput,
             AuthError::WindowUnavailable(_) => C::WindowUnavailable,
+            AuthError::NoProject => C::NoProject,
             AuthError::Stopped => C::Internal,
         })
     }

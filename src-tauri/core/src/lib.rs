@@ -22,7 +22,6 @@ pub mod session;
 mod test_hooks;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
-pub mod tray;
 pub mod vault;
 pub mod verified;
 pub mod wake;

@@ -34,8 +34,15 @@ pub struct Network {
 pub struct ProxyUrl(String);
 
 impl ProxyUrl {
+    /// The `proxy` value that means no proxy at all: the standard proxy variables are ignored too.
+    pub const DIRECT: &'static str = "direct";
+
     pub fn new(url: impl Into<String>) -> Self {
         ProxyUrl(url.into())
+    }
+
+    pub fn is_direct(&self) -> bool {
+        self.0 == Self::DIRECT
     }
 
     /// The URL with its password, for the HTTP client only.
@@ -95,6 +102,7 @@ pub fn report(network: &Network, proxy_source: &str, env: impl Fn(&str) -> Optio
         })
         .collect();
     let (proxy, proxy_from) = match &network.proxy {
+        Some(p) if p.is_direct() => (None, format!("setting ({proxy_source}): direct, the proxy variables are ignored")),
         Some(p) => (Some(p.to_string()), format!("setting ({proxy_source})")),
         None => match PROXY_VARIABLES.iter().find_map(|v| env(v).filter(|x| !x.is_empty()).map(|x| (*v, x))) {
             Some((var, value)) => (Some(redact_proxy(&value)), format!("environment variable {var}")),
@@ -128,7 +136,9 @@ pub fn client(network: &Network) -> Result<reqwest::Client, AuthError> {
         // included; the caller reports a redirect instead (`malformed_response`).
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("latchkey/", env!("CARGO_PKG_VERSION")));
-    if let Some(proxy) = &network.proxy {
+    if network.proxy.as_ref().is_some_and(ProxyUrl::is_direct) {
+        builder = builder.no_proxy();
+    } else if let Some(proxy) = &network.proxy {
         let proxy = reqwest::Proxy::all(proxy.expose()).map_err(|e| setup(format!("the proxy {proxy} is not usable ({})", redact_proxy(&e.to_string()))))?;
         builder = builder.proxy(proxy);
     }

@@ -11,8 +11,12 @@ use std::time::Duration;
 /// How long a process waits for another Latchkey process to release the vault.
 pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 
-/// GoTrue at the configured project, with the configured trust and proxy; `network_setup` if they cannot be used.
+/// GoTrue at the configured project, with the configured trust and proxy; `network_setup` if they cannot be used,
+/// `no_project` if no project is configured.
 pub fn gotrue(config: &Config) -> Result<GoTrue, AuthError> {
+    if !config.has_project() {
+        return Err(AuthError::NoProject);
+    }
     GoTrue::new(&config.auth_url, &config.anon_key, &config.network())
 }
 
@@ -35,9 +39,11 @@ pub fn build(config: &Config, lock: Option<VaultLock>) -> Result<(SessionHandle,
 
 /// [`build`] with the HTTP API already built (the window keeps one client for its other commands).
 pub fn build_with(api: GoTrue, config: &Config, lock: Option<VaultLock>) -> (SessionHandle, impl Future<Output = ()> + Send + 'static) {
-    let store: Box<dyn SessionStore> = match config.session_persistence {
-        SessionPersistence::Keychain => Box::new(vault(config, lock)),
-        SessionPersistence::MemoryOnly => Box::new(MemoryStore::by_policy()),
+    // An invalid policy fails closed to memory only, but the engine then never loads or saves: the vault is there so
+    // that signing out still removes the sealed session.
+    let store: Box<dyn SessionStore> = match (config.session_persistence, config.policy_error.is_some()) {
+        (SessionPersistence::Keychain, _) | (_, true) => Box::new(vault(config, lock)),
+        (SessionPersistence::MemoryOnly, false) => Box::new(MemoryStore::by_policy()),
     };
     latchkey_core::start(Verified::new(api), store, SystemClock, EngineRules::from_config(config))
 }

@@ -9,11 +9,14 @@ pub mod enrolment;
 pub mod follow;
 pub mod keychain;
 pub mod logging;
+pub mod notices;
+pub mod project;
 pub mod reset;
 pub mod second_factor;
 pub mod settings;
 pub mod sign_in_options;
 pub mod status;
+pub mod tray;
 #[cfg(test)]
 mod typescript;
 

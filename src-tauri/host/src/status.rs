@@ -78,6 +78,7 @@ mod tests {
     fn signed_in() -> StateView {
         StateView::SignedIn {
             user: User { id: "u".into(), email: "a@b.c".into(), ..User::default() },
+            identity_provider: None,
             access_expires_at: 1_000 + 125,
             signed_in_at: 1_000,
             persistence: Persistence::Keychain,

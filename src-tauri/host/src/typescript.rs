@@ -4,6 +4,7 @@
 
 use crate::activity::Entry;
 use crate::enrolment::TotpEnrolment;
+use crate::project::ProjectState;
 use latchkey_core::assurance::{Aal, AuthMethod, Claims, Factor, FactorStatus, FactorType};
 use crate::sign_in_options::{SignInOptions, SignUpResult, SsoOffer};
 use latchkey_core::api::LogoutScope;
@@ -70,6 +71,7 @@ fn generated() -> String {
         declaration::<BackendReport>(&cfg),
         declaration::<Entry>(&cfg),
         declaration::<Source>(&cfg),
+        declaration::<ProjectState>(&cfg),
         values::<SignOutReason>("SIGN_OUT_REASONS"),
         values::<Persistence>("PERSISTENCES"),
         values::<Freshness>("FRESHNESSES"),

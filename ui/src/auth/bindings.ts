@@ -127,6 +127,16 @@ export function cancelSecondFactor(): Promise<null> {
   return invoke<null>("cancel_second_factor");
 }
 
+/** Whether a Supabase project is configured (`ProjectState`). */
+export function getProject(): Promise<unknown> {
+  return invoke<unknown>("get_project");
+}
+
+/** Checks a project against its `/auth/v1/settings`, saves it and starts the session core on it (`ProjectState`). */
+export function setProject(url: string, anonKey: string): Promise<unknown> {
+  return invoke<unknown>("set_project", { url, anonKey });
+}
+
 /** Resolves to the sign-out's report (what the server part did). */
 export function signOut(scope: SignOutScope): Promise<unknown> {
   return invoke<unknown>("sign_out", { scope });
@@ -160,7 +170,8 @@ export function getSettings(): Promise<unknown> {
 }
 
 /** Saves one user setting for the next launch (`null` removes it). Refused for keys a policy locks. */
-export function setSetting(key: string, value: string | null): Promise<null> {
+/** A string setting, a boolean switch, or null to remove the user's value. */
+export function setSetting(key: string, value: string | boolean | null): Promise<null> {
   return invoke<null>("set_setting", { key, value });
 }
 

@@ -78,7 +78,7 @@ export interface Queries {
 export interface SettingsActions {
   getSettings: () => Promise<QueryResult<SettingsReport>>;
   /** Saves one user setting (`null` removes it); the core refuses keys a policy locks. */
-  setSetting: (key: string, value: string | null) => Promise<QueryResult<null>>;
+  setSetting: (key: string, value: string | boolean | null) => Promise<QueryResult<null>>;
 }
 
 /** Every action, grouped by concern. They never change identity: a component that only acts (`useFlows`, `useQueries`,

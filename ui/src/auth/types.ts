@@ -17,6 +17,7 @@ import {
   type LogoutScope,
   type PendingSignOut,
   type Persistence,
+  type ProjectState,
   type Retry,
   type ServerSignOut,
   type SignInOptions,
@@ -40,6 +41,7 @@ export type {
   Freshness,
   IdentityProvider,
   PendingSignOut,
+  ProjectState,
   Persistence,
   SecondStep,
   ServerSignOut,
@@ -200,6 +202,16 @@ export function isServerSignOut(value: unknown): value is ServerSignOut {
     typeof value.outcome === "string" &&
     OUTCOMES.has(value.outcome) &&
     (value.cause === undefined || typeof value.cause === "string")
+  );
+}
+
+/** `get_project` / `set_project`: whether a Supabase project is configured. */
+export function isProjectState(value: unknown): value is ProjectState {
+  return (
+    isObject(value) &&
+    typeof value.configured === "boolean" &&
+    (value.url === null || typeof value.url === "string") &&
+    typeof value.source === "string"
   );
 }
 

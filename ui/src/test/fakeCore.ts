@@ -200,6 +200,7 @@ export class FakeCore {
     this.on("get_clock_skew", () => 0);
     this.on("get_activity", () => ACTIVITY);
     this.on("get_settings", () => NO_POLICY);
+    this.on("get_project", () => ({ configured: true, url: "http://127.0.0.1:54321", source: "default" }));
     mockIPC((cmd, payload) => this.handle(cmd, (payload ?? {}) as Record<string, unknown>));
   }
 

@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { keychainBackendLabel, keychainProblem, methodsUsed } from "../auth/messages";
 import type { KeychainBackend, Persistence, RetryInfo } from "../auth/types";
 import { useQueries } from "../auth/useActions";
@@ -6,7 +6,7 @@ import { useClaims } from "../auth/useClaims";
 import { useSession, type Session } from "../auth/useSession";
 import { Button, BusyButton } from "../components/Button";
 import { Timestamp } from "../components/Timestamp";
-import { formatCountdown, formatDuration, formatTime } from "../format";
+import { countdownChangesAt, formatCountdown, formatDuration, formatTime } from "../format";
 import { useNow } from "../hooks/useNow";
 import { OtherSessionsNotice } from "./OtherSessions";
 import "./SessionPanel.css";
@@ -38,6 +38,24 @@ function retryWhen(at: number, now: number): string {
   const left = Math.ceil(at - now);
   if (left <= 0) return "retrying now";
   return left <= 90 ? `retrying in ${left} s` : `retrying at ${formatTime(at)}`;
+}
+
+/** When `retryWhen(at, now)` reads differently next: each second in the last 90, else when 90 are left. */
+function retryChangesAt(at: number, now: number): number | null {
+  const left = Math.ceil(at - now);
+  if (left <= 0) return null;
+  return left <= 90 ? at - left + 1 : at - 90;
+}
+
+/** The next moment the clock alone changes something on the Session tab (the countdown, the expiring banner, the
+ * offline banner's retry time), or null: nothing there is redrawn in between. */
+export function sessionChangesAt(deadlineAt: number | null, retryAt: number | null, now: number): number | null {
+  const times = [
+    deadlineAt !== null ? countdownChangesAt(deadlineAt, now) : null,
+    deadlineAt !== null && deadlineAt - now >= EXPIRING_SOON_SECONDS ? deadlineAt - EXPIRING_SOON_SECONDS + 0.001 : null,
+    retryAt !== null ? retryChangesAt(retryAt, now) : null,
+  ].filter((t): t is number => t !== null);
+  return times.length ? Math.min(...times) : null;
 }
 
 /** "Can't reach the server — retrying in 4 s (attempt 3)." or "… retrying at 14:05 (attempt 7)." */
@@ -285,9 +303,12 @@ function SignOutSection() {
   );
 }
 
-/** The Session tab of the home: the time left, the session's health, and the ways to sign out. */
+/** The Session tab of the home: the time left, the session's health, and the ways to sign out. Redrawn by the clock
+ * only when what it shows changes: once a minute while minutes are shown, each second in the last minute. */
 export function SessionPanel() {
-  const now = useNow(1000);
+  const { deadlineAt, offline, retry, nextRetryAt } = useSession();
+  const retryAt = offline ? (retry?.nextAt ?? nextRetryAt) : null;
+  const now = useNow(useCallback((t: number) => sessionChangesAt(deadlineAt, retryAt, t), [deadlineAt, retryAt]));
   return (
     <>
       <Banners now={now} />

@@ -9,12 +9,19 @@ import { Table } from "../components/Table";
 import { PolicyStatus, useSettingsReport } from "./PolicyStatus";
 import "./SettingsPanel.css";
 
-/** The settings a user may change here (the core refuses the rest), in display order. */
+/** The text settings a user may change here (the core refuses the rest), in display order; they apply at the next start. */
 const EDITABLE: { key: string; label: string; hint: string }[] = [
   { key: "max_session_age", label: "Maximum session length", hint: "For example 8h. At most 24h." },
   { key: "idle_timeout", label: "Sign out after inactivity", hint: "For example 30m, or off." },
   { key: "session_persistence", label: "Keep me signed in after quitting", hint: "" },
   { key: "proxy", label: "Proxy", hint: "For example http://proxy.example:3128. Empty for none." },
+];
+
+/** The desktop switches: saved and applied as soon as they are flipped. */
+const SWITCHES: { key: string; label: string }[] = [
+  { key: "run_in_background", label: "Keep Latchkey running in the tray when its window is closed" },
+  { key: "launch_at_login", label: "Start Latchkey, hidden in the tray, when I log in" },
+  { key: "notifications", label: "Notify me before my session ends, when I'm signed out, and when I'm offline" },
 ];
 
 const SOURCE_LABELS: Record<SettingSource, string> = {
@@ -54,10 +61,61 @@ export function SettingsPanel() {
   return (
     <div id="settings" className="settings">
       <PolicyStatus report={report} />
+      <Switches report={report} onSaved={reload} />
       <UserSettingsForm report={report} onSaved={reload} />
       <EffectiveValues report={report} />
       <p className="muted-text">Latchkey {report.version}</p>
     </div>
+  );
+}
+
+/** Each switch saves (and the app applies it) at once; a switch policy manages is shown, disabled, and says so. */
+function Switches({ report, onSaved }: { report: SettingsReport; onSaved: () => Promise<void> }) {
+  const { setSetting } = useSettings();
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<AuthError | null>(null);
+
+  async function flip(key: string, on: boolean) {
+    setBusy(key);
+    setError(null);
+    const result = await setSetting(key, on);
+    if (!result.ok) setError(result.error);
+    await onSaved();
+    setBusy(null);
+  }
+
+  return (
+    <fieldset id="desktop-switches" className="switches" aria-busy={busy !== null}>
+      <legend className="section-title">In the background</legend>
+      {SWITCHES.map(({ key, label }) => {
+        const current = report.values[key];
+        const locked = !report.editable.includes(key);
+        const id = `setting-${key}`;
+        return (
+          <div key={key} className="switch">
+            <input
+              id={id}
+              type="checkbox"
+              checked={current?.value === true}
+              disabled={locked || busy !== null}
+              aria-describedby={locked ? `${id}-hint` : undefined}
+              onChange={(e) => void flip(key, e.target.checked)}
+            />
+            <label htmlFor={id}>{label}</label>
+            {locked && (
+              <span id={`${id}-hint`}>
+                <ManagedBadge source={current?.source ?? "managed"} />
+              </span>
+            )}
+          </div>
+        );
+      })}
+      {error && (
+        <Notice id="switch-error" kind="error">
+          {errorMessage(error)}
+        </Notice>
+      )}
+    </fieldset>
   );
 }
 
@@ -135,7 +193,7 @@ function UserSettingsForm({ report, onSaved }: { report: SettingsReport; onSaved
           Saved. Changes apply the next time Latchkey starts.
         </Notice>
       )}
-      <SubmitButton id="save-settings" disabled={report.editable.length === 0} busy={saving} busyLabel="Saving…">
+      <SubmitButton id="save-settings" disabled={!EDITABLE.some((e) => report.editable.includes(e.key))} busy={saving} busyLabel="Saving…">
         Save settings
       </SubmitButton>
     </form>

@@ -30,7 +30,7 @@ impl GoTrue {
             http: net::client(network)?,
             auth_url: auth_url.trim_end_matches('/').into(),
             anon_key: anon_key.into(),
-            proxy: network.proxy.as_ref().map(ToString::to_string),
+            proxy: network.proxy.as_ref().filter(|p| !p.is_direct()).map(ToString::to_string),
         })
     }
 

@@ -18,14 +18,17 @@
 use crate::app::APP_ID;
 use crate::assurance::FactorType;
 use crate::net::{Network, ProxyUrl};
-use crate::policy::{self, durations, LogLevel, Policy, SessionPersistence, Tier, SignInMethod, Strictness};
+use crate::policy::{self, durations, LogLevel, Policy, SessionPersistence, SignInMethod, SignInRedirect, Strictness, Tier};
 use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// URL of the local Supabase Auth stack (`scripts/stack up`), the built-in default.
+/// URL of the local Supabase Auth stack (`scripts/stack up`): the default project of debug builds only. Release
+/// builds ship no project: one comes from the policy, the environment, or the user's settings (the first-run screen).
 pub const LOCAL_STACK_URL: &str = "http://127.0.0.1:54321";
+/// Debug builds only: no built-in project, as in a release build (the first-run screen's tests).
+pub const NO_DEFAULT_PROJECT_ENV: &str = "LATCHKEY_NO_DEFAULT_PROJECT";
 /// GoTrue ignores `apikey`; the local stack needs no real anon key.
 pub const LOCAL_STACK_ANON_KEY: &str = "local-stack";
 /// The user's settings file (written by tauri-plugin-store), inside the data directory.
@@ -41,7 +44,35 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("LATCHKEY_SESSION_PERSISTENCE", "session_persistence"),
     ("LATCHKEY_PROXY", "proxy"),
     ("LATCHKEY_LOG", "log_level"),
+    ("LATCHKEY_SIGN_IN_REDIRECT", "sign_in_redirect"),
 ];
+
+/// Variables outside the schema that a policy can override, and the key that does: the standard proxy variables
+/// (`proxy`, `"direct"` included), the Linux trust-store variables (`extra_ca_certificates`, whose CAs then come from
+/// the policy only), the tracing filter (`log_level`) and the directory variables (`directories_from_environment`).
+pub const OVERRIDABLE_VARS: &[(&str, &str)] = &[
+    ("HTTPS_PROXY", "proxy"),
+    ("https_proxy", "proxy"),
+    ("HTTP_PROXY", "proxy"),
+    ("http_proxy", "proxy"),
+    ("ALL_PROXY", "proxy"),
+    ("all_proxy", "proxy"),
+    ("NO_PROXY", "proxy"),
+    ("no_proxy", "proxy"),
+    ("SSL_CERT_FILE", "extra_ca_certificates"),
+    ("SSL_CERT_DIR", "extra_ca_certificates"),
+    ("RUST_LOG", "log_level"),
+    ("LATCHKEY_DATA_DIR", "directories_from_environment"),
+    ("LATCHKEY_LOG_DIR", "directories_from_environment"),
+];
+
+/// An environment variable that was set but not used, because the policy locks what it would set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IgnoredVariable {
+    pub variable: &'static str,
+    /// The policy key that locks it.
+    pub key: &'static str,
+}
 
 /// Where an effective value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -114,6 +145,10 @@ pub struct Config {
     pub log_dir: PathBuf,
     /// The level of the app's own log lines.
     pub log_level: LogLevel,
+    /// Where e-mailed links and browser sign-ins come back.
+    pub sign_in_redirect: SignInRedirect,
+    /// Environment variables that were set but not used because the policy locks them (`latchkey policy --json`).
+    pub environment_ignored: Vec<IgnoredVariable>,
     /// How long a session may live from sign-in (at most 24 h; `0s` when the policy is invalid).
     #[serde(serialize_with = "ser_duration")]
     pub max_session_age: Duration,
@@ -139,6 +174,12 @@ pub struct Config {
     /// Shown with its password hidden (`http://user:***@host:port`).
     pub proxy: Option<ProxyUrl>,
     pub audit_log: AuditLogConfig,
+    /// Closing the window leaves Latchkey running in the tray (where there is one); off: closing quits.
+    pub run_in_background: bool,
+    /// Latchkey starts, hidden in the tray, when the user logs in.
+    pub launch_at_login: bool,
+    /// Desktop notifications (session ending, signed out, offline after expiry).
+    pub notifications: bool,
     /// Where the policy was looked for (file path or registry key).
     pub policy_file: String,
     /// Whether a policy was found there.
@@ -175,32 +216,40 @@ impl Config {
         Self::from_parts(env, cfg!(debug_assertions), policy::load)
     }
 
-    /// Everything injected: `allow_policy_override` is `cfg!(debug_assertions)` in the app; `load_policy`
-    /// receives the override path (if honoured) and returns the policy ([`policy::load`] in the app).
+    /// Everything injected: `debug_build` is `cfg!(debug_assertions)` in the app (it honours `LATCHKEY_POLICY_PATH`
+    /// and has the local stack as its default project); `load_policy` receives the override path (if honoured) and
+    /// returns the policy ([`policy::load`] in the app).
     pub fn from_parts(
         env: impl Fn(&str) -> Option<String>,
-        allow_policy_override: bool,
+        debug_build: bool,
         load_policy: impl FnOnce(Option<&Path>) -> Policy,
     ) -> Result<Self, ConfigError> {
-        let data_dir = match env("LATCHKEY_DATA_DIR") {
-            Some(dir) => PathBuf::from(dir),
-            // The local (non-roaming) data dir: on Windows %LOCALAPPDATA%, so the vault never roams.
-            None => dirs::data_local_dir().ok_or(ConfigError::NoDataDir)?.join(APP_ID),
-        };
+        let allow_policy_override = debug_build;
+        let default_project = debug_build && env(NO_DEFAULT_PROJECT_ENV).is_none();
         let (override_path, refused) = match policy::policy_path_override(env(policy::POLICY_PATH_ENV), allow_policy_override) {
             Ok(p) => (p, None),
             Err(warning) => (None, Some(warning)),
         };
         let mut policy = load_policy(override_path.as_deref());
         policy.warnings.extend(refused);
+        // Admin-only, either tier; an invalid policy leaves the variables honoured (tests and unusual setups).
+        let dirs_locked = policy.error.is_none()
+            && policy.managed.directories_from_environment.or(policy.recommended.directories_from_environment) == Some(false);
+        let dir_var = |var: &str| env(var).filter(|_| !dirs_locked);
+        let data_dir = match dir_var("LATCHKEY_DATA_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            // The local (non-roaming) data dir: on Windows %LOCALAPPDATA%, so the vault never roams.
+            None => dirs::data_local_dir().ok_or(ConfigError::NoDataDir)?.join(APP_ID),
+        };
         let settings_path = data_dir.join(SETTINGS_FILE);
         let user = read_settings(&settings_path)?;
         let environment = env_settings(&env)?;
-        let log_dir = match env("LATCHKEY_LOG_DIR") {
+        let log_dir = match dir_var("LATCHKEY_LOG_DIR") {
             Some(dir) => PathBuf::from(dir),
             None => default_log_dir().ok_or(ConfigError::NoDataDir)?,
         };
-        let config = resolve((data_dir, log_dir), &policy, environment, user, &settings_path);
+        let mut config = resolve((data_dir, log_dir), &policy, environment, user, &settings_path, default_project);
+        config.environment_ignored = ignored_environment(&config, &env, dirs_locked);
         for w in &config.warnings {
             tracing::warn!("{w}");
         }
@@ -208,6 +257,12 @@ impl Config {
             tracing::error!("{e}");
         }
         Ok(config)
+    }
+
+    /// Whether a Supabase project is configured (release builds have none until the policy, the environment or the
+    /// user's settings name one).
+    pub fn has_project(&self) -> bool {
+        !self.supabase_url.is_empty()
     }
 
     /// The source of one key of [`crate::policy::KEYS`].
@@ -279,7 +334,35 @@ fn env_settings(env: &impl Fn(&str) -> Option<String>) -> Result<Tier, ConfigErr
     if let Some(v) = env("LATCHKEY_LOG") {
         s.log_level = Some(LogLevel::parse(&v).map_err(bad("LATCHKEY_LOG"))?);
     }
+    if let Some(v) = env("LATCHKEY_SIGN_IN_REDIRECT") {
+        s.sign_in_redirect = Some(SignInRedirect::parse(&v).map_err(bad("LATCHKEY_SIGN_IN_REDIRECT"))?);
+    }
     Ok(s)
+}
+
+/// The variables that are set but not used because the policy locks what they would set.
+fn ignored_environment(config: &Config, env: &impl Fn(&str) -> Option<String>, dirs_locked: bool) -> Vec<IgnoredVariable> {
+    let locked = |key: &str| config.is_locked(key);
+    let ignored = |&(_, key): &(&'static str, &'static str)| match key {
+        "directories_from_environment" => dirs_locked,
+        _ => locked(key),
+    };
+    ENV_VARS
+        .iter()
+        .chain(OVERRIDABLE_VARS)
+        .filter(|v| env(v.0).is_some() && ignored(v))
+        .map(|&(variable, key)| IgnoredVariable { variable, key })
+        .collect()
+}
+
+/// Removes from this process's environment the trust-store variables a managed `extra_ca_certificates` overrides, so
+/// the OS verifier never reads them (the policy's CAs are then the only additions). Call once, first thing, while the
+/// process has a single thread.
+pub fn apply_environment_locks(config: &Config) {
+    for ignored in config.environment_ignored.iter().filter(|i| i.key == "extra_ca_certificates") {
+        tracing::warn!(variable = ignored.variable, "ignored: the policy manages the trusted certificates");
+        std::env::remove_var(ignored.variable);
+    }
 }
 
 mod report;

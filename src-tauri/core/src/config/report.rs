@@ -27,6 +27,7 @@ pub fn policy_report(config: &Config) -> Value {
         "present": config.policy_present,
         "error": config.policy_error,
         "warnings": config.warnings,
+        "environment_ignored": config.environment_ignored,
         "values": values,
     })
 }
@@ -42,6 +43,9 @@ pub fn policy_report_text(config: &Config) -> String {
     out.push_str(&format!("Policy:   {} ({state})\n", config.policy_file));
     for w in &config.warnings {
         out.push_str(&format!("Warning:  {w}\n"));
+    }
+    for i in &config.environment_ignored {
+        out.push_str(&format!("Ignored:  {} (the policy sets `{}`)\n", i.variable, i.key));
     }
     let width = KEYS.iter().map(|k| k.len()).max().unwrap_or(0);
     for v in &config.values {

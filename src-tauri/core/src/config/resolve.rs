@@ -9,7 +9,14 @@ fn pick<T: Clone>(layers: &[(Source, &Tier)], get: impl Fn(&Tier) -> Option<T>) 
 }
 
 /// Combines the tiers. Pure: every input is given.
-pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, mut environment: Tier, mut user: Tier, settings_path: &Path) -> Config {
+pub(crate) fn resolve(
+    (data_dir, log_dir): (PathBuf, PathBuf),
+    policy: &Policy,
+    mut environment: Tier,
+    mut user: Tier,
+    settings_path: &Path,
+    default_project: bool,
+) -> Config {
     let mut warnings = policy.warnings.clone();
     for key in user.strip_admin_only() {
         warnings.push(format!("`{key}` in {} is not applied: only the policy can set it", settings_path.display()));
@@ -32,13 +39,15 @@ pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, 
         (Source::Recommended, recommended),
     ];
 
-    // The project, as one unit.
+    // The project, as one unit; none at all in a release build until someone names one.
     let (supabase_url, anon_key, auth, project_source) = match layers.iter().find(|(_, s)| s.supabase_url.is_some()) {
         Some((source, s)) => (s.supabase_url.clone().unwrap(), s.anon_key.clone().unwrap_or_default(), s.auth_url.clone(), *source),
-        None => (LOCAL_STACK_URL.to_string(), LOCAL_STACK_ANON_KEY.to_string(), None, Source::Default),
+        None if default_project => (LOCAL_STACK_URL.to_string(), LOCAL_STACK_ANON_KEY.to_string(), None, Source::Default),
+        None => (String::new(), String::new(), Some(String::new()), Source::Default),
     };
     let supabase_url = supabase_url.trim_end_matches('/').to_string();
     let auth_url = auth.unwrap_or_else(|| format!("{supabase_url}/auth/v1"));
+    let or_none = |v: &str| if v.is_empty() { Value::Null } else { json!(v) };
 
 
     let max_session_age =
@@ -64,12 +73,17 @@ pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, 
     let audit_retention = or_default(pick(&layers, |s| s.audit_log_retention), policy::DEFAULT_AUDIT_RETENTION);
     let audit_email = or_default(pick(&layers, |s| s.audit_log_include_email), false);
     let log_level = or_default(pick(&layers, |s| s.log_level), LogLevel::Info);
+    let redirect = or_default(pick(&layers, |s| s.sign_in_redirect), SignInRedirect::Auto);
+    let directories = or_default(pick(&admin, |s| s.directories_from_environment), true);
+    let background = or_default(pick(&layers, |s| s.run_in_background), true);
+    let at_login = or_default(pick(&layers, |s| s.launch_at_login), false);
+    let notifications = or_default(pick(&layers, |s| s.notifications), true);
 
     let paths = |v: &[PathBuf]| json!(v.iter().map(|p| p.display().to_string()).collect::<Vec<_>>());
     let values = vec![
-        EffectiveValue { key: "supabase_url", value: json!(supabase_url), source: project_source },
-        EffectiveValue { key: "anon_key", value: json!(redact(&anon_key)), source: project_source },
-        EffectiveValue { key: "auth_url", value: json!(auth_url), source: project_source },
+        EffectiveValue { key: "supabase_url", value: or_none(&supabase_url), source: project_source },
+        EffectiveValue { key: "anon_key", value: or_none(&redact(&anon_key)), source: project_source },
+        EffectiveValue { key: "auth_url", value: or_none(&auth_url), source: project_source },
         EffectiveValue { key: "max_session_age", value: json!(durations::format(max_session_age.0)), source: max_session_age.1 },
         EffectiveValue {
             key: "idle_timeout",
@@ -99,6 +113,11 @@ pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, 
         EffectiveValue { key: "audit_log.retention", value: json!(durations::format(audit_retention.0)), source: audit_retention.1 },
         EffectiveValue { key: "audit_log.include_email", value: json!(audit_email.0), source: audit_email.1 },
         EffectiveValue { key: "log_level", value: json!(log_level.0.as_str()), source: log_level.1 },
+        EffectiveValue { key: "sign_in_redirect", value: json!(redirect.0.as_str()), source: redirect.1 },
+        EffectiveValue { key: "directories_from_environment", value: json!(directories.0), source: directories.1 },
+        EffectiveValue { key: "run_in_background", value: json!(background.0), source: background.1 },
+        EffectiveValue { key: "launch_at_login", value: json!(at_login.0), source: at_login.1 },
+        EffectiveValue { key: "notifications", value: json!(notifications.0), source: notifications.1 },
     ];
     debug_assert_eq!(values.iter().map(|v| v.key).collect::<Vec<_>>(), policy::KEYS);
 
@@ -110,6 +129,8 @@ pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, 
         data_dir,
         log_dir,
         log_level: log_level.0,
+        sign_in_redirect: redirect.0,
+        environment_ignored: Vec::new(),
         max_session_age: max_session_age.0,
         idle_timeout: idle_timeout.0,
         session_persistence: persistence.0,
@@ -128,6 +149,9 @@ pub(crate) fn resolve((data_dir, log_dir): (PathBuf, PathBuf), policy: &Policy, 
             retention: audit_retention.0,
             include_email: audit_email.0,
         },
+        run_in_background: background.0,
+        launch_at_login: at_login.0,
+        notifications: notifications.0,
         policy_file: policy.origin.clone(),
         policy_present: policy.present,
         policy_error: policy.error.as_ref().map(|e| format!("{e}; the app stays locked until it is fixed")),

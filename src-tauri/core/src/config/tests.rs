@@ -158,6 +158,81 @@ fn no_form_of_the_configuration_shows_the_proxy_password() {
 }
 
 #[test]
+fn a_release_build_has_no_project_until_one_is_named() {
+    let dir = temp_dir("release-project");
+    let env = |vars: Vec<(&'static str, String)>| move |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
+    let data = ("LATCHKEY_DATA_DIR", dir.display().to_string());
+    let absent = |_: Option<&Path>| Policy::absent("none");
+    let c = Config::from_parts(env(vec![data.clone()]), false, absent).unwrap();
+    assert!(!c.has_project(), "a release build talks to {} by default", c.auth_url);
+    assert_eq!((c.supabase_url.as_str(), c.auth_url.as_str(), c.anon_key.as_str()), ("", "", ""));
+    assert_eq!(policy_report(&c)["values"]["supabase_url"]["value"], Value::Null);
+    let named = Config::from_parts(env(vec![data.clone(), ("LATCHKEY_SUPABASE_URL", "https://p.supabase.co".into())]), false, absent).unwrap();
+    assert_eq!((named.has_project(), named.auth_url.as_str()), (true, "https://p.supabase.co/auth/v1"));
+    let stack = Config::from_parts(env(vec![data.clone()]), true, absent).unwrap();
+    assert_eq!(stack.supabase_url, LOCAL_STACK_URL, "debug builds keep the local stack");
+    let like_release = Config::from_parts(env(vec![data, (NO_DEFAULT_PROJECT_ENV, "1".into())]), true, absent).unwrap();
+    assert!(!like_release.has_project());
+}
+
+#[test]
+fn plain_http_is_refused_except_for_this_computer_from_every_place() {
+    for ok in ["http://127.0.0.1:54321", "http://[::1]:9999/", "http://localhost:8000", "https://p.supabase.co"] {
+        crate::policy::check_http_url(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+    for bad in ["http://p.supabase.co", "http://10.0.0.7:54321", "http://127.0.0.2", "ftp://p.supabase.co", "https://"] {
+        assert!(crate::policy::check_http_url(bad).is_err(), "{bad} is accepted");
+    }
+    let e = load(&[("LATCHKEY_SUPABASE_URL", "http://auth.corp.example")]).unwrap_err();
+    assert!(e.to_string().contains("LATCHKEY_SUPABASE_URL") && e.to_string().contains("https://"), "{e}");
+    let settings = crate::testing::config("http-settings", None, Some(r#"{"supabase_url":"http://auth.corp.example"}"#), &[]);
+    assert!(settings.unwrap_err().to_string().contains("plain http://"));
+    let policy = crate::testing::config("http-policy", Some(r#"{"managed":{"supabase_url":"http://auth.corp.example"}}"#), None, &[]).unwrap();
+    assert!(policy.policy_error.unwrap().contains("plain http://"));
+}
+
+#[test]
+fn a_managed_policy_locks_what_the_environment_could_weaken_and_says_so() {
+    let dir = temp_dir("env-locks");
+    let moved = dir.join("moved").display().to_string();
+    let vars = [
+        ("HTTPS_PROXY", "http://evil.example:3128"),
+        ("SSL_CERT_FILE", "/tmp/evil-ca.pem"),
+        ("RUST_LOG", "trace"),
+        ("LATCHKEY_SIGN_IN_REDIRECT", "loopback"),
+        ("LATCHKEY_PROXY", "http://also-evil.example:3128"),
+        ("LATCHKEY_DATA_DIR", moved.as_str()),
+        ("LATCHKEY_LOG_DIR", moved.as_str()),
+    ];
+    let open = crate::testing::config_in(&dir, None, None, &vars).unwrap();
+    assert_eq!((open.data_dir.display().to_string(), open.sign_in_redirect), (moved.clone(), SignInRedirect::Loopback));
+    assert!(open.environment_ignored.is_empty(), "{:?}", open.environment_ignored);
+
+    let policy = r#"{"managed": {"proxy": "direct", "extra_ca_certificates": [], "log_level": "warn",
+        "sign_in_redirect": "deep-link", "directories_from_environment": false}}"#;
+    let locked = crate::testing::config_in(&dir, Some(policy), None, &vars).unwrap();
+    assert_ne!(locked.data_dir.display().to_string(), moved, "LATCHKEY_DATA_DIR moved the data folder");
+    assert_ne!(locked.log_dir.display().to_string(), moved);
+    assert_eq!(locked.sign_in_redirect, SignInRedirect::DeepLink);
+    assert!(locked.proxy.as_ref().is_some_and(ProxyUrl::is_direct));
+    let network = crate::net::report(&locked.network(), "managed", |k| vars.iter().find(|v| v.0 == k).map(|v| v.1.to_string()));
+    assert_eq!(network.proxy, None, "the proxy variables are ignored: {}", network.proxy_from);
+    let ignored: Vec<(&str, &str)> = locked.environment_ignored.iter().map(|i| (i.variable, i.key)).collect();
+    for expected in [
+        ("HTTPS_PROXY", "proxy"),
+        ("LATCHKEY_PROXY", "proxy"),
+        ("SSL_CERT_FILE", "extra_ca_certificates"),
+        ("RUST_LOG", "log_level"),
+        ("LATCHKEY_SIGN_IN_REDIRECT", "sign_in_redirect"),
+        ("LATCHKEY_DATA_DIR", "directories_from_environment"),
+        ("LATCHKEY_LOG_DIR", "directories_from_environment"),
+    ] {
+        assert!(ignored.contains(&expected), "{expected:?} is not reported ignored: {ignored:?}");
+    }
+    assert_eq!(policy_report(&locked)["environment_ignored"][0]["variable"], "LATCHKEY_PROXY");
+}
+
+#[test]
 fn sso_keys_follow_the_tiers_and_show_in_the_report() {
     let policy = r#"{"managed": {"allowed_sign_in_methods": ["sso"], "sso_domain": "corp.example"}}"#;
     let c = crate::testing::config("sso", Some(policy), Some(r#"{"sso_domain": "mine.example"}"#), &[]).unwrap();

@@ -1,4 +1,4 @@
-//! The schema's enumerated values (session persistence, log level, sign-in methods): each parses from exactly the
+//! The schema's enumerated values (session persistence, log level, sign-in redirect, sign-in methods): each parses from exactly the
 //! strings docs/policy.md lists and prints back the same string.
 
 use serde::Serialize;
@@ -58,6 +58,36 @@ impl LogLevel {
             "debug" => Ok(Self::Debug),
             "trace" => Ok(Self::Trace),
             _ => Err(format!("{s:?} is not a log level (use \"error\", \"warn\", \"info\", \"debug\" or \"trace\")")),
+        }
+    }
+}
+
+/// Where e-mailed links and browser sign-ins come back (docs/security.md, "Sign-in links").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SignInRedirect {
+    /// `latchkey://`, unless registering the scheme fails: then loopback.
+    #[serde(rename = "auto")]
+    Auto,
+    #[serde(rename = "deep-link")]
+    DeepLink,
+    #[serde(rename = "loopback")]
+    Loopback,
+}
+
+impl SignInRedirect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::DeepLink => "deep-link",
+            Self::Loopback => "loopback",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "deep-link" => Ok(Self::DeepLink),
+            "loopback" => Ok(Self::Loopback),
+            _ => Err(format!("{s:?} is not a sign-in redirect (use \"auto\", \"deep-link\" or \"loopback\")")),
         }
     }
 }

@@ -155,7 +155,8 @@ mod tests {
             ("allowed_mfa_factors", PlistValue::Array(vec![s("totp"), s("phone")])),
             ("session_persistence", s("keychain")),
             ("audit_log", dict(vec![("enabled", PlistValue::Boolean(false))])),
-            ("recommended", dict(vec![("idle_timeout", s("off"))])),
+            ("launch_at_login", PlistValue::Boolean(true)),
+            ("recommended", dict(vec![("idle_timeout", s("off")), ("run_in_background", PlistValue::Boolean(false)), ("notifications", PlistValue::Boolean(false))])),
         ]);
         let (m, r) = parse_policy_value(&plist_to_policy_json(&root).unwrap()).unwrap();
         assert_eq!(m.max_session_age, Some(Duration::from_secs(90)));
@@ -166,6 +167,7 @@ mod tests {
         assert_eq!(m.session_persistence, Some(SessionPersistence::Keychain));
         assert_eq!(m.audit_log_enabled, Some(false));
         assert_eq!(r.idle_timeout, Some(None));
+        assert_eq!((m.launch_at_login, r.run_in_background, r.notifications), (Some(true), Some(false), Some(false)));
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub mod windows;
 #[cfg(windows)]
 mod windows_acl;
 
-pub use choices::{LogLevel, SessionPersistence, SignInMethod};
+pub use choices::{LogLevel, SessionPersistence, SignInMethod, SignInRedirect};
 pub(crate) use values::kind;
 pub use values::{check_domain, check_http_url, check_max_session_age, check_proxy_url, check_uuid, parse_idle_timeout};
 use values::*;
@@ -63,11 +63,16 @@ pub const KEYS: &[&str] = &[
     "audit_log.retention",
     "audit_log.include_email",
     "log_level",
+    "sign_in_redirect",
+    "directories_from_environment",
+    "run_in_background",
+    "launch_at_login",
+    "notifications",
 ];
 
 /// Keys only an administrator may set (policy file, either tier): the user's settings file and the
 /// environment cannot weaken storage or add trust roots. If they try, it is reported as a warning.
-pub const ADMIN_ONLY_KEYS: &[&str] = &["allow_insecure_storage_fallback", "extra_ca_certificates"];
+pub const ADMIN_ONLY_KEYS: &[&str] = &["allow_insecure_storage_fallback", "extra_ca_certificates", "directories_from_environment"];
 
 /// One tier of settings (managed, recommended, the user's file or the environment). `None` = not set.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -95,6 +100,12 @@ pub struct Tier {
     pub audit_log_retention: Option<Duration>,
     pub audit_log_include_email: Option<bool>,
     pub log_level: Option<LogLevel>,
+    pub sign_in_redirect: Option<SignInRedirect>,
+    /// `false`: `LATCHKEY_DATA_DIR` and `LATCHKEY_LOG_DIR` are ignored (admin-only).
+    pub directories_from_environment: Option<bool>,
+    pub run_in_background: Option<bool>,
+    pub launch_at_login: Option<bool>,
+    pub notifications: Option<bool>,
 }
 
 impl Tier {
@@ -121,6 +132,11 @@ impl Tier {
             self.audit_log_retention.is_some(),
             self.audit_log_include_email.is_some(),
             self.log_level.is_some(),
+            self.sign_in_redirect.is_some(),
+            self.directories_from_environment.is_some(),
+            self.run_in_background.is_some(),
+            self.launch_at_login.is_some(),
+            self.notifications.is_some(),
         ];
         KEYS.iter().zip(set).filter(|(_, s)| *s).map(|(k, _)| *k).collect()
     }
@@ -133,6 +149,9 @@ impl Tier {
         }
         if self.extra_ca_certificates.take().is_some() {
             out.push("extra_ca_certificates");
+        }
+        if self.directories_from_environment.take().is_some() {
+            out.push("directories_from_environment");
         }
         out
     }
@@ -213,6 +232,11 @@ pub fn parse_settings(obj: &Map<String, Value>, strictness: Strictness) -> Resul
                 }
             }
             "log_level" => s.log_level = Some(LogLevel::parse(&string(value).map_err(at)?).map_err(at)?),
+            "sign_in_redirect" => s.sign_in_redirect = Some(SignInRedirect::parse(&string(value).map_err(at)?).map_err(at)?),
+            "directories_from_environment" => s.directories_from_environment = Some(boolean(value).map_err(at)?),
+            "run_in_background" => s.run_in_background = Some(boolean(value).map_err(at)?),
+            "launch_at_login" => s.launch_at_login = Some(boolean(value).map_err(at)?),
+            "notifications" => s.notifications = Some(boolean(value).map_err(at)?),
             "$schema" if strictness == Strictness::Policy => {}
             _ if strictness == Strictness::UserFile => {}
             _ => return Err(format!("unknown key `{key}` (see docs/policy.md for the schema)")),

@@ -51,7 +51,12 @@ fn every_key_parses() {
             "extra_ca_certificates": [ca.display().to_string()],
             "proxy": "http://proxy.corp:3128",
             "audit_log": {"enabled": true, "path": "/var/log/latchkey", "retention": "90d", "include_email": true},
-            "log_level": "debug"
+            "log_level": "debug",
+            "sign_in_redirect": "loopback",
+            "directories_from_environment": false,
+            "run_in_background": false,
+            "launch_at_login": true,
+            "notifications": false
         },
         "recommended": {"idle_timeout": "off"}
     });
@@ -67,6 +72,7 @@ fn every_key_parses() {
     assert_eq!(m.extra_ca_certificates, Some(vec![ca]));
     assert_eq!(m.audit_log_retention, Some(Duration::from_secs(90 * 86_400)));
     assert_eq!((m.audit_log_include_email, m.log_level), (Some(true), Some(LogLevel::Debug)));
+    assert_eq!((m.run_in_background, m.launch_at_login, m.notifications), (Some(false), Some(true), Some(false)));
     assert_eq!(m.keys_set().len(), KEYS.len());
     assert_eq!(r.idle_timeout, Some(None));
 }
@@ -105,6 +111,9 @@ fn invalid_policies_say_what_is_wrong() {
         (r#"{"managed": {"audit_log": true}}"#, "expected an object"),
         (r#"{"managed": {"audit_log": {"include_email": "yes"}}}"#, "key `audit_log.include_email`: expected true or false"),
         (r#"{"managed": {"log_level": "verbose"}}"#, "not a log level"),
+        (r#"{"managed": {"run_in_background": "no"}}"#, "key `run_in_background`: expected true or false"),
+        (r#"{"recommended": {"launch_at_login": 1}}"#, "recommended: key `launch_at_login`: expected true or false"),
+        (r#"{"managed": {"notifications": null}}"#, "key `notifications`: expected true or false"),
         (r#"{"managed": {"proxy": null}}"#, "found null"),
         (r#"{"recommended": {"max_session_age": "2d"}}"#, "recommended: key `max_session_age`"),
         (r#"{"max_session_age": "8h"}"#, "settings go inside \"managed\""),
@@ -169,6 +178,20 @@ fn environment_beats_user_which_beats_recommended_which_beats_default() {
     assert_eq!((c.allow_sign_up, c.source_of("allow_sign_up")), (false, Some(Source::Recommended)));
     assert_eq!(c.source_of("proxy"), Some(Source::Default));
     assert!(!c.is_locked("allow_sign_up"), "recommended values are the user's to change");
+}
+
+#[test]
+fn the_desktop_agent_switches_follow_the_tiers() {
+    let defaults = setup("agent-defaults", None, None, &[]).unwrap();
+    assert_eq!((defaults.run_in_background, defaults.launch_at_login, defaults.notifications), (true, false, true));
+    let policy = r#"{"managed": {"launch_at_login": true}, "recommended": {"run_in_background": false, "notifications": false}}"#;
+    let user = r#"{"launch_at_login": false, "notifications": true}"#;
+    let c = setup("agent", Some(policy), Some(user), &[]).unwrap();
+    assert_eq!((c.launch_at_login, c.source_of("launch_at_login")), (true, Some(Source::Managed)), "managed wins over the user");
+    assert!(c.is_locked("launch_at_login"));
+    assert_eq!((c.notifications, c.source_of("notifications")), (true, Some(Source::UserSettings)), "the user wins over recommended");
+    assert_eq!((c.run_in_background, c.source_of("run_in_background")), (false, Some(Source::Recommended)));
+    assert!(!c.is_locked("run_in_background"));
 }
 
 #[test]

@@ -93,11 +93,16 @@ pub(super) fn idle_timeout(v: &Value) -> Result<Option<Duration>, String> {
     parse_idle_timeout(&string(v)?)
 }
 
-/// An absolute http(s) URL, returned without a trailing slash.
+/// An absolute https URL, or http for this computer only (`127.0.0.1`, `::1`, `localhost`: a local stack, set
+/// explicitly), returned without a trailing slash. Plain http to anywhere else would send passwords in clear.
 pub fn check_http_url(s: &str) -> Result<String, String> {
     let url = reqwest::Url::parse(s).map_err(|e| format!("{s:?} is not a URL ({e})"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(format!("{s:?} must be an http:// or https:// URL"));
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "[::1]" | "localhost"));
+    match url.scheme() {
+        "https" if url.host_str().is_some() => {}
+        "http" if loopback => {}
+        "http" => return Err(format!("{s:?} uses plain http://, which is allowed only for 127.0.0.1, ::1 or localhost; use https://")),
+        _ => return Err(format!("{s:?} must be an https:// URL")),
     }
     Ok(s.trim_end_matches('/').to_string())
 }
@@ -106,12 +111,16 @@ pub(super) fn http_url(v: &Value) -> Result<String, String> {
     check_http_url(&string(v)?)
 }
 
-/// A proxy URL: http, https, socks5 or socks5h, with a host. Messages show it with its password hidden.
+/// A proxy URL: http, https, socks5 or socks5h, with a host; or `"direct"` (no proxy, whatever the environment says).
+/// Messages show it with its password hidden.
 pub fn check_proxy_url(s: &str) -> Result<ProxyUrl, String> {
+    if s == ProxyUrl::DIRECT {
+        return Ok(ProxyUrl::new(s));
+    }
     let shown = redact_proxy(s);
     let url = reqwest::Url::parse(s).map_err(|e| format!("{shown:?} is not a URL ({e})"))?;
     if !matches!(url.scheme(), "http" | "https" | "socks5" | "socks5h") || url.host_str().is_none() {
-        return Err(format!("{shown:?} must be an http://, https://, socks5:// or socks5h:// URL with a host"));
+        return Err(format!("{shown:?} must be \"direct\" or an http://, https://, socks5:// or socks5h:// URL with a host"));
     }
     Ok(ProxyUrl::new(s))
 }

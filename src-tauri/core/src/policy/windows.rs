@@ -80,6 +80,11 @@ const TOP_KEYS: &[(&str, Expect)] = &[
     ("extra_ca_certificates", Expect::List),
     ("proxy", Expect::Str),
     ("log_level", Expect::Str),
+    ("sign_in_redirect", Expect::Str),
+    ("directories_from_environment", Expect::Bool),
+    ("run_in_background", Expect::Bool),
+    ("launch_at_login", Expect::Bool),
+    ("notifications", Expect::Bool),
 ];
 const AUDIT_KEYS: &[(&str, Expect)] =
     &[("enabled", Expect::Bool), ("path", Expect::Str), ("retention", Expect::Str), ("include_email", Expect::Bool)];
@@ -290,7 +295,7 @@ mod tests {
             &[("enabled", RegValue::Dword(1)), ("path", RegValue::ExpandSz(r"%ProgramData%\Latchkey\audit".into())), ("retention", RegValue::Sz("90d".into()))],
             vec![],
         );
-        let recommended = key(&[("idle_timeout", RegValue::Sz("30m".into()))], vec![]);
+        let recommended = key(&[("idle_timeout", RegValue::Sz("30m".into())), ("Notifications", RegValue::Dword(0))], vec![]);
         let root = key(
             &[
                 ("supabase_url", RegValue::Sz("https://corp.supabase.co".into())),
@@ -304,6 +309,8 @@ mod tests {
                 ("session_persistence", RegValue::Sz("memory_only".into())),
                 ("allow_insecure_storage_fallback", RegValue::Dword(0)),
                 ("proxy", RegValue::Sz("http://proxy.corp:3128".into())),
+                ("run_in_background", RegValue::Dword(1)),
+                ("launch_at_login", RegValue::Dword(1)),
             ],
             vec![("audit_log", audit), ("Recommended", recommended)],
         );
@@ -318,6 +325,7 @@ mod tests {
         assert_eq!(m.session_persistence, Some(SessionPersistence::MemoryOnly));
         assert_eq!(m.audit_log_enabled, Some(true));
         assert_eq!(m.audit_log_retention, Some(Duration::from_secs(90 * 86_400)));
+        assert_eq!((m.run_in_background, m.launch_at_login, r.notifications), (Some(true), Some(true), Some(false)));
         assert_eq!(r.idle_timeout, Some(Some(Duration::from_secs(1800))));
     }
 

@@ -10,12 +10,14 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-/// The error an injected failure code stands for: `keychain_locked`, `storage_corrupt`, or `keychain_unavailable`.
+/// The error an injected failure code stands for: `keychain_locked`, `storage_corrupt`, `storage_busy` (no vault lock),
+/// or `keychain_unavailable`.
 fn injected(code: Option<&'static str>) -> Result<(), AuthError> {
     match code {
         None => Ok(()),
         Some("keychain_locked") => Err(AuthError::KeychainLocked("locked (test)".into())),
         Some("storage_corrupt") => Err(AuthError::StorageCorrupt { kind: Corruption::Tampered, detail: "test".into() }),
+        Some("storage_busy") => Err(AuthError::StorageBusy),
         Some(_) => Err(AuthError::KeychainUnavailable("unavailable (test)".into())),
     }
 }

@@ -60,6 +60,33 @@ describe("Settings", () => {
     expect($("policy-status").textContent).toContain("/etc/latchkey/policy.json");
   });
 
+  it("desktop switches save at once as booleans, and one managed by policy is disabled and says so", async () => {
+    let notifications = true;
+    const values = () => ({
+      ...report().values,
+      run_in_background: { value: true, source: "default" as const, locked: false },
+      launch_at_login: { value: true, source: "managed" as const, locked: true },
+      notifications: { value: notifications, source: notifications ? ("default" as const) : ("user" as const), locked: false },
+    });
+    const core = new FakeCore({ seq: 1, state: SIGNED_IN })
+      .on("get_settings", () => report({ values: values(), editable: ["idle_timeout", "run_in_background", "notifications"] }))
+      .on("set_setting", (args) => {
+        notifications = (args as { value: boolean }).value;
+        return null;
+      });
+    await openSettingsSignedIn(core);
+    expect($("setting-launch_at_login").checked).toBe(true);
+    expect($("setting-launch_at_login").disabled).toBe(true);
+    expect($("setting-launch_at_login-hint").textContent).toBe("Managed by your organization");
+    expect($("setting-run_in_background").disabled).toBe(false);
+    expect($("setting-notifications").checked).toBe(true);
+
+    fireEvent.click($("setting-notifications"));
+    await waitFor(() => expect($("setting-notifications").checked).toBe(false));
+    expect(core.callsOf("set_setting").map((c) => c.args)).toEqual([{ key: "notifications", value: false }]);
+    expect(document.getElementById("settings-restart")).toBeNull(); // switches apply at once
+  });
+
   it("saves only changed, editable keys and says when they apply", async () => {
     let saved = false;
     const core = new FakeCore({ seq: 1, state: SIGNED_IN })

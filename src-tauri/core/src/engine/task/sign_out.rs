@@ -206,7 +206,6 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     pub(super) async fn restore_pending(&mut self, record: Session) {
         self.pending_global(record);
         self.publish(EventKind::InitialSession, StateView::SignedOut { reason: Some(SignOutReason::User) });
-        self.pending_due(self.clock.now_ms()).await;
     }
 
     fn pending_global(&mut self, record: Session) {
@@ -262,6 +261,14 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
         if pending.in_flight || now < pending.next_at {
             return;
+        }
+        // A retry of `global` refreshes first: only a process that can keep the rotated token may try (one without
+        // the vault lock would spend the record's refresh token and lose the new one).
+        if let Some(record) = &pending.record {
+            if self.storage.keep(record).await.is_err() {
+                pending.next_at = now + schedule::BACKOFF_CAP_MS;
+                return;
+            }
         }
         let tokens = match (&pending.record, self.live.as_ref()) {
             (Some(record), _) => Some((None, record.refresh_token.clone())),

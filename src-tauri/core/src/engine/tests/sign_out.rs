@@ -132,3 +132,18 @@ async fn sign_out_with_nothing_loaded_still_removes_the_sealed_session() {
     assert!(store.stored().is_none(), "under a policy error too");
     assert_eq!(rig.handle.sign_out(Others).await.unwrap_err().code(), "not_signed_in");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_process_that_cannot_keep_the_record_never_spends_its_refresh_token() {
+    let store = Arc::new(TestStore::default());
+    let mut record = crate::testing::session(T0 / 1000 - 60);
+    record.pending_sign_out = Some(Global);
+    store.preload(&record);
+    let mut rig = rig_with(FakeApi::new(HOUR), store.clone(), settings()).await;
+    store.fail("storage_busy"); // as a reader without the vault lock (status, doctor)
+    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    assert_eq!(rig.api.refreshes.load(std::sync::atomic::Ordering::SeqCst), 0, "a rotation it could not save");
+    assert!(rig.api.logouts.lock().unwrap().is_empty());
+    store.heal(); // the lock holder
+    assert_eq!(outcome(&mut rig).await, (Global, ServerOutcome::Ended));
+}

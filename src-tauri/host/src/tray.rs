@@ -1,8 +1,8 @@
-//! The tray as data: what the icon and menu show for a state, built only from the state and the wall clock, so
-//! whole menus are tested without a tray host. It never shows a token; it shows the email, as the window does.
-//! Not wired yet; it belongs with the host layer (it speaks words, which the engine doesn't) once that exists.
+//! The tray as data: what the icon and menu show for a state (and anything waiting for the person), built only from
+//! those and the wall clock, so whole menus are tested without a tray host. It never shows a token; it shows the
+//! email, as the window does.
 
-use crate::session::{Freshness, SecondStep, SignOutReason, StateView};
+use latchkey_core::session::{Freshness, SecondStep, SignOutReason, StateView};
 
 #[cfg(test)]
 mod tests;
@@ -18,8 +18,9 @@ pub enum TrayIcon {
     /// A refresh in flight, offline with a valid token, or expired and retrying.
     Busy,
     ExpiringSoon,
-    /// Signed in with one factor while a second is due (`needs_second_factor`): the person must act.
-    NeedsSecondFactor,
+    /// The person must act in the window: a second factor is due (`needs_second_factor`), or a sign-in did not
+    /// complete (see [`Attention`]).
+    NeedsYou,
     SignedOut,
 }
 
@@ -30,7 +31,7 @@ impl TrayIcon {
             TrayIcon::SignedIn => "signed-in.png",
             TrayIcon::Busy => "busy.png",
             TrayIcon::ExpiringSoon => "expiring-soon.png",
-            TrayIcon::NeedsSecondFactor => "needs-second-factor.png",
+            TrayIcon::NeedsYou => "needs-you.png",
             TrayIcon::SignedOut => "signed-out.png",
         }
     }
@@ -77,8 +78,16 @@ pub struct TrayMenu {
     pub redraw_at: Option<i64>,
 }
 
-/// The tray for `state` at `now` (Unix seconds).
-pub fn tray_menu(state: &StateView, now: i64) -> TrayMenu {
+/// What waits for the person while no window shows it; cleared when the window opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attention {
+    /// A sign-in link or browser sign-in was refused; the window says why.
+    SignInIncomplete,
+}
+
+/// The tray for `state` at `now` (Unix seconds), with what waits for the person, if anything: that outranks the
+/// state's own icon and line until the window has shown it.
+pub fn tray_menu(state: &StateView, now: i64, attention: Option<Attention>) -> TrayMenu {
     let signed_in = matches!(state, StateView::SignedIn { .. } | StateView::Expired { .. } | StateView::NeedsSecondFactor { .. });
     let items = vec![
         TrayItem { action: TrayAction::Open, label: "Open Latchkey", enabled: true },
@@ -90,7 +99,12 @@ pub fn tray_menu(state: &StateView, now: i64) -> TrayMenu {
         _ => None, // the second-factor line shows no time: nothing to redraw for
     };
     let redraw_at = deadline.and_then(|d| next_change(d, now));
-    TrayMenu { icon: icon_for(state, now), status: status_line(state, now), items, redraw_at }
+    match attention {
+        Some(Attention::SignInIncomplete) => {
+            TrayMenu { icon: TrayIcon::NeedsYou, status: "Sign-in didn't complete · open Latchkey".into(), items, redraw_at: None }
+        }
+        None => TrayMenu { icon: icon_for(state, now), status: status_line(state, now), items, redraw_at },
+    }
 }
 
 /// The icon: expiring soon outranks busy (it needs the person), busy outranks signed in.
@@ -101,7 +115,7 @@ pub fn icon_for(state: &StateView, now: i64) -> TrayIcon {
         {
             TrayIcon::ExpiringSoon
         }
-        StateView::NeedsSecondFactor { .. } => TrayIcon::NeedsSecondFactor,
+        StateView::NeedsSecondFactor { .. } => TrayIcon::NeedsYou,
         StateView::SignedIn { freshness: Freshness::Fresh, .. } => TrayIcon::SignedIn,
         StateView::SignedIn { .. } | StateView::Expired { .. } | StateView::Initializing => TrayIcon::Busy,
         StateView::SignedOut { .. } => TrayIcon::SignedOut,

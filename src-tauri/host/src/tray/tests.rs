@@ -1,8 +1,8 @@
 //! Whole menus per state, and the redraw time: the tray changes exactly when what it shows changes.
 
 use super::*;
-use crate::assurance::Aal;
-use crate::session::{Persistence, SecondStep, User};
+use latchkey_core::assurance::Aal;
+use latchkey_core::session::{Persistence, SecondStep, User};
 
 const NOW: i64 = 1_800_000_000;
 const EMAIL: &str = "ada@example.com";
@@ -61,11 +61,8 @@ fn each_state_has_its_whole_menu() {
         (signed_in(Freshness::OfflineValid, 45), menu(TrayIcon::ExpiringSoon, "Offline · ada@example.com · under a minute left", true, None)),
         (expired(2 * 3600 + 30), menu(TrayIcon::Busy, "Reconnecting · ada@example.com · 2 h left", true, Some(31))),
         (expired(300), menu(TrayIcon::ExpiringSoon, "Reconnecting · ada@example.com · 5 min left", true, Some(1))),
-        (
-            needs_second_factor(SecondStep::Verify),
-            menu(TrayIcon::NeedsSecondFactor, "Enter your second-factor code · ada@example.com", true, None),
-        ),
-        (needs_second_factor(SecondStep::Enrol), menu(TrayIcon::NeedsSecondFactor, "Set up a second factor · ada@example.com", true, None)),
+        (needs_second_factor(SecondStep::Verify), menu(TrayIcon::NeedsYou, "Enter your second-factor code · ada@example.com", true, None)),
+        (needs_second_factor(SecondStep::Enrol), menu(TrayIcon::NeedsYou, "Set up a second factor · ada@example.com", true, None)),
         (StateView::SignedOut { reason: None }, menu(TrayIcon::SignedOut, "Signed out", false, None)),
         (
             StateView::SignedOut { reason: Some(SignOutReason::Timeout) },
@@ -77,7 +74,16 @@ fn each_state_has_its_whole_menu() {
         ),
     ];
     for (state, want) in cases {
-        assert_eq!(tray_menu(&state, NOW), want, "{state:?}");
+        assert_eq!(tray_menu(&state, NOW, None), want, "{state:?}");
+    }
+}
+
+#[test]
+fn a_sign_in_that_did_not_complete_outranks_the_state_until_the_window_shows_it() {
+    for state in [StateView::SignedOut { reason: None }, signed_in(Freshness::Fresh, 3600)] {
+        let got = tray_menu(&state, NOW, Some(Attention::SignInIncomplete));
+        assert_eq!((got.icon, got.status.as_str(), got.redraw_at), (TrayIcon::NeedsYou, "Sign-in didn't complete · open Latchkey", None));
+        assert_eq!(got.items, tray_menu(&state, NOW, None).items, "the same actions");
     }
 }
 
@@ -107,7 +113,7 @@ fn the_icon_turns_to_expiring_soon_ten_minutes_before_the_deadline() {
 
 /// The menu at a time, without its redraw time: what a person sees.
 fn shown(state: &StateView, at: i64) -> (TrayIcon, String) {
-    let m = tray_menu(state, at);
+    let m = tray_menu(state, at, None);
     (m.icon, m.status)
 }
 
@@ -116,7 +122,7 @@ fn the_tray_is_redrawn_exactly_when_what_it_shows_changes() {
     for left in (0..30 * 3600).step_by(7) {
         for state in [signed_in(Freshness::Fresh, left), expired(left)] {
             let now_shown = shown(&state, NOW);
-            match tray_menu(&state, NOW).redraw_at {
+            match tray_menu(&state, NOW, None).redraw_at {
                 Some(at) => {
                     assert!(at > NOW, "{left} s left: redraw in the past");
                     assert_eq!(shown(&state, at - 1), now_shown, "{left} s left: changed before {at}");
@@ -139,7 +145,7 @@ fn a_clicked_id_names_its_action() {
 
 #[test]
 fn every_icon_has_its_own_file() {
-    let icons = [TrayIcon::SignedIn, TrayIcon::Busy, TrayIcon::ExpiringSoon, TrayIcon::NeedsSecondFactor, TrayIcon::SignedOut];
+    let icons = [TrayIcon::SignedIn, TrayIcon::Busy, TrayIcon::ExpiringSoon, TrayIcon::NeedsYou, TrayIcon::SignedOut];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../icons/tray");
     let names: std::collections::HashSet<_> = icons.iter().map(|i| i.file_name()).collect();
     assert_eq!(names.len(), icons.len(), "two icons share a file");
