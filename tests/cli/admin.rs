@@ -80,8 +80,10 @@ fn sign_in_and_out_are_audited_with_user_id_and_hashed_session_and_never_a_token
 
     let lines = export(&dir, &[]);
     let events: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
-    // sign-out is a new process: it loads the saved session (INITIAL_SESSION), then ends it.
-    assert_eq!(events, ["SIGNED_IN", "INITIAL_SESSION", "SIGNED_OUT"], "{lines:#?}");
+    // sign-out is a new process: it loads the saved session (INITIAL_SESSION), ends it, then records what the server
+    // said (SERVER_SIGN_OUT, detail "local: ended").
+    assert_eq!(events, ["SIGNED_IN", "INITIAL_SESSION", "SIGNED_OUT", "SERVER_SIGN_OUT"], "{lines:#?}");
+    assert_eq!(lines[3]["detail"], "local: ended");
     let expected_hash = sha256(session.session_id.as_deref().unwrap());
     for line in &lines {
         assert_eq!(line["user_id"], session.user.id.as_str());
@@ -106,13 +108,13 @@ fn since_keeps_only_the_lines_at_or_after_a_time_or_within_a_duration() {
     sign_in(&dir);
     assert_eq!(run(latchkey(&dir, &["sign-out"])).status.code(), Some(0));
     let all = export(&dir, &[]);
-    assert_eq!(all.len(), 3, "SIGNED_IN, then sign-out's INITIAL_SESSION and SIGNED_OUT");
+    assert_eq!(all.len(), 4, "SIGNED_IN, then sign-out's INITIAL_SESSION, SIGNED_OUT and SERVER_SIGN_OUT");
     let sign_out_time = all[2]["time"].as_str().unwrap();
     assert!(all[0]["time"].as_str().unwrap() < sign_out_time);
     let later = export(&dir, &["--since", sign_out_time]);
-    assert_eq!(later.last().unwrap()["event"], "SIGNED_OUT");
+    assert_eq!(later.last().unwrap()["event"], "SERVER_SIGN_OUT");
     assert!(later.iter().all(|l| l["event"] != "SIGNED_IN"), "{later:#?}");
-    assert_eq!(export(&dir, &["--since", "1h"]).len(), 3);
+    assert_eq!(export(&dir, &["--since", "1h"]).len(), 4);
     assert!(export(&dir, &["--since", "2999-01-01T00:00:00+02:00"]).is_empty());
     let bad = run(latchkey(&dir, &["audit", "export", "--since", "last tuesday"]));
     assert_eq!(bad.status.code(), Some(2));
@@ -143,7 +145,7 @@ fn policy_turns_the_audit_log_off_or_moves_it_and_may_add_the_email() {
     sign_in_with(with_policy(&[]));
     assert_eq!(run(with_policy(&["sign-out"])).status.code(), Some(0));
     let written = std::fs::read_to_string(moved.join("audit.jsonl")).expect("the policy's directory holds the log");
-    assert_eq!(written.lines().count(), 3);
+    assert_eq!(written.lines().count(), 4, "SIGNED_IN, INITIAL_SESSION, SIGNED_OUT, SERVER_SIGN_OUT: {written}");
     assert!(written.lines().all(|l| serde_json::from_str::<Value>(l).unwrap()["email"] == email.as_str()), "{written}");
     assert!(!log_dir(&dir).join("audit.jsonl").exists());
 }
