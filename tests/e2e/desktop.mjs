@@ -4,7 +4,7 @@
 // (`gdbus monitor`) or, where a change has no signal (a process ending), poll with a deadline.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { APP } from './harness.mjs';
 import { recordOutput } from './leaks.mjs';
@@ -127,7 +127,10 @@ export function children(pid) {
   return [...parents()].filter(([, ppid]) => ppid === pid).map(([p]) => comm(p)).filter((n) => n && !n.startsWith('<'));
 }
 
-/** The name of process `pid` (its comm: `latchkey`, `WebKitWebProces`...), or null once it is gone. */
+/** Whether `pid` is the app (the window binary; the kernel keeps 15 characters of a process name). */
+export const isApp = (pid) => nameOf(pid) === basename(APP).slice(0, 15);
+
+/** The name of process `pid` (its comm: `latchkey-deskto`, `WebKitWebProces`...), or null once it is gone. */
 export function nameOf(pid) {
   try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return null; }
 }

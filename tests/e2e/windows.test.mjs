@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { APP, CLI, startDriver, launch, quit, waitFor, waitText, signIn, filesContaining, screenshot, holdIpcDrains, markedPids } from './harness.mjs';
 import { readRun } from './leaks.mjs';
-import { children, nameOf, running, trayItem } from './desktop.mjs';
+import { children, isApp, nameOf, running, trayItem } from './desktop.mjs';
 
 const email = process.env.LATCHKEY_DEMO_EMAIL;
 const password = process.env.LATCHKEY_DEMO_PASSWORD;
@@ -136,7 +136,7 @@ test('a second window stays in sync, and gets only the read-only commands', asyn
     await (await waitFor(d, '#tab-session')).click();
     await (await waitFor(d, '#sign-out')).click();
     await waitFor(d, '#email');
-    const pid = markedPids().find((p) => nameOf(p) === 'latchkey' && running(p));
+    const pid = markedPids().find((p) => isApp(p) && running(p));
     const tray = await trayItem(pid);
     await holdIpcDrains(d); // the windows end with this close: nothing to resume
     assert.equal(closeWindow('Latchkey'), '1', 'one window is titled Latchkey');

@@ -5,7 +5,7 @@
 // and memory (RSS, PSS, PSS of anonymous pages, private pages) at its end.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { tree, name, measureWindow } from './window.mjs';
 
 const SETTLE_MS = 15000;
@@ -36,7 +36,7 @@ export async function measureTray({ app, stack, out, base, user, sample, between
   mkdirSync(dir, { recursive: true });
   const env = { ...base, LATCHKEY_DATA_DIR: dir, LATCHKEY_SUPABASE_URL: stack.url, LATCHKEY_SUPABASE_ANON_KEY: stack.anon };
   const who = await user(stack);
-  const r = spawnSync(app, ['sign-in', '--email', who.email, '--password-stdin'], { env, input: `${who.password}\n`, encoding: 'utf8', timeout: 30000 });
+  const r = spawnSync(join(dirname(app), 'latchkey'), ['sign-in', '--email', who.email, '--password-stdin'], { env, input: `${who.password}\n`, encoding: 'utf8', timeout: 30000 });
   if (r.status !== 0) throw new Error(`latchkey sign-in for the tray: ${r.stderr}`);
   Object.assign(process.env, { LATCHKEY_APP_BIN: app });
   const { trayItem, children, until } = await import('../e2e/desktop.mjs');
@@ -74,7 +74,7 @@ export async function measureTray({ app, stack, out, base, user, sample, between
 const fmt = (x, digits = 0) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : Number(x).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const mib = (kib) => `${fmt(kib / 1024, 1)} MiB`;
 const sum = (ps, k) => ps.reduce((s, p) => s + (p[k] ?? 0), 0);
-const short = { latchkey: 'app', WebKitNetworkPr: 'network', WebKitWebProces: 'web' };
+const short = { 'latchkey-deskto': 'app', latchkey: 'app', WebKitNetworkPr: 'network', WebKitWebProces: 'web' };
 const each = (ps, f) => ps.map((p) => `${short[p.name] ?? p.name} ${f(p)}`).join(', ');
 const memoryText = (ps) => `${mib(sum(ps, 'pss_kib'))} PSS (RSS ${mib(sum(ps, 'rss_kib'))}; private ${mib(sum(ps, 'private_kib'))}; anonymous PSS ${mib(sum(ps, 'pss_anon_kib'))}); ${each(ps, (p) => `${mib(p.pss_kib)}`)}`;
 const wakeText = (ps) => `${fmt(sum(ps, 'switches'))}, ${fmt(sum(ps, 'cpu_ms'), 1)} ms (${each(ps, (p) => `${fmt(p.switches)} over ${p.threads} threads`)})`;

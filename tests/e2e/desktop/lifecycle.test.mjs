@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { APP, startDriver, launch, quit, waitText, signIn, markedPids, holdIpcDrains } from '../harness.mjs';
 import { startProxy } from '../proxy.mjs';
 import { dataDir } from '../vault.mjs';
-import { children, nameOf, running, trayItem, until } from '../desktop.mjs';
+import { children, isApp, nameOf, running, trayItem, until } from '../desktop.mjs';
 
 const email = process.env.LATCHKEY_DEMO_EMAIL;
 const password = process.env.LATCHKEY_DEMO_PASSWORD;
@@ -28,8 +28,8 @@ after(async () => {
   await proxy?.down();
 });
 
-const appPid = () => markedPids().find((pid) => nameOf(pid) === 'latchkey' && running(pid));
-const appsAndWebKit = () => markedPids().filter(running).map(nameOf).filter((n) => /^(latchkey|WebKitWebProces|WebKitNetworkPr)$/.test(n ?? ''));
+const appPid = () => markedPids().find((pid) => isApp(pid) && running(pid));
+const appsAndWebKit = () => markedPids().filter(running).map(nameOf).filter((n) => /^(latchkey-deskto|latchkey|WebKitWebProces|WebKitNetworkPr)$/.test(n ?? ''));
 const refreshes = (since) => proxy.requests('POST', '/auth/v1/token?grant_type=refresh_token').filter((r) => r.at >= since && r.status === 200);
 const status = () => JSON.parse(execFileSync(APP, ['status', '--json'], { encoding: 'utf8' }));
 

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startDriver, launch, quit, waitText, markedPids } from '../harness.mjs';
-import { children, hostRegistered, nameOf, running, until } from '../desktop.mjs';
+import { children, hostRegistered, isApp, nameOf, running, until } from '../desktop.mjs';
 
 const CLOSE_WINDOW = new URL('../close-window.py', import.meta.url).pathname;
 let driver;
@@ -17,7 +17,7 @@ test('with no tray host, closing the window minimises it and Latchkey keeps its 
   const d = await launch(driver.url);
   try {
     await waitText(d, '#sign-in', 'Sign in');
-    const pid = await until('the app process', () => markedPids().find((p) => nameOf(p) === 'latchkey' && running(p)));
+    const pid = await until('the app process', () => markedPids().find((p) => isApp(p) && running(p)));
     assert.equal(execFileSync('python3', [CLOSE_WINDOW, 'Latchkey'], { encoding: 'utf8' }).trim(), '1');
     await until('the app to say it minimised', () => /window closed: minimised/.test(driver.logs().toString()));
     assert.ok(running(pid), 'Latchkey still runs');
