@@ -202,6 +202,13 @@ impl Live {
         self.adopt(session, persistence, now, true, u);
     }
 
+    /// The session at aal2 after a verify, already saved: refreshed, the exchange over, its user checked at once.
+    pub fn stepped_up(&mut self, session: Session, persistence: Persistence, now: i64, u: f64) {
+        self.refreshed(session, persistence, now, u);
+        self.exchange = None;
+        self.user_check = UserCheck::Due { at: now };
+    }
+
     /// A session as saved (by this process, or by the one holding the vault), its token received at `received_ms`;
     /// renewed here at its half-life, or `Elsewhere`.
     pub fn adopt(&mut self, session: Session, persistence: Persistence, received_ms: i64, renews_here: bool, u: f64) {

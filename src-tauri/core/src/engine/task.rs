@@ -4,29 +4,31 @@
 mod account;
 mod flows;
 mod follow;
-mod publish;
 mod sign_out;
 
 pub(super) use sign_out::attempt;
 
 use super::deadlines::{self, Due, JumpWatch};
-use super::live::{Live, Renewal, TokenAnswer, UserCheck};
+use super::live::{Live, Renewal, Stage, TokenAnswer, UserCheck};
 use super::pending_flow::PendingFlow;
 use super::publisher::Publisher;
-use super::requests::{Reply, Request};
+use super::requests::{Account, Flow, Reply, Request};
 use super::rules::EngineRules;
 use super::storage::Storage;
 use super::subtasks::{Answer, Subtasks};
 use crate::api::{AuthApi, Grant, LogoutScope};
 use crate::clock::Clock;
 use crate::error::{AuthError, ErrorCode};
-use crate::events::{AuthEvent, EventKind, Subject};
+use crate::events::{AuthEvent, EventKind, SignOutReport, Subject};
 use crate::policy::SignInMethod;
 use crate::schedule::{self, Failure, Jitter};
 use crate::secret::AccessToken;
 use crate::session::{Persistence, Session, SignOutReason, StateView, User};
-use crate::vault::SessionStore;
+use crate::vault::{SessionStore, VaultLock};
 use crate::wake::Woke;
+use account::{AccountCall, Then};
+use follow::Adopt;
+use sign_out::{Answered, News, Parts, Route, SignOuts};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc};
@@ -47,7 +49,7 @@ pub(super) struct Engine<A, S, C> {
     publisher: Publisher,
     jumps: JumpWatch,
     /// A `global` or `others` sign-out the server has not confirmed yet.
-    pending: Option<sign_out::Pending>,
+    sign_outs: SignOuts,
 }
 
 impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
@@ -61,13 +63,13 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             clock,
             flow: PendingFlow::new(rules.redirect, subtasks.answers(), refusals),
             jitter: Jitter::new(rules.jitter_seed),
+            sign_outs: SignOuts::new(rules.max_session_age.as_millis() as i64),
             rules,
             live: None,
             subtasks,
             generation: 0,
             waiters: Vec::new(),
             publisher,
-            pending: None,
         };
         (engine, answers)
     }
@@ -79,7 +81,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         self.restore().await;
         loop {
             let now = self.clock.now_ms();
-            let pending = self.pending.as_ref().filter(|_| self.storage.writes()).map(|p| p.wake_at()); // the holder retries
+            let pending = self.sign_outs.wake_at().filter(|_| self.storage.writes()); // the holder retries
             let next = deadlines::next_wake(self.live.as_ref(), &self.rules, now).into_iter().chain(pending).min();
             let wake_at = deadlines::wake_at(next, now);
             tokio::select! {
@@ -115,13 +117,15 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
         let now = self.clock.now_ms();
         match self.storage.load().await {
-            Ok(Some(session)) if session.pending_sign_out == Some(LogoutScope::Global) => self.restore_pending(session).await,
+            Ok(Some(session)) if session.pending_sign_out == Some(LogoutScope::Global) => {
+                self.sign_outs.pending_global(session, now); // a record kept only to retry that sign-out
+                self.publish(EventKind::InitialSession, StateView::SignedOut { reason: Some(SignOutReason::User) });
+            }
             Ok(Some(session)) => {
-                let received = session.last_refresh_at.unwrap_or(session.signed_in_at) * 1000;
-                let live = self.new_live(session, self.storage.persistence(), received, now);
+                let live = self.new_live(session, self.storage.persistence(), None, now);
                 let past_deadline = now >= live.deadline_ms;
                 self.live = Some(live);
-                self.restore_others();
+                self.sign_outs.restore_others(self.live.as_ref(), now);
                 if past_deadline {
                     return self.end(SignOutReason::Timeout, EventKind::InitialSession).await;
                 }
@@ -136,8 +140,10 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
     }
 
-    /// A session's schedule; renewed here only if this process may (see `renews_here`).
-    fn new_live(&mut self, session: Session, persistence: Persistence, received: i64, now: i64) -> Live {
+    /// A session's schedule, its token `received` then (else at its last refresh or sign-in); renewed here only if
+    /// this process may (see `renews_here`).
+    fn new_live(&mut self, session: Session, persistence: Persistence, received: Option<i64>, now: i64) -> Live {
+        let received = received.unwrap_or_else(|| received_ms(&session));
         let max_age_ms = self.rules.max_session_age.as_millis() as i64;
         let mut live = Live::new(session, persistence, received, max_age_ms, now, self.jitter.draw(), self.rules.require_mfa);
         if !self.renews_here(persistence) {
@@ -162,9 +168,45 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             Request::Flow(flow) => self.flow(flow).await,
             Request::Account(request) => self.account(request).await,
             Request::Touch => self.live.iter_mut().for_each(|live| live.last_activity_ms = now),
-            Request::VaultChanged => self.follow_vault().await,
+            Request::VaultChanged if !self.storage.writes() => self.adopt_vault().await, // a writer ignores its own writes
+            Request::VaultChanged => {}
             Request::TookLock(lock) => self.take_over(lock).await,
         }
+    }
+
+    /// A flow request; a grant it yields signs in before the reply.
+    async fn flow(&mut self, flow: Flow) {
+        let now = self.clock.now_unix();
+        if let Some((grant, reply)) = flows::run(&mut self.flow, &*self.api, &self.rules, now, flow).await {
+            reply.send(self.sign_in_with(grant).await);
+        }
+    }
+
+    /// An account request; what it changes of the session is saved and published before the reply.
+    async fn account(&mut self, request: Account) {
+        let call = AccountCall { api: &*self.api, rules: &self.rules, clock: &self.clock, live: self.live.as_mut() };
+        let Some((then, reply)) = call.run(request).await else { return };
+        let done = match then {
+            Ok(then) => self.carry_out(then).await,
+            Err(e) => Err(e),
+        };
+        drop(reply.send(done));
+    }
+
+    async fn carry_out(&mut self, then: Then) -> Result<(), AuthError> {
+        match then {
+            Then::Nothing => {}
+            Then::SteppedUp(grant) => self.stepped_up(grant).await,
+            Then::UserChanged { user, refresh } => {
+                self.user_changed(user).await;
+                if refresh {
+                    self.start_refresh();
+                }
+            }
+            Then::End(reason) => self.end(reason, EventKind::SignedOut).await,
+            Then::SignOutHere => return self.sign_out(LogoutScope::Local).await.map(drop),
+        }
+        Ok(())
     }
 
     /// Acts on what the deadline keeper says is due; called after every wake, whatever woke the task.
@@ -172,7 +214,10 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         let now = self.clock.now_ms();
         self.flow.expire(now.div_euclid(1000));
         let jump = self.jumps.jumped(now);
-        self.pending_due(now).await;
+        let (sign_outs, parts) = self.sign_outs();
+        if let Some(news) = sign_outs.due(parts, now).await {
+            self.tell(news);
+        }
         let Some(live) = self.live.as_mut() else { return };
         if let Some(jump_ms) = jump {
             tracing::info!(jump_ms, "the wall clock jumped (resume from sleep, or a clock change); rechecking");
@@ -199,7 +244,13 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     async fn sign_in(&mut self, email: &str, password: &SecretString) -> Result<(), AuthError> {
         self.rules.permit(SignInMethod::Password)?;
         let grant = self.api.password_grant(email, password.expose_secret()).await?;
-        self.establish(grant, EventKind::SignedIn).await;
+        self.sign_in_with(Ok((grant, EventKind::SignedIn))).await
+    }
+
+    /// Signs in with a grant (a password's, or a flow's).
+    async fn sign_in_with(&mut self, grant: Result<(Grant, EventKind), AuthError>) -> Result<(), AuthError> {
+        let (grant, event) = grant?;
+        self.establish(grant, event).await;
         Ok(())
     }
 
@@ -207,9 +258,9 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     async fn establish(&mut self, grant: Grant, event: EventKind) {
         let now = self.clock.now_ms();
         let mut session = grant.into_session(now.div_euclid(1000), now.div_euclid(1000));
-        session.pending_sign_out = self.hand_pending_to_new_session();
+        session.pending_sign_out = self.sign_outs.hand_to_new_session(now);
         let persistence = self.storage.save(&session).await;
-        let mut live = self.new_live(session, persistence, now, now);
+        let mut live = self.new_live(session, persistence, Some(now), now);
         live.from_recovery = event == EventKind::PasswordRecovery;
         if let Some(old) = self.live.replace(live) {
             self.subtasks.revoke(old.session, LogoutScope::Local, now);
@@ -231,7 +282,9 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             self.subtasks.revoke(live.session, LogoutScope::Local, self.clock.now_ms());
         }
         self.publish_ended(event, reason, subject.clone());
-        self.drop_pending_others(subject);
+        if let Some(news) = self.sign_outs.drop_others(subject) {
+            self.tell(news);
+        }
     }
 
     /// The session leaves `live`: no more tokens, and any late answer about it is ignored.
@@ -276,8 +329,15 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         match answer {
             Answer::Refresh { generation, result } if generation == self.generation => self.on_refresh(result).await,
             Answer::UserCheck { generation, result } if generation == self.generation => self.on_user_check(result).await,
-            Answer::Callback { url, reply } => drop(reply.send(self.callback(&url).await)),
-            Answer::ServerSignOut { result, rotated } => self.on_pending_answer(result, rotated).await,
+            Answer::Callback { url, reply } => self.flow(Flow::Callback { url, reply }).await,
+            Answer::ServerSignOut { result, rotated } => {
+                let (sign_outs, parts) = self.sign_outs();
+                match sign_outs.answer(parts, result, rotated).await {
+                    Answered::Ignored => {}
+                    Answered::Retrying(pending) => self.publisher.show_pending(Some(pending)),
+                    Answered::Over(news) => self.tell(news),
+                }
+            }
             _ => {} // an answer about a session that has since ended
         }
     }
@@ -343,4 +403,147 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
         self.publish(EventKind::UserUpdated, self.view(self.clock.now_ms()));
     }
+
+    /// The session at aal2: its new refresh token saved first, the deadline kept (it counts from the first factor),
+    /// the exchange over, and MFA_CHALLENGE_VERIFIED published. A refresh in flight carried the token from before the
+    /// verify, so its answer is ignored (a new generation) and whoever waited on it gets the new token.
+    async fn stepped_up(&mut self, grant: Grant) {
+        let now = self.clock.now_ms();
+        let Some(old) = self.live.as_ref().map(|live| &live.session) else { return };
+        let session = Session { pending_sign_out: old.pending_sign_out, ..grant.into_session(now.div_euclid(1000), old.signed_in_at) };
+        let persistence = self.storage.save(&session).await;
+        let u = self.jitter.draw();
+        let Some(live) = self.live.as_mut() else { return };
+        live.stepped_up(session, persistence, now, u);
+        self.generation += 1;
+        if live.stage() == Stage::Complete {
+            let token = live.session.access_token.clone();
+            self.answer_waiters(Ok(token));
+        }
+        tracing::info!("second factor verified");
+        self.publish(EventKind::MfaChallengeVerified, self.view(now));
+    }
+
+    /// Signs out at `scope` and reports what the server part did (see `sign_out`'s module).
+    async fn sign_out(&mut self, scope: LogoutScope) -> Result<SignOutReport, AuthError> {
+        let (report, news) = match self.sign_outs.route(scope, self.live.is_some())? {
+            Route::Here(scope) => {
+                let live = self.take_live().expect("a live session");
+                let kept = self.sign_outs.begin_here(scope, &live.session, &self.storage).await;
+                self.publish_ended(EventKind::SignedOut, SignOutReason::User, Subject::of(&live.session));
+                let (sign_outs, parts) = self.sign_outs();
+                sign_outs.finish_here(parts, scope, live, kept).await
+            }
+            Route::Others => {
+                let (sign_outs, parts) = self.sign_outs();
+                sign_outs.others(parts).await
+            }
+            Route::NothingLoaded(scope) => {
+                let (sign_outs, parts) = self.sign_outs();
+                sign_outs.nothing_loaded(parts, scope).await
+            }
+        };
+        if let Some(news) = news {
+            self.tell(news);
+        }
+        Ok(report)
+    }
+
+    /// The sign-outs, and the parts of the task they use, borrowed apart.
+    fn sign_outs(&mut self) -> (&mut SignOuts, Parts<'_, A, S, C>) {
+        let parts = Parts { api: &*self.api, storage: &self.storage, jitter: &mut self.jitter, clock: &self.clock, subtasks: &mut self.subtasks, live: self.live.as_mut() };
+        (&mut self.sign_outs, parts)
+    }
+
+    /// Whether this engine renews a session kept as `persistence`: always with the vault lock; without it, only one
+    /// the vault refused (kept in memory: nobody else has it).
+    fn renews_here(&self, persistence: Persistence) -> bool {
+        self.storage.writes() || persistence == Persistence::MemoryOnly
+    }
+
+    /// The holder quit and this process has the lock: from the holder's last write on, it renews the session.
+    async fn take_over(&mut self, lock: VaultLock) {
+        self.storage.take_over(lock);
+        tracing::info!("took the vault lock over from a Latchkey process that quit; this one renews the session now");
+        self.adopt_vault().await;
+    }
+
+    /// The holder wrote the vault: adopt its refresh, its new sign-in, or its sign-out, and its pending sign-out.
+    async fn adopt_vault(&mut self) {
+        if !follow::follows(self.live.as_ref()) {
+            return;
+        }
+        let (saved, global_record) = match self.storage.load().await {
+            Ok(saved) => follow::split(saved),
+            Err(e) => return tracing::warn!(code = e.code(), "the vault could not be read after it changed; keeping the session as it was"),
+        };
+        let now = self.clock.now_ms();
+        match follow::adopt(saved, self.live.as_ref(), &self.rules, now) {
+            Adopt::Nothing => {}
+            Adopt::Ended(reason) => {
+                let live = self.take_live().expect("a live session");
+                self.publish_ended(EventKind::SignedOut, reason, Subject::of(&live.session));
+            }
+            Adopt::Renewed { session, rotated } => {
+                let (persistence, u) = (self.storage.persistence(), self.jitter.draw());
+                let (renews, received) = (self.renews_here(persistence), received_ms(&session));
+                self.live.as_mut().expect("a live session").adopt(session, persistence, received, renews, u);
+                if rotated {
+                    self.publish(EventKind::TokenRefreshed, self.view(now));
+                }
+            }
+            Adopt::SignedIn(session) => {
+                let live = self.new_live(session, self.storage.persistence(), None, now);
+                self.take_live();
+                self.live = Some(live);
+                self.publish(EventKind::SignedIn, self.view(now));
+            }
+        }
+        self.sign_outs.as_kept(global_record, self.live.as_ref(), now);
+    }
+
+    fn view(&self, now: i64) -> StateView {
+        match &self.live {
+            Some(live) => live.view(self.rules.max_session_age.as_secs() as i64, &self.rules.mfa_factors, now),
+            None => StateView::SignedOut { reason: None },
+        }
+    }
+
+    fn publish(&self, event: EventKind, state: StateView) {
+        self.announce(AuthEvent::new(event, state));
+    }
+
+    /// SIGNED_OUT (or INITIAL_SESSION signed out) about a session that is already gone from `live`.
+    fn publish_ended(&self, event: EventKind, reason: SignOutReason, subject: Subject) {
+        let state = StateView::SignedOut { reason: Some(reason) };
+        self.announce(AuthEvent { reason: Some(reason), subject: Some(subject), ..AuthEvent::new(event, state) });
+    }
+
+    /// SERVER_SIGN_OUT: the state does not change.
+    fn tell(&self, News(server_sign_out, subject): News) {
+        let state = if self.live.is_some() { self.view(self.clock.now_ms()) } else { self.publisher.state() };
+        self.announce(AuthEvent { server_sign_out: Some(server_sign_out), subject, ..AuthEvent::new(EventKind::ServerSignOut, state) });
+    }
+
+    /// Publishes an event, with the pending sign-out; one that names nobody is about the live session (see [`Subject`]).
+    fn announce(&self, mut event: AuthEvent) {
+        if event.subject.is_none() {
+            event.subject = self.live.as_ref().map(|live| Subject::of(&live.session));
+        }
+        event.pending_sign_out = self.sign_outs.view();
+        self.publisher.publish(event);
+    }
+
+    fn fail_waiters(&mut self, error: AuthError) {
+        self.answer_waiters(Err(error));
+    }
+
+    fn answer_waiters(&mut self, answer: Result<AccessToken, AuthError>) {
+        self.waiters.drain(..).for_each(|waiter| drop(waiter.send(answer.clone())));
+    }
+}
+
+/// When a session's access token was received, as the vault keeps it: at its last refresh, else at sign-in.
+fn received_ms(session: &Session) -> i64 {
+    session.last_refresh_at.unwrap_or(session.signed_in_at) * 1000
 }
