@@ -4,6 +4,7 @@
 //! (second factors, password, e-mail: `task::account`) run beside the task's loop, the publisher numbers events, and
 //! the network calls are tasks the engine owns (`subtasks`).
 
+mod current;
 mod deadlines;
 mod live;
 mod pending_flow;

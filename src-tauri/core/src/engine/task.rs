@@ -9,10 +9,11 @@ mod sign_out;
 pub(super) use sign_out::attempt;
 
 use super::deadlines::{self, Due, JumpWatch};
-use super::live::{Live, Renewal, Stage, TokenAnswer, UserCheck};
+use super::current::Current;
+use super::live::{Live, Renewal, UserCheck};
 use super::pending_flow::PendingFlow;
 use super::publisher::Publisher;
-use super::requests::{Account, Flow, Reply, Request};
+use super::requests::{Account, Flow, Request};
 use super::rules::EngineRules;
 use super::storage::Storage;
 use super::subtasks::{Answer, Subtasks};
@@ -22,7 +23,6 @@ use crate::error::{AuthError, ErrorCode};
 use crate::events::{AuthEvent, EventKind, SignOutReport, Subject};
 use crate::policy::SignInMethod;
 use crate::schedule::{self, Failure, Jitter};
-use crate::secret::AccessToken;
 use crate::session::{Persistence, Session, SignOutReason, StateView, User};
 use crate::vault::{SessionStore, VaultLock};
 use crate::wake::Woke;
@@ -38,13 +38,10 @@ pub(super) struct Engine<A, S, C> {
     storage: Storage<S>,
     clock: C,
     rules: EngineRules,
-    live: Option<Live>,
+    current: Current,
     flow: PendingFlow,
     /// The network calls in flight; dropped (so aborted) with the engine.
     subtasks: Subtasks<A>,
-    /// Bumped on every sign-in and sign-out, so a late network answer for an old session is ignored.
-    generation: u64,
-    waiters: Vec<Reply<AccessToken>>,
     jitter: Jitter,
     publisher: Publisher,
     jumps: JumpWatch,
@@ -65,10 +62,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             jitter: Jitter::new(rules.jitter_seed),
             sign_outs: SignOuts::new(rules.max_session_age.as_millis() as i64),
             rules,
-            live: None,
+            current: Current::new(),
             subtasks,
-            generation: 0,
-            waiters: Vec::new(),
             publisher,
         };
         (engine, answers)
@@ -82,7 +77,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         loop {
             let now = self.clock.now_ms();
             let pending = self.sign_outs.wake_at().filter(|_| self.storage.writes()); // the holder retries
-            let next = deadlines::next_wake(self.live.as_ref(), &self.rules, now).into_iter().chain(pending).min();
+            let next = deadlines::next_wake(self.current.live.as_ref(), &self.rules, now).into_iter().chain(pending).min();
             let wake_at = deadlines::wake_at(next, now);
             tokio::select! {
                 request = requests.recv() => match request {
@@ -104,7 +99,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
         tracing::info!(?woke, "resumed from sleep, or the clock was set; rechecking the session");
         let now = self.clock.now_ms();
-        if let Some(live) = self.live.as_mut() {
+        if let Some(live) = self.current.live.as_mut() {
             live.resumed(now);
         }
     }
@@ -124,8 +119,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             Ok(Some(session)) => {
                 let live = self.new_live(session, self.storage.persistence(), None, now);
                 let past_deadline = now >= live.deadline_ms;
-                self.live = Some(live);
-                self.sign_outs.restore_others(self.live.as_ref(), now);
+                self.current.live = Some(live);
+                self.sign_outs.restore_others(self.current.live.as_ref(), now);
                 if past_deadline {
                     return self.end(SignOutReason::Timeout, EventKind::InitialSession).await;
                 }
@@ -159,15 +154,17 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             Request::SignOut { scope, reply } => drop(reply.send(self.sign_out(scope).await)),
             Request::AccessToken { reply } => {
                 self.tick().await; // deadlines first: no token after the session's end
-                self.access_token(reply);
+                if self.current.ask(reply, now) {
+                    self.start_refresh();
+                }
             }
             Request::ProviderTokens { reply } => {
                 self.tick().await; // as for the access token
-                drop(reply.send(self.live.as_ref().map(Live::provider_tokens).ok_or(AuthError::NotSignedIn)));
+                drop(reply.send(self.current.live.as_ref().map(Live::provider_tokens).ok_or(AuthError::NotSignedIn)));
             }
             Request::Flow(flow) => self.flow(flow).await,
             Request::Account(request) => self.account(request).await,
-            Request::Touch => self.live.iter_mut().for_each(|live| live.last_activity_ms = now),
+            Request::Touch => self.current.live.iter_mut().for_each(|live| live.last_activity_ms = now),
             Request::VaultChanged if !self.storage.writes() => self.adopt_vault().await, // a writer ignores its own writes
             Request::VaultChanged => {}
             Request::TookLock(lock) => self.take_over(lock).await,
@@ -184,7 +181,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
 
     /// An account request; what it changes of the session is saved and published before the reply.
     async fn account(&mut self, request: Account) {
-        let call = AccountCall { api: &*self.api, rules: &self.rules, clock: &self.clock, live: self.live.as_mut() };
+        let call = AccountCall { api: &*self.api, rules: &self.rules, clock: &self.clock, live: self.current.live.as_mut() };
         let Some((then, reply)) = call.run(request).await else { return };
         let done = match then {
             Ok(then) => self.carry_out(then).await,
@@ -218,7 +215,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         if let Some(news) = sign_outs.due(parts, now).await {
             self.tell(news);
         }
-        let Some(live) = self.live.as_mut() else { return };
+        let Some(live) = self.current.live.as_mut() else { return };
         if let Some(jump_ms) = jump {
             tracing::info!(jump_ms, "the wall clock jumped (resume from sleep, or a clock change); rechecking");
             live.check_user_now(now);
@@ -227,15 +224,19 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             match due {
                 Due::End(reason) => return self.end(reason, EventKind::SignedOut).await,
                 Due::Warn { passed, remaining_secs } => {
-                    self.live.as_mut().expect("checked above").warnings_sent = passed;
+                    self.current.live.as_mut().expect("checked above").warnings_sent = passed;
                     self.announce(AuthEvent { remaining: Some(remaining_secs), ..AuthEvent::new(EventKind::SessionExpiring, self.view(now)) });
                 }
                 Due::AnnounceExpiry => {
-                    let retry = self.live.as_mut().expect("checked above").announce_expiry();
+                    let retry = self.current.live.as_mut().expect("checked above").announce_expiry();
                     self.announce(AuthEvent { retry, ..AuthEvent::new(EventKind::RefreshRetrying, self.view(now)) });
                 }
                 Due::Refresh => self.start_refresh(),
-                Due::CheckUser => self.start_user_check(),
+                Due::CheckUser => {
+                    if let Some((token, generation)) = self.current.begin_user_check() {
+                        self.subtasks.check_user(token, generation);
+                    }
+                }
             }
         }
     }
@@ -262,18 +263,16 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         let persistence = self.storage.save(&session).await;
         let mut live = self.new_live(session, persistence, Some(now), now);
         live.from_recovery = event == EventKind::PasswordRecovery;
-        if let Some(old) = self.live.replace(live) {
+        if let Some(old) = self.current.replace(live) {
             self.subtasks.revoke(old.session, LogoutScope::Local, now);
         }
-        self.generation += 1;
-        self.fail_waiters(AuthError::NotSignedIn);
         self.publish(event, self.view(now));
     }
 
     /// Ends the session: no more tokens, the vault wiped, the server session ended (best effort, while the access
     /// token is still valid), then the event.
     async fn end(&mut self, reason: SignOutReason, event: EventKind) {
-        let Some(live) = self.take_live() else { return };
+        let Some(live) = self.current.take() else { return };
         if let Err(e) = self.storage.clear().await {
             tracing::warn!(code = e.code(), error = %e, "could not wipe the vault");
         }
@@ -287,48 +286,17 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
     }
 
-    /// The session leaves `live`: no more tokens, and any late answer about it is ignored.
-    fn take_live(&mut self) -> Option<Live> {
-        let live = self.live.take()?;
-        self.generation += 1;
-        self.fail_waiters(AuthError::NotSignedIn);
-        Some(live)
-    }
-
-    fn access_token(&mut self, reply: Reply<AccessToken>) {
-        let now = self.clock.now_ms();
-        match self.live.as_ref().map(|live| live.token_for_caller(now)) {
-            None => drop(reply.send(Err(AuthError::NotSignedIn))),
-            Some(TokenAnswer::Ready(token)) => drop(reply.send(Ok(token))),
-            Some(TokenAnswer::Pending(e)) => drop(reply.send(Err(e))),
-            Some(TokenAnswer::Wait) => {
-                self.waiters.push(reply);
-                self.start_refresh();
-            }
-        }
-    }
-
     /// The one place a refresh starts; while one is in flight, nobody starts another.
     fn start_refresh(&mut self) {
-        let now = self.clock.now_ms();
-        let Some(live) = self.live.as_mut() else { return };
-        if !live.begin_refresh() {
-            return;
-        }
-        self.subtasks.refresh(live.session.refresh_token.clone(), self.generation);
-        self.publisher.show(self.view(now));
-    }
-
-    fn start_user_check(&mut self) {
-        let Some(live) = self.live.as_mut() else { return };
-        live.user_check = UserCheck::InFlight;
-        self.subtasks.check_user(live.session.access_token.clone(), self.generation);
+        let Some((token, generation)) = self.current.begin_refresh() else { return };
+        self.subtasks.refresh(token, generation);
+        self.publisher.show(self.view(self.clock.now_ms()));
     }
 
     async fn on_answer(&mut self, answer: Answer) {
         match answer {
-            Answer::Refresh { generation, result } if generation == self.generation => self.on_refresh(result).await,
-            Answer::UserCheck { generation, result } if generation == self.generation => self.on_user_check(result).await,
+            Answer::Refresh { generation, result } if self.current.is(generation) => self.on_refresh(result).await,
+            Answer::UserCheck { generation, result } if self.current.is(generation) => self.on_user_check(result).await,
             Answer::Callback { url, reply } => self.flow(Flow::Callback { url, reply }).await,
             Answer::ServerSignOut { result, rotated } => {
                 let (sign_outs, parts) = self.sign_outs();
@@ -345,17 +313,13 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     /// The new refresh token is saved before anything uses or publishes it; only a terminal answer ends the session.
     async fn on_refresh(&mut self, result: Result<Grant, AuthError>) {
         let now = self.clock.now_ms();
-        let Some(old) = self.live.as_ref().map(|live| &live.session) else { return };
+        let Some(old) = self.current.live.as_ref().map(|live| &live.session) else { return };
         let e = match result {
             Ok(grant) => {
                 let session = grant.renewing(old, now.div_euclid(1000));
                 crate::test_hooks::after_rotation().await;
                 let persistence = self.storage.save(&session).await;
-                let u = self.jitter.draw();
-                let Some(live) = self.live.as_mut() else { return };
-                live.refreshed(session, persistence, now, u);
-                let token = live.session.access_token.clone();
-                self.waiters.drain(..).for_each(|waiter| drop(waiter.send(Ok(token.clone()))));
+                self.current.refreshed(session, persistence, now, self.jitter.draw());
                 return self.publish(EventKind::TokenRefreshed, self.view(now));
             }
             Err(e) => e,
@@ -367,19 +331,15 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             }
             failure => failure,
         };
-        let u = self.jitter.draw();
-        let Some(live) = self.live.as_mut() else { return };
-        let retry = live.refresh_failed(&failure, e.code(), now, u);
-        tracing::warn!(code = e.code(), attempt = retry.attempt, "refresh failed; retrying later, the session is kept");
-        let usable = live.usable(now).then(|| live.session.access_token.clone());
-        self.waiters.drain(..).for_each(|waiter| drop(waiter.send(usable.clone().ok_or_else(|| e.clone()))));
-        self.announce(AuthEvent { retry: Some(retry), ..AuthEvent::new(EventKind::RefreshRetrying, self.view(now)) });
+        if let Some(retry) = self.current.refresh_failed(&failure, &e, now, self.jitter.draw()) {
+            self.announce(AuthEvent { retry: Some(retry), ..AuthEvent::new(EventKind::RefreshRetrying, self.view(now)) });
+        }
     }
 
     /// `GET /user` tells whether the session was ended elsewhere (sign-out everywhere, password change, ban).
     async fn on_user_check(&mut self, result: Result<User, AuthError>) {
         let next = self.clock.now_ms() + self.rules.user_check_interval.as_millis() as i64;
-        let Some(live) = self.live.as_mut() else { return };
+        let Some(live) = self.current.live.as_mut() else { return };
         live.user_check = UserCheck::Due { at: next };
         match result {
             Ok(user) if user != live.session.user => self.user_changed(user).await,
@@ -394,11 +354,11 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
 
     /// Saves and publishes a change to the signed-in user (its factors included: the stage follows them).
     async fn user_changed(&mut self, user: User) {
-        let Some(live) = self.live.as_mut() else { return };
+        let Some(live) = self.current.live.as_mut() else { return };
         live.set_user(user);
         let session = live.session.clone();
         let persistence = self.storage.save(&session).await;
-        if let Some(live) = self.live.as_mut() {
+        if let Some(live) = self.current.live.as_mut() {
             live.persistence = persistence;
         }
         self.publish(EventKind::UserUpdated, self.view(self.clock.now_ms()));
@@ -409,26 +369,19 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     /// verify, so its answer is ignored (a new generation) and whoever waited on it gets the new token.
     async fn stepped_up(&mut self, grant: Grant) {
         let now = self.clock.now_ms();
-        let Some(old) = self.live.as_ref().map(|live| &live.session) else { return };
+        let Some(old) = self.current.live.as_ref().map(|live| &live.session) else { return };
         let session = Session { pending_sign_out: old.pending_sign_out, ..grant.into_session(now.div_euclid(1000), old.signed_in_at) };
         let persistence = self.storage.save(&session).await;
-        let u = self.jitter.draw();
-        let Some(live) = self.live.as_mut() else { return };
-        live.stepped_up(session, persistence, now, u);
-        self.generation += 1;
-        if live.stage() == Stage::Complete {
-            let token = live.session.access_token.clone();
-            self.answer_waiters(Ok(token));
-        }
+        self.current.stepped_up(session, persistence, now, self.jitter.draw());
         tracing::info!("second factor verified");
         self.publish(EventKind::MfaChallengeVerified, self.view(now));
     }
 
     /// Signs out at `scope` and reports what the server part did (see `sign_out`'s module).
     async fn sign_out(&mut self, scope: LogoutScope) -> Result<SignOutReport, AuthError> {
-        let (report, news) = match self.sign_outs.route(scope, self.live.is_some())? {
+        let (report, news) = match self.sign_outs.route(scope, self.current.live.is_some())? {
             Route::Here(scope) => {
-                let live = self.take_live().expect("a live session");
+                let live = self.current.take().expect("a live session");
                 let kept = self.sign_outs.begin_here(scope, &live.session, &self.storage).await;
                 self.publish_ended(EventKind::SignedOut, SignOutReason::User, Subject::of(&live.session));
                 let (sign_outs, parts) = self.sign_outs();
@@ -451,7 +404,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
 
     /// The sign-outs, and the parts of the task they use, borrowed apart.
     fn sign_outs(&mut self) -> (&mut SignOuts, Parts<'_, A, S, C>) {
-        let parts = Parts { api: &*self.api, storage: &self.storage, jitter: &mut self.jitter, clock: &self.clock, subtasks: &mut self.subtasks, live: self.live.as_mut() };
+        let parts = Parts { api: &*self.api, storage: &self.storage, jitter: &mut self.jitter, clock: &self.clock, subtasks: &mut self.subtasks, live: self.current.live.as_mut() };
         (&mut self.sign_outs, parts)
     }
 
@@ -470,7 +423,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
 
     /// The holder wrote the vault: adopt its refresh, its new sign-in, or its sign-out, and its pending sign-out.
     async fn adopt_vault(&mut self) {
-        if !follow::follows(self.live.as_ref()) {
+        if !follow::follows(self.current.live.as_ref()) {
             return;
         }
         let (saved, global_record) = match self.storage.load().await {
@@ -478,35 +431,32 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             Err(e) => return tracing::warn!(code = e.code(), "the vault could not be read after it changed; keeping the session as it was"),
         };
         let now = self.clock.now_ms();
-        match follow::adopt(saved, self.live.as_ref(), &self.rules, now) {
+        match follow::adopt(saved, self.current.live.as_ref(), &self.rules, now) {
             Adopt::Nothing => {}
             Adopt::Ended(reason) => {
-                let live = self.take_live().expect("a live session");
+                let live = self.current.take().expect("a live session");
                 self.publish_ended(EventKind::SignedOut, reason, Subject::of(&live.session));
             }
             Adopt::Renewed { session, rotated } => {
                 let (persistence, u) = (self.storage.persistence(), self.jitter.draw());
                 let (renews, received) = (self.renews_here(persistence), received_ms(&session));
-                self.live.as_mut().expect("a live session").adopt(session, persistence, received, renews, u);
+                self.current.live.as_mut().expect("a live session").adopt(session, persistence, received, renews, u);
                 if rotated {
                     self.publish(EventKind::TokenRefreshed, self.view(now));
                 }
             }
             Adopt::SignedIn(session) => {
                 let live = self.new_live(session, self.storage.persistence(), None, now);
-                self.take_live();
-                self.live = Some(live);
+                self.current.take();
+                self.current.live = Some(live);
                 self.publish(EventKind::SignedIn, self.view(now));
             }
         }
-        self.sign_outs.as_kept(global_record, self.live.as_ref(), now);
+        self.sign_outs.as_kept(global_record, self.current.live.as_ref(), now);
     }
 
     fn view(&self, now: i64) -> StateView {
-        match &self.live {
-            Some(live) => live.view(self.rules.max_session_age.as_secs() as i64, &self.rules.mfa_factors, now),
-            None => StateView::SignedOut { reason: None },
-        }
+        self.current.view(&self.rules, now)
     }
 
     fn publish(&self, event: EventKind, state: StateView) {
@@ -521,25 +471,15 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
 
     /// SERVER_SIGN_OUT: the state does not change.
     fn tell(&self, News(server_sign_out, subject): News) {
-        let state = if self.live.is_some() { self.view(self.clock.now_ms()) } else { self.publisher.state() };
+        let state = if self.current.live.is_some() { self.view(self.clock.now_ms()) } else { self.publisher.state() };
         self.announce(AuthEvent { server_sign_out: Some(server_sign_out), subject, ..AuthEvent::new(EventKind::ServerSignOut, state) });
     }
 
     /// Publishes an event, with the pending sign-out; one that names nobody is about the live session (see [`Subject`]).
     fn announce(&self, mut event: AuthEvent) {
-        if event.subject.is_none() {
-            event.subject = self.live.as_ref().map(|live| Subject::of(&live.session));
-        }
+        event.subject = event.subject.or_else(|| self.current.subject());
         event.pending_sign_out = self.sign_outs.view();
         self.publisher.publish(event);
-    }
-
-    fn fail_waiters(&mut self, error: AuthError) {
-        self.answer_waiters(Err(error));
-    }
-
-    fn answer_waiters(&mut self, answer: Result<AccessToken, AuthError>) {
-        self.waiters.drain(..).for_each(|waiter| drop(waiter.send(answer.clone())));
     }
 }
 
