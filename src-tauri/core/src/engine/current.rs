@@ -4,11 +4,14 @@
 use super::live::{Live, Stage, TokenAnswer, UserCheck};
 use super::requests::Reply;
 use super::rules::EngineRules;
+use super::storage::Storage;
+use crate::api::Grant;
 use crate::error::AuthError;
 use crate::events::{Retry, Subject};
-use crate::schedule::Failure;
+use crate::schedule::{Failure, Jitter};
 use crate::secret::{AccessToken, RefreshToken};
-use crate::session::{Persistence, Session, StateView};
+use crate::session::{Session, StateView, User};
+use crate::vault::SessionStore;
 
 pub(super) struct Current {
     pub live: Option<Live>,
@@ -77,12 +80,17 @@ impl Current {
         Some((live.session.access_token.clone(), self.generation))
     }
 
-    /// A refreshed session, already saved: whoever waited gets its token.
-    pub fn refreshed(&mut self, session: Session, persistence: Persistence, now: i64, u: f64) {
-        let Some(live) = self.live.as_mut() else { return };
-        live.refreshed(session, persistence, now, u);
+    /// A refresh's grant: the new refresh token saved before anything uses it, then whoever waited gets the new
+    /// access token. False without a session.
+    pub async fn refreshed<S: SessionStore>(&mut self, grant: Grant, storage: &Storage<S>, jitter: &mut Jitter, now: i64) -> bool {
+        let Some(live) = self.live.as_mut() else { return false };
+        let session = grant.renewing(&live.session, now.div_euclid(1000));
+        crate::test_hooks::after_rotation().await;
+        let persistence = storage.save(&session).await;
+        live.refreshed(session, persistence, now, jitter.draw());
         let token = live.session.access_token.clone();
         self.answer_waiters(Ok(token));
+        true
     }
 
     /// A refresh failed and is retried later: whoever waited gets the token while it is usable, else the error.
@@ -95,16 +103,29 @@ impl Current {
         Some(retry)
     }
 
-    /// The session at aal2, already saved. A refresh in flight carried the token from before the verify, so its
-    /// answer is ignored (a new generation); once the session is complete, whoever waited gets the new token.
-    pub fn stepped_up(&mut self, session: Session, persistence: Persistence, now: i64, u: f64) {
-        let Some(live) = self.live.as_mut() else { return };
-        live.stepped_up(session, persistence, now, u);
+    /// The session at aal2: its new refresh token saved first, the deadline kept (it counts from the first factor).
+    /// A refresh in flight carried the token from before the verify, so its answer is ignored (a new generation);
+    /// once the session is complete, whoever waited gets the new token. False without a session.
+    pub async fn stepped_up<S: SessionStore>(&mut self, grant: Grant, storage: &Storage<S>, jitter: &mut Jitter, now: i64) -> bool {
+        let Some(live) = self.live.as_mut() else { return false };
+        let old = &live.session;
+        let session = Session { pending_sign_out: old.pending_sign_out, ..grant.into_session(now.div_euclid(1000), old.signed_in_at) };
+        let persistence = storage.save(&session).await;
+        live.stepped_up(session, persistence, now, jitter.draw());
         self.generation += 1;
         if live.stage() == Stage::Complete {
             let token = live.session.access_token.clone();
             self.answer_waiters(Ok(token));
         }
+        true
+    }
+
+    /// A change to the signed-in user (its factors included: the stage follows them), saved. False without a session.
+    pub async fn set_user<S: SessionStore>(&mut self, user: User, storage: &Storage<S>) -> bool {
+        let Some(live) = self.live.as_mut() else { return false };
+        live.set_user(user);
+        live.persistence = storage.save(&live.session).await;
+        true
     }
 
     pub fn view(&self, rules: &EngineRules, now: i64) -> StateView {

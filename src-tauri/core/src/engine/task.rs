@@ -10,7 +10,7 @@ pub(super) use sign_out::attempt;
 
 use super::deadlines::{self, Due, JumpWatch};
 use super::current::Current;
-use super::live::{Live, Renewal, UserCheck};
+use super::live::{Live, UserCheck};
 use super::pending_flow::PendingFlow;
 use super::publisher::Publisher;
 use super::requests::{Account, Flow, Request};
@@ -23,11 +23,11 @@ use crate::error::{AuthError, ErrorCode};
 use crate::events::{AuthEvent, EventKind, SignOutReport, Subject};
 use crate::policy::SignInMethod;
 use crate::schedule::{self, Failure, Jitter};
-use crate::session::{Persistence, Session, SignOutReason, StateView, User};
+use crate::session::{SignOutReason, StateView, User};
 use crate::vault::{SessionStore, VaultLock};
 use crate::wake::Woke;
 use account::{AccountCall, Then};
-use follow::Adopt;
+use follow::{Followed, Restored};
 use sign_out::{Answered, News, Parts, Route, SignOuts};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
@@ -111,40 +111,20 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             return self.publish(EventKind::InitialSession, StateView::SignedOut { reason: Some(SignOutReason::Policy) });
         }
         let now = self.clock.now_ms();
-        match self.storage.load().await {
-            Ok(Some(session)) if session.pending_sign_out == Some(LogoutScope::Global) => {
-                self.sign_outs.pending_global(session, now); // a record kept only to retry that sign-out
+        match follow::restore(&mut self.current, &self.storage, &mut self.jitter, &self.rules, now).await {
+            Restored::Record(record) => {
+                self.sign_outs.pending_global(record, now);
                 self.publish(EventKind::InitialSession, StateView::SignedOut { reason: Some(SignOutReason::User) });
             }
-            Ok(Some(session)) => {
-                let live = self.new_live(session, self.storage.persistence(), None, now);
-                let past_deadline = now >= live.deadline_ms;
-                self.current.live = Some(live);
+            Restored::Live { past_deadline } => {
                 self.sign_outs.restore_others(self.current.live.as_ref(), now);
                 if past_deadline {
                     return self.end(SignOutReason::Timeout, EventKind::InitialSession).await;
                 }
                 self.publish(EventKind::InitialSession, self.view(now));
             }
-            Ok(None) => self.publish(EventKind::InitialSession, StateView::SignedOut { reason: None }),
-            Err(e) => {
-                tracing::warn!(code = e.code(), error = %e, "the saved session could not be restored");
-                let reason = if e.is_storage_unavailable() { SignOutReason::StorageUnavailable } else { SignOutReason::StorageCorrupt };
-                self.publish(EventKind::InitialSession, StateView::SignedOut { reason: Some(reason) });
-            }
+            Restored::SignedOut(reason) => self.publish(EventKind::InitialSession, StateView::SignedOut { reason }),
         }
-    }
-
-    /// A session's schedule, its token `received` then (else at its last refresh or sign-in); renewed here only if
-    /// this process may (see `renews_here`).
-    fn new_live(&mut self, session: Session, persistence: Persistence, received: Option<i64>, now: i64) -> Live {
-        let received = received.unwrap_or_else(|| received_ms(&session));
-        let max_age_ms = self.rules.max_session_age.as_millis() as i64;
-        let mut live = Live::new(session, persistence, received, max_age_ms, now, self.jitter.draw(), self.rules.require_mfa);
-        if !self.renews_here(persistence) {
-            live.renewal = Renewal::Elsewhere;
-        }
-        live
     }
 
     async fn handle(&mut self, request: Request) {
@@ -193,7 +173,13 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     async fn carry_out(&mut self, then: Then) -> Result<(), AuthError> {
         match then {
             Then::Nothing => {}
-            Then::SteppedUp(grant) => self.stepped_up(grant).await,
+            Then::SteppedUp(grant) => {
+                let now = self.clock.now_ms();
+                if self.current.stepped_up(grant, &self.storage, &mut self.jitter, now).await {
+                    tracing::info!("second factor verified");
+                    self.publish(EventKind::MfaChallengeVerified, self.view(now));
+                }
+            }
             Then::UserChanged { user, refresh } => {
                 self.user_changed(user).await;
                 if refresh {
@@ -261,7 +247,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         let mut session = grant.into_session(now.div_euclid(1000), now.div_euclid(1000));
         session.pending_sign_out = self.sign_outs.hand_to_new_session(now);
         let persistence = self.storage.save(&session).await;
-        let mut live = self.new_live(session, persistence, Some(now), now);
+        let mut live = Live::start(session, persistence, now, now, &self.rules, self.storage.renews(persistence), self.jitter.draw());
         live.from_recovery = event == EventKind::PasswordRecovery;
         if let Some(old) = self.current.replace(live) {
             self.subtasks.revoke(old.session, LogoutScope::Local, now);
@@ -313,14 +299,12 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     /// The new refresh token is saved before anything uses or publishes it; only a terminal answer ends the session.
     async fn on_refresh(&mut self, result: Result<Grant, AuthError>) {
         let now = self.clock.now_ms();
-        let Some(old) = self.current.live.as_ref().map(|live| &live.session) else { return };
         let e = match result {
             Ok(grant) => {
-                let session = grant.renewing(old, now.div_euclid(1000));
-                crate::test_hooks::after_rotation().await;
-                let persistence = self.storage.save(&session).await;
-                self.current.refreshed(session, persistence, now, self.jitter.draw());
-                return self.publish(EventKind::TokenRefreshed, self.view(now));
+                if self.current.refreshed(grant, &self.storage, &mut self.jitter, now).await {
+                    self.publish(EventKind::TokenRefreshed, self.view(now));
+                }
+                return;
             }
             Err(e) => e,
         };
@@ -352,29 +336,11 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
     }
 
-    /// Saves and publishes a change to the signed-in user (its factors included: the stage follows them).
+    /// Saves and publishes a change to the signed-in user.
     async fn user_changed(&mut self, user: User) {
-        let Some(live) = self.current.live.as_mut() else { return };
-        live.set_user(user);
-        let session = live.session.clone();
-        let persistence = self.storage.save(&session).await;
-        if let Some(live) = self.current.live.as_mut() {
-            live.persistence = persistence;
+        if self.current.set_user(user, &self.storage).await {
+            self.publish(EventKind::UserUpdated, self.view(self.clock.now_ms()));
         }
-        self.publish(EventKind::UserUpdated, self.view(self.clock.now_ms()));
-    }
-
-    /// The session at aal2: its new refresh token saved first, the deadline kept (it counts from the first factor),
-    /// the exchange over, and MFA_CHALLENGE_VERIFIED published. A refresh in flight carried the token from before the
-    /// verify, so its answer is ignored (a new generation) and whoever waited on it gets the new token.
-    async fn stepped_up(&mut self, grant: Grant) {
-        let now = self.clock.now_ms();
-        let Some(old) = self.current.live.as_ref().map(|live| &live.session) else { return };
-        let session = Session { pending_sign_out: old.pending_sign_out, ..grant.into_session(now.div_euclid(1000), old.signed_in_at) };
-        let persistence = self.storage.save(&session).await;
-        self.current.stepped_up(session, persistence, now, self.jitter.draw());
-        tracing::info!("second factor verified");
-        self.publish(EventKind::MfaChallengeVerified, self.view(now));
     }
 
     /// Signs out at `scope` and reports what the server part did (see `sign_out`'s module).
@@ -408,12 +374,6 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         (&mut self.sign_outs, parts)
     }
 
-    /// Whether this engine renews a session kept as `persistence`: always with the vault lock; without it, only one
-    /// the vault refused (kept in memory: nobody else has it).
-    fn renews_here(&self, persistence: Persistence) -> bool {
-        self.storage.writes() || persistence == Persistence::MemoryOnly
-    }
-
     /// The holder quit and this process has the lock: from the holder's last write on, it renews the session.
     async fn take_over(&mut self, lock: VaultLock) {
         self.storage.take_over(lock);
@@ -421,36 +381,14 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         self.adopt_vault().await;
     }
 
-    /// The holder wrote the vault: adopt its refresh, its new sign-in, or its sign-out, and its pending sign-out.
+    /// The holder wrote the vault: the session in hand follows it, and so does the pending sign-out.
     async fn adopt_vault(&mut self) {
-        if !follow::follows(self.current.live.as_ref()) {
-            return;
-        }
-        let (saved, global_record) = match self.storage.load().await {
-            Ok(saved) => follow::split(saved),
-            Err(e) => return tracing::warn!(code = e.code(), "the vault could not be read after it changed; keeping the session as it was"),
-        };
+        let Some((followed, global_record)) = follow::adopt(&mut self.current, &self.storage, &mut self.jitter, &self.rules, &self.clock).await else { return };
         let now = self.clock.now_ms();
-        match follow::adopt(saved, self.current.live.as_ref(), &self.rules, now) {
-            Adopt::Nothing => {}
-            Adopt::Ended(reason) => {
-                let live = self.current.take().expect("a live session");
-                self.publish_ended(EventKind::SignedOut, reason, Subject::of(&live.session));
-            }
-            Adopt::Renewed { session, rotated } => {
-                let (persistence, u) = (self.storage.persistence(), self.jitter.draw());
-                let (renews, received) = (self.renews_here(persistence), received_ms(&session));
-                self.current.live.as_mut().expect("a live session").adopt(session, persistence, received, renews, u);
-                if rotated {
-                    self.publish(EventKind::TokenRefreshed, self.view(now));
-                }
-            }
-            Adopt::SignedIn(session) => {
-                let live = self.new_live(session, self.storage.persistence(), None, now);
-                self.current.take();
-                self.current.live = Some(live);
-                self.publish(EventKind::SignedIn, self.view(now));
-            }
+        match followed {
+            Followed::Nothing => {}
+            Followed::Ended(reason, subject) => self.publish_ended(EventKind::SignedOut, reason, subject),
+            Followed::Changed(event) => self.publish(event, self.view(now)),
         }
         self.sign_outs.as_kept(global_record, self.current.live.as_ref(), now);
     }
@@ -483,7 +421,3 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     }
 }
 
-/// When a session's access token was received, as the vault keeps it: at its last refresh, else at sign-in.
-fn received_ms(session: &Session) -> i64 {
-    session.last_refresh_at.unwrap_or(session.signed_in_at) * 1000
-}
