@@ -6,12 +6,20 @@ use super::requests::Reply;
 use super::rules::EngineRules;
 use super::storage::Storage;
 use crate::api::Grant;
-use crate::error::AuthError;
+use crate::error::{AuthError, ErrorCode};
 use crate::events::{Retry, Subject};
 use crate::schedule::{Failure, Jitter};
 use crate::secret::{AccessToken, RefreshToken};
 use crate::session::{Session, StateView, User};
 use crate::vault::SessionStore;
+
+/// What `GET /user` says of the session in hand.
+pub(super) enum Checked {
+    Unchanged,
+    Changed(User),
+    /// Ended elsewhere (sign-out everywhere, password change, ban).
+    Revoked,
+}
 
 pub(super) struct Current {
     pub live: Option<Live>,
@@ -118,6 +126,24 @@ impl Current {
             self.answer_waiters(Ok(token));
         }
         true
+    }
+
+    /// The answer of `GET /user`; the next check is due at `next`.
+    pub fn user_checked(&mut self, result: Result<User, AuthError>, next: i64) -> Checked {
+        let Some(live) = self.live.as_mut() else { return Checked::Unchanged };
+        live.user_check = UserCheck::Due { at: next };
+        match result {
+            Ok(user) if user != live.session.user => Checked::Changed(user),
+            Ok(_) => Checked::Unchanged,
+            Err(e) if matches!(e.known_code(), Some(ErrorCode::SessionNotFound | ErrorCode::UserNotFound | ErrorCode::UserBanned)) => {
+                tracing::info!(code = e.code(), "the session was ended elsewhere");
+                Checked::Revoked
+            }
+            Err(e) => {
+                tracing::debug!(code = e.code(), "user check inconclusive");
+                Checked::Unchanged
+            }
+        }
     }
 
     /// A change to the signed-in user (its factors included: the stage follows them), saved. False without a session.

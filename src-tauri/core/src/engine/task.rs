@@ -9,8 +9,8 @@ mod sign_out;
 pub(super) use sign_out::attempt;
 
 use super::deadlines::{self, Due, JumpWatch};
-use super::current::Current;
-use super::live::{Live, UserCheck};
+use super::current::{Checked, Current};
+use super::live::Live;
 use super::pending_flow::PendingFlow;
 use super::publisher::Publisher;
 use super::requests::{Account, Flow, Request};
@@ -19,7 +19,7 @@ use super::storage::Storage;
 use super::subtasks::{Answer, Subtasks};
 use crate::api::{AuthApi, Grant, LogoutScope};
 use crate::clock::Clock;
-use crate::error::{AuthError, ErrorCode};
+use crate::error::AuthError;
 use crate::events::{AuthEvent, EventKind, SignOutReport, Subject};
 use crate::policy::SignInMethod;
 use crate::schedule::{self, Failure, Jitter};
@@ -99,9 +99,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
         tracing::info!(?woke, "resumed from sleep, or the clock was set; rechecking the session");
         let now = self.clock.now_ms();
-        if let Some(live) = self.current.live.as_mut() {
-            live.resumed(now);
-        }
+        self.current.live.iter_mut().for_each(|live| live.resumed(now));
     }
 
     /// Reads the vault, with no network call, and publishes INITIAL_SESSION.
@@ -111,18 +109,9 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             return self.publish(EventKind::InitialSession, StateView::SignedOut { reason: Some(SignOutReason::Policy) });
         }
         let now = self.clock.now_ms();
-        match follow::restore(&mut self.current, &self.storage, &mut self.jitter, &self.rules, now).await {
-            Restored::Record(record) => {
-                self.sign_outs.pending_global(record, now);
-                self.publish(EventKind::InitialSession, StateView::SignedOut { reason: Some(SignOutReason::User) });
-            }
-            Restored::Live { past_deadline } => {
-                self.sign_outs.restore_others(self.current.live.as_ref(), now);
-                if past_deadline {
-                    return self.end(SignOutReason::Timeout, EventKind::InitialSession).await;
-                }
-                self.publish(EventKind::InitialSession, self.view(now));
-            }
+        match follow::restore(&mut self.current, &mut self.sign_outs, &self.storage, &mut self.jitter, &self.rules, now).await {
+            Restored::Live { past_deadline: true } => self.end(SignOutReason::Timeout, EventKind::InitialSession).await,
+            Restored::Live { past_deadline: false } => self.publish(EventKind::InitialSession, self.view(now)),
             Restored::SignedOut(reason) => self.publish(EventKind::InitialSession, StateView::SignedOut { reason }),
         }
     }
@@ -162,16 +151,13 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     /// An account request; what it changes of the session is saved and published before the reply.
     async fn account(&mut self, request: Account) {
         let call = AccountCall { api: &*self.api, rules: &self.rules, clock: &self.clock, live: self.current.live.as_mut() };
-        let Some((then, reply)) = call.run(request).await else { return };
-        let done = match then {
-            Ok(then) => self.carry_out(then).await,
-            Err(e) => Err(e),
-        };
-        drop(reply.send(done));
+        if let Some((then, reply)) = call.run(request).await {
+            drop(reply.send(self.carry_out(then).await));
+        }
     }
 
-    async fn carry_out(&mut self, then: Then) -> Result<(), AuthError> {
-        match then {
+    async fn carry_out(&mut self, then: Result<Then, AuthError>) -> Result<(), AuthError> {
+        match then? {
             Then::Nothing => {}
             Then::SteppedUp(grant) => {
                 let now = self.clock.now_ms();
@@ -320,19 +306,13 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
     }
 
-    /// `GET /user` tells whether the session was ended elsewhere (sign-out everywhere, password change, ban).
+    /// `GET /user` tells whether the session was ended elsewhere, or its user changed.
     async fn on_user_check(&mut self, result: Result<User, AuthError>) {
         let next = self.clock.now_ms() + self.rules.user_check_interval.as_millis() as i64;
-        let Some(live) = self.current.live.as_mut() else { return };
-        live.user_check = UserCheck::Due { at: next };
-        match result {
-            Ok(user) if user != live.session.user => self.user_changed(user).await,
-            Ok(_) => {}
-            Err(e) if matches!(e.known_code(), Some(ErrorCode::SessionNotFound | ErrorCode::UserNotFound | ErrorCode::UserBanned)) => {
-                tracing::info!(code = e.code(), "the session was ended elsewhere");
-                self.end(SignOutReason::Revoked, EventKind::SignedOut).await;
-            }
-            Err(e) => tracing::debug!(code = e.code(), "user check inconclusive"),
+        match self.current.user_checked(result, next) {
+            Checked::Unchanged => {}
+            Checked::Changed(user) => self.user_changed(user).await,
+            Checked::Revoked => self.end(SignOutReason::Revoked, EventKind::SignedOut).await,
         }
     }
 
@@ -353,13 +333,9 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 let (sign_outs, parts) = self.sign_outs();
                 sign_outs.finish_here(parts, scope, live, kept).await
             }
-            Route::Others => {
+            Route::Elsewhere(scope) => {
                 let (sign_outs, parts) = self.sign_outs();
-                sign_outs.others(parts).await
-            }
-            Route::NothingLoaded(scope) => {
-                let (sign_outs, parts) = self.sign_outs();
-                sign_outs.nothing_loaded(parts, scope).await
+                sign_outs.elsewhere(parts, scope).await
             }
         };
         if let Some(news) = news {

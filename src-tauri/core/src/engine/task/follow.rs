@@ -2,6 +2,7 @@
 //! the refresh token, and a rotation this one could not save would be lost); it adopts what the holder saves, and
 //! renews the session itself once it takes the lock over. The session in hand changes here; the task publishes.
 
+use super::sign_out::SignOuts;
 use crate::api::LogoutScope;
 use crate::clock::Clock;
 use crate::engine::current::Current;
@@ -16,10 +17,9 @@ use crate::vault::SessionStore;
 
 /// What the vault held at start.
 pub(in crate::engine) enum Restored {
-    /// A `global` sign-out's record: kept only to retry that sign-out.
-    Record(Session),
     /// The session is in hand; past its deadline, it ends now.
     Live { past_deadline: bool },
+    /// Nothing in hand (a `global` sign-out's record is only kept to retry that sign-out, signed out by the user).
     SignedOut(Option<SignOutReason>),
 }
 
@@ -32,14 +32,25 @@ pub(in crate::engine) enum Followed {
     Changed(EventKind),
 }
 
-/// Reads the vault at start, with no network call.
-pub(in crate::engine) async fn restore<S: SessionStore>(current: &mut Current, storage: &Storage<S>, jitter: &mut Jitter, rules: &EngineRules, now: i64) -> Restored {
+/// Reads the vault at start, with no network call; a pending sign-out it holds is retried.
+pub(in crate::engine) async fn restore<S: SessionStore>(
+    current: &mut Current,
+    sign_outs: &mut SignOuts,
+    storage: &Storage<S>,
+    jitter: &mut Jitter,
+    rules: &EngineRules,
+    now: i64,
+) -> Restored {
     match storage.load().await {
-        Ok(Some(session)) if session.pending_sign_out == Some(LogoutScope::Global) => Restored::Record(session),
+        Ok(Some(record)) if record.pending_sign_out == Some(LogoutScope::Global) => {
+            sign_outs.pending_global(record, now);
+            Restored::SignedOut(Some(SignOutReason::User))
+        }
         Ok(Some(session)) => {
             let live = as_saved(session, storage, jitter, rules, now);
             let past_deadline = now >= live.deadline_ms;
             current.live = Some(live);
+            sign_outs.restore_others(current.live.as_ref(), now);
             Restored::Live { past_deadline }
         }
         Ok(None) => Restored::SignedOut(None),

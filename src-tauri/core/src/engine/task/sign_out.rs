@@ -92,11 +92,11 @@ pub(in crate::engine) struct Parts<'a, A, S, C> {
     pub live: Option<&'a mut Live>,
 }
 
-/// Where a sign-out is done: `Here` signs this device out first (the task publishes that), the others leave it as is.
+/// Where a sign-out is done: `Here` signs this device out first (the task publishes that); `Elsewhere` leaves this
+/// device as it is (`others`, or nothing loaded).
 pub(in crate::engine) enum Route {
     Here(LogoutScope),
-    Others,
-    NothingLoaded(LogoutScope),
+    Elsewhere(LogoutScope),
 }
 
 /// What the answer to a retry leaves: nothing waited for it, another retry (shown without an event), or the outcome.
@@ -133,8 +133,7 @@ impl SignOuts {
         let pending_others = self.pending.as_ref().is_some_and(|p| p.scope == Others);
         match (scope, signed_in) {
             (Others, false) => Err(AuthError::NotSignedIn),
-            (Others, true) => Ok(Route::Others),
-            (_, false) => Ok(Route::NothingLoaded(scope)),
+            (Others, true) | (_, false) => Ok(Route::Elsewhere(scope)),
             // `local` while `others` still waits would leave those sessions alive: it ends every session instead.
             (Local, true) if pending_others => Ok(Route::Here(Global)),
             (scope, true) => Ok(Route::Here(scope)),
@@ -171,8 +170,16 @@ impl SignOuts {
         self.settle(p, scope, record, live.deadline_ms, result, (problems, Subject::of(&live.session))).await
     }
 
+    /// `others` with the live session, or any scope with nothing loaded (see `Route`).
+    pub async fn elsewhere<A: AuthApi, S: SessionStore, C: Clock>(&mut self, p: Parts<'_, A, S, C>, scope: LogoutScope) -> (SignOutReport, Option<News>) {
+        match (scope, p.live.is_some()) {
+            (Others, true) => self.others(p).await,
+            (scope, _) => self.nothing_loaded(p, scope).await,
+        }
+    }
+
     /// `others`: this device stays signed in; only its own access token asks, so no refresh races the live one.
-    pub async fn others<A: AuthApi, S: SessionStore, C: Clock>(&mut self, p: Parts<'_, A, S, C>) -> (SignOutReport, Option<News>) {
+    async fn others<A: AuthApi, S: SessionStore, C: Clock>(&mut self, p: Parts<'_, A, S, C>) -> (SignOutReport, Option<News>) {
         let live = p.live.as_deref().expect("a live session");
         let (deadline, access) = (live.deadline_ms, live.usable(p.clock.now_ms()).then(|| live.session.access_token.clone()));
         let subject = Subject::of(&live.session);
@@ -185,7 +192,7 @@ impl SignOuts {
 
     /// Nothing loaded (the keychain was locked at start, the policy is invalid, nothing saved): a pending `global` is
     /// tried again; otherwise whatever is sealed is removed, and the report says what could not be done.
-    pub async fn nothing_loaded<A: AuthApi, S: SessionStore, C: Clock>(&mut self, p: Parts<'_, A, S, C>, scope: LogoutScope) -> (SignOutReport, Option<News>) {
+    async fn nothing_loaded<A: AuthApi, S: SessionStore, C: Clock>(&mut self, p: Parts<'_, A, S, C>, scope: LogoutScope) -> (SignOutReport, Option<News>) {
         if let Some(pending) = self.pending.take() {
             let record = pending.record.expect("a pending sign-out without a session is global");
             let (result, rotated) = attempt(p.api, None, record.refresh_token.clone(), pending.scope).await;
