@@ -1,5 +1,6 @@
 //! The session task: the one owner of the session. Its loop dispatches requests, network answers and the deadline
-//! keeper's wake-ups; it is the only code that changes the session, saving each change before publishing it once.
+//! keeper's wake-ups to the types that own each concern, handing them only the parts they need; every change of the
+//! session happens in its turn, saved before it is published once.
 
 mod account;
 mod flows;
@@ -21,15 +22,13 @@ use crate::api::{AuthApi, Grant, LogoutScope};
 use crate::clock::Clock;
 use crate::error::AuthError;
 use crate::events::{AuthEvent, EventKind, SignOutReport, Subject};
-use crate::policy::SignInMethod;
 use crate::schedule::{self, Failure, Jitter};
 use crate::session::{SignOutReason, StateView, User};
-use crate::vault::{SessionStore, VaultLock};
+use crate::vault::SessionStore;
 use crate::wake::Woke;
 use account::{AccountCall, Then};
 use follow::{Followed, Restored};
 use sign_out::{Answered, News, Parts, Route, SignOuts};
-use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc};
 
@@ -45,7 +44,7 @@ pub(super) struct Engine<A, S, C> {
     jitter: Jitter,
     publisher: Publisher,
     jumps: JumpWatch,
-    /// A `global` or `others` sign-out the server has not confirmed yet.
+    /// A `global` or `others` sign-out the server has not confirmed yet, and its retries.
     sign_outs: SignOuts,
 }
 
@@ -119,7 +118,10 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     async fn handle(&mut self, request: Request) {
         let now = self.clock.now_ms();
         match request {
-            Request::SignIn { email, password, reply } => drop(reply.send(self.sign_in(&email, &password).await)),
+            Request::SignIn { email, password, reply } => {
+                let grant = flows::password(&*self.api, &self.rules, &email, &password).await;
+                drop(reply.send(self.sign_in_with(grant).await));
+            }
             Request::SignOut { scope, reply } => drop(reply.send(self.sign_out(scope).await)),
             Request::AccessToken { reply } => {
                 self.tick().await; // deadlines first: no token after the session's end
@@ -136,7 +138,11 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             Request::Touch => self.current.live.iter_mut().for_each(|live| live.last_activity_ms = now),
             Request::VaultChanged if !self.storage.writes() => self.adopt_vault().await, // a writer ignores its own writes
             Request::VaultChanged => {}
-            Request::TookLock(lock) => self.take_over(lock).await,
+            Request::TookLock(lock) => {
+                self.storage.take_over(lock); // the holder quit: from its last write on, this process renews
+                tracing::info!("took the vault lock over from a Latchkey process that quit; this one renews the session now");
+                self.adopt_vault().await;
+            }
         }
     }
 
@@ -184,9 +190,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         self.flow.expire(now.div_euclid(1000));
         let jump = self.jumps.jumped(now);
         let (sign_outs, parts) = self.sign_outs();
-        if let Some(news) = sign_outs.due(parts, now).await {
-            self.tell(news);
-        }
+        let news = sign_outs.due(parts, now).await;
+        self.tell(news);
         let Some(live) = self.current.live.as_mut() else { return };
         if let Some(jump_ms) = jump {
             tracing::info!(jump_ms, "the wall clock jumped (resume from sleep, or a clock change); rechecking");
@@ -213,14 +218,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
     }
 
-    /// A session the vault refuses is kept in memory only, and the UI is told it won't survive a restart.
-    async fn sign_in(&mut self, email: &str, password: &SecretString) -> Result<(), AuthError> {
-        self.rules.permit(SignInMethod::Password)?;
-        let grant = self.api.password_grant(email, password.expose_secret()).await?;
-        self.sign_in_with(Ok((grant, EventKind::SignedIn))).await
-    }
-
-    /// Signs in with a grant (a password's, or a flow's).
+    /// Signs in with a grant (a password's, or a flow's). A session the vault refuses is kept in memory only, and the
+    /// UI is told it won't survive a restart.
     async fn sign_in_with(&mut self, grant: Result<(Grant, EventKind), AuthError>) -> Result<(), AuthError> {
         let (grant, event) = grant?;
         self.establish(grant, event).await;
@@ -253,9 +252,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             self.subtasks.revoke(live.session, LogoutScope::Local, self.clock.now_ms());
         }
         self.publish_ended(event, reason, subject.clone());
-        if let Some(news) = self.sign_outs.drop_others(subject) {
-            self.tell(news);
-        }
+        let news = self.sign_outs.drop_others(subject);
+        self.tell(news);
     }
 
     /// The one place a refresh starts; while one is in flight, nobody starts another.
@@ -275,7 +273,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 match sign_outs.answer(parts, result, rotated).await {
                     Answered::Ignored => {}
                     Answered::Retrying(pending) => self.publisher.show_pending(Some(pending)),
-                    Answered::Over(news) => self.tell(news),
+                    Answered::Over(news) => self.tell(Some(news)),
                 }
             }
             _ => {} // an answer about a session that has since ended
@@ -338,9 +336,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
                 sign_outs.elsewhere(parts, scope).await
             }
         };
-        if let Some(news) = news {
-            self.tell(news);
-        }
+        self.tell(news);
         Ok(report)
     }
 
@@ -348,13 +344,6 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     fn sign_outs(&mut self) -> (&mut SignOuts, Parts<'_, A, S, C>) {
         let parts = Parts { api: &*self.api, storage: &self.storage, jitter: &mut self.jitter, clock: &self.clock, subtasks: &mut self.subtasks, live: self.current.live.as_mut() };
         (&mut self.sign_outs, parts)
-    }
-
-    /// The holder quit and this process has the lock: from the holder's last write on, it renews the session.
-    async fn take_over(&mut self, lock: VaultLock) {
-        self.storage.take_over(lock);
-        tracing::info!("took the vault lock over from a Latchkey process that quit; this one renews the session now");
-        self.adopt_vault().await;
     }
 
     /// The holder wrote the vault: the session in hand follows it, and so does the pending sign-out.
@@ -383,8 +372,9 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         self.announce(AuthEvent { reason: Some(reason), subject: Some(subject), ..AuthEvent::new(event, state) });
     }
 
-    /// SERVER_SIGN_OUT: the state does not change.
-    fn tell(&self, News(server_sign_out, subject): News) {
+    /// SERVER_SIGN_OUT, if there is news: the state does not change.
+    fn tell(&self, news: Option<News>) {
+        let Some(News(server_sign_out, subject)) = news else { return };
         let state = if self.current.live.is_some() { self.view(self.clock.now_ms()) } else { self.publisher.state() };
         self.announce(AuthEvent { server_sign_out: Some(server_sign_out), subject, ..AuthEvent::new(EventKind::ServerSignOut, state) });
     }

@@ -1,6 +1,6 @@
-//! The sign-in flows as the session task runs them (sign-up, e-mail and phone codes, OAuth and SSO in the browser,
-//! callbacks, recovery): the pending flow checks and exchanges; a grant it yields goes back to the task, with the
-//! reply that waits for the sign-in, and the task establishes the session before that reply is sent.
+//! The sign-in flows as the session task runs them (password, sign-up, e-mail and phone codes, OAuth and SSO in the
+//! browser, callbacks, recovery): the pending flow checks and exchanges; a grant goes back to the task with the reply
+//! that waits for the sign-in, and the task establishes the session before that reply is sent.
 
 use crate::api::{AuthApi, Grant};
 use crate::engine::pending_flow::PendingFlow;
@@ -8,6 +8,8 @@ use crate::engine::requests::{Flow, Reply};
 use crate::engine::rules::EngineRules;
 use crate::error::AuthError;
 use crate::events::EventKind;
+use crate::policy::SignInMethod;
+use secrecy::{ExposeSecret, SecretString};
 
 /// Who waits for the sign-in a flow's grant brings.
 pub(in crate::engine) enum SignInReply {
@@ -27,6 +29,12 @@ impl SignInReply {
 
 /// A flow's grant (or why there is none) for the task to sign in with, and who waits for that.
 pub(in crate::engine) type SignIn = (Result<(Grant, EventKind), AuthError>, SignInReply);
+
+/// A password sign-in's grant, if the policy allows that method.
+pub(in crate::engine) async fn password<A: AuthApi>(api: &A, rules: &EngineRules, email: &str, password: &SecretString) -> Result<(Grant, EventKind), AuthError> {
+    rules.permit(SignInMethod::Password)?;
+    Ok((api.password_grant(email, password.expose_secret()).await?, EventKind::SignedIn))
+}
 
 /// Runs a flow request at `now` (Unix seconds); one that yields a grant answers once the task has signed in with it.
 pub(in crate::engine) async fn run<A: AuthApi>(flows: &mut PendingFlow, api: &A, rules: &EngineRules, now: i64, flow: Flow) -> Option<SignIn> {

@@ -74,7 +74,6 @@ fn retryable(e: &AuthError) -> bool {
     !matches!(schedule::classify(e), Failure::Terminal(_))
 }
 
-
 /// SERVER_SIGN_OUT for the task to publish, about `subject` (else the live session): the state does not change.
 pub(in crate::engine) struct News(pub ServerSignOut, pub Option<Subject>);
 
