@@ -24,7 +24,7 @@ fn challenge_gone(e: &AuthError) -> bool {
 /// What the session task does once an account request is through, before it answers.
 pub(in crate::engine) enum Then {
     Nothing,
-    /// The factor verified: the session at aal2 (see the task's `stepped_up`).
+    /// The factor verified: the session at aal2 (see `Current::stepped_up`).
     SteppedUp(Grant),
     /// The user as the server now has it; `refresh`: the token's level changed with it, so a refresh starts at once.
     UserChanged { user: User, refresh: bool },
