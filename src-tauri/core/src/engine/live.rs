@@ -2,6 +2,7 @@
 //! (one enum, no flags: here, or `Elsewhere` when another process holds the vault), whether it has the assurance it
 //! needs (its stage), and when its revocation check is due. Every transition here is pure; the task does the I/O.
 
+use super::rules::EngineRules;
 use crate::api::Challenge;
 use crate::assurance::{aal_of, next_aal, Aal, FactorType};
 use crate::error::AuthError;
@@ -115,6 +116,16 @@ pub(super) enum TokenAnswer {
 }
 
 impl Live {
+    /// A session under `rules`, received at `received_ms`; renewed here only if `renews` (see `Storage::renews`).
+    pub fn start(session: Session, persistence: Persistence, received_ms: i64, now: i64, rules: &EngineRules, renews: bool, u: f64) -> Self {
+        let max_age_ms = rules.max_session_age.as_millis() as i64;
+        let mut live = Live::new(session, persistence, received_ms, max_age_ms, now, u, rules.require_mfa);
+        if !renews {
+            live.renewal = Renewal::Elsewhere;
+        }
+        live
+    }
+
     /// A session received at `received_ms`, its refresh scheduled at half-life (`u`: the jitter draw).
     pub fn new(session: Session, persistence: Persistence, received_ms: i64, max_age_ms: i64, now: i64, u: f64, require_mfa: bool) -> Self {
         let deadline_ms = session.signed_in_at * 1000 + max_age_ms;
@@ -200,6 +211,13 @@ impl Live {
     /// A refreshed (or stepped-up) session, already saved: the next refresh at its half-life, the stage as it says.
     pub fn refreshed(&mut self, session: Session, persistence: Persistence, now: i64, u: f64) {
         self.adopt(session, persistence, now, true, u);
+    }
+
+    /// The session at aal2 after a verify, already saved: refreshed, the exchange over, its user checked at once.
+    pub fn stepped_up(&mut self, session: Session, persistence: Persistence, now: i64, u: f64) {
+        self.refreshed(session, persistence, now, u);
+        self.exchange = None;
+        self.user_check = UserCheck::Due { at: now };
     }
 
     /// A session as saved (by this process, or by the one holding the vault), its token received at `received_ms`;

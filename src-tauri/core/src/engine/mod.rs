@@ -1,9 +1,11 @@
 //! One task owns the session: every change goes through its request channel, and every change is published once, in
-//! order. The task (`task`) dispatches; the deadline keeper (`deadlines`) says what is due when; the signed-in state
-//! (`live`) is one enum per concern, the pending PKCE flow (`pending_flow`) holds its verifier, the account requests
-//! (second factors, password, e-mail: `task::account`) run beside the task's loop, the publisher numbers events, and
-//! the network calls are tasks the engine owns (`subtasks`).
+//! order. The task (`task`, the one `impl Engine`) dispatches to types that each own one concern: the session in hand
+//! and who waits for its token (`current`), what is due when (`deadlines`), the signed-in state (`live`, one enum per
+//! concern), the pending PKCE flow (`pending_flow`), the account requests (`task::account`), following the vault
+//! (`task::follow`), the sign-outs the server has not confirmed (`task::sign_out`), the numbered events
+//! (`publisher`), and the network calls, tasks the engine owns (`subtasks`).
 
+mod current;
 mod deadlines;
 mod live;
 mod pending_flow;

@@ -36,6 +36,12 @@ impl<S: SessionStore> Storage<S> {
         self.store.take_over(lock)
     }
 
+    /// Whether this process renews a session kept as `persistence`: always with the vault lock; without it, only one
+    /// the vault refused (kept in memory: nobody else has it).
+    pub fn renews(&self, persistence: Persistence) -> bool {
+        self.writes() || persistence == Persistence::MemoryOnly
+    }
+
     /// Where a session the store just loaded or saved is kept.
     pub fn persistence(&self) -> Persistence {
         self.store.persistence()

@@ -1,33 +1,34 @@
 //! The session task: the one owner of the session. Its loop dispatches requests, network answers and the deadline
-//! keeper's wake-ups; it is the only code that changes the session, saving each change before publishing it once.
+//! keeper's wake-ups to the types that own each concern, handing them only the parts they need; every change of the
+//! session happens in its turn, saved before it is published once.
 
 mod account;
 mod flows;
 mod follow;
-mod publish;
 mod sign_out;
 
 pub(super) use sign_out::attempt;
 
 use super::deadlines::{self, Due, JumpWatch};
-use super::live::{Live, Renewal, TokenAnswer, UserCheck};
+use super::current::{Checked, Current};
+use super::live::Live;
 use super::pending_flow::PendingFlow;
 use super::publisher::Publisher;
-use super::requests::{Reply, Request};
+use super::requests::{Account, Flow, Request};
 use super::rules::EngineRules;
 use super::storage::Storage;
 use super::subtasks::{Answer, Subtasks};
 use crate::api::{AuthApi, Grant, LogoutScope};
 use crate::clock::Clock;
-use crate::error::{AuthError, ErrorCode};
-use crate::events::{AuthEvent, EventKind, Subject};
-use crate::policy::SignInMethod;
+use crate::error::AuthError;
+use crate::events::{AuthEvent, EventKind, SignOutReport, Subject};
 use crate::schedule::{self, Failure, Jitter};
-use crate::secret::AccessToken;
-use crate::session::{Persistence, Session, SignOutReason, StateView, User};
+use crate::session::{SignOutReason, StateView, User};
 use crate::vault::SessionStore;
 use crate::wake::Woke;
-use secrecy::{ExposeSecret, SecretString};
+use account::{AccountCall, Then};
+use follow::{Followed, Restored};
+use sign_out::{Answered, News, Parts, Route, SignOuts};
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc};
 
@@ -36,18 +37,15 @@ pub(super) struct Engine<A, S, C> {
     storage: Storage<S>,
     clock: C,
     rules: EngineRules,
-    live: Option<Live>,
+    current: Current,
     flow: PendingFlow,
     /// The network calls in flight; dropped (so aborted) with the engine.
     subtasks: Subtasks<A>,
-    /// Bumped on every sign-in and sign-out, so a late network answer for an old session is ignored.
-    generation: u64,
-    waiters: Vec<Reply<AccessToken>>,
     jitter: Jitter,
     publisher: Publisher,
     jumps: JumpWatch,
-    /// A `global` or `others` sign-out the server has not confirmed yet.
-    pending: Option<sign_out::Pending>,
+    /// A `global` or `others` sign-out the server has not confirmed yet, and its retries.
+    sign_outs: SignOuts,
 }
 
 impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
@@ -61,13 +59,11 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             clock,
             flow: PendingFlow::new(rules.redirect, subtasks.answers(), refusals),
             jitter: Jitter::new(rules.jitter_seed),
+            sign_outs: SignOuts::new(rules.max_session_age.as_millis() as i64),
             rules,
-            live: None,
+            current: Current::new(),
             subtasks,
-            generation: 0,
-            waiters: Vec::new(),
             publisher,
-            pending: None,
         };
         (engine, answers)
     }
@@ -79,8 +75,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         self.restore().await;
         loop {
             let now = self.clock.now_ms();
-            let pending = self.pending.as_ref().filter(|_| self.storage.writes()).map(|p| p.wake_at()); // the holder retries
-            let next = deadlines::next_wake(self.live.as_ref(), &self.rules, now).into_iter().chain(pending).min();
+            let pending = self.sign_outs.wake_at().filter(|_| self.storage.writes()); // the holder retries
+            let next = deadlines::next_wake(self.current.live.as_ref(), &self.rules, now).into_iter().chain(pending).min();
             let wake_at = deadlines::wake_at(next, now);
             tokio::select! {
                 request = requests.recv() => match request {
@@ -102,9 +98,7 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         }
         tracing::info!(?woke, "resumed from sleep, or the clock was set; rechecking the session");
         let now = self.clock.now_ms();
-        if let Some(live) = self.live.as_mut() {
-            live.resumed(now);
-        }
+        self.current.live.iter_mut().for_each(|live| live.resumed(now));
     }
 
     /// Reads the vault, with no network call, and publishes INITIAL_SESSION.
@@ -114,57 +108,80 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             return self.publish(EventKind::InitialSession, StateView::SignedOut { reason: Some(SignOutReason::Policy) });
         }
         let now = self.clock.now_ms();
-        match self.storage.load().await {
-            Ok(Some(session)) if session.pending_sign_out == Some(LogoutScope::Global) => self.restore_pending(session).await,
-            Ok(Some(session)) => {
-                let received = session.last_refresh_at.unwrap_or(session.signed_in_at) * 1000;
-                let live = self.new_live(session, self.storage.persistence(), received, now);
-                let past_deadline = now >= live.deadline_ms;
-                self.live = Some(live);
-                self.restore_others();
-                if past_deadline {
-                    return self.end(SignOutReason::Timeout, EventKind::InitialSession).await;
-                }
-                self.publish(EventKind::InitialSession, self.view(now));
-            }
-            Ok(None) => self.publish(EventKind::InitialSession, StateView::SignedOut { reason: None }),
-            Err(e) => {
-                tracing::warn!(code = e.code(), error = %e, "the saved session could not be restored");
-                let reason = if e.is_storage_unavailable() { SignOutReason::StorageUnavailable } else { SignOutReason::StorageCorrupt };
-                self.publish(EventKind::InitialSession, StateView::SignedOut { reason: Some(reason) });
-            }
+        match follow::restore(&mut self.current, &mut self.sign_outs, &self.storage, &mut self.jitter, &self.rules, now).await {
+            Restored::Live { past_deadline: true } => self.end(SignOutReason::Timeout, EventKind::InitialSession).await,
+            Restored::Live { past_deadline: false } => self.publish(EventKind::InitialSession, self.view(now)),
+            Restored::SignedOut(reason) => self.publish(EventKind::InitialSession, StateView::SignedOut { reason }),
         }
-    }
-
-    /// A session's schedule; renewed here only if this process may (see `renews_here`).
-    fn new_live(&mut self, session: Session, persistence: Persistence, received: i64, now: i64) -> Live {
-        let max_age_ms = self.rules.max_session_age.as_millis() as i64;
-        let mut live = Live::new(session, persistence, received, max_age_ms, now, self.jitter.draw(), self.rules.require_mfa);
-        if !self.renews_here(persistence) {
-            live.renewal = Renewal::Elsewhere;
-        }
-        live
     }
 
     async fn handle(&mut self, request: Request) {
         let now = self.clock.now_ms();
         match request {
-            Request::SignIn { email, password, reply } => drop(reply.send(self.sign_in(&email, &password).await)),
+            Request::SignIn { email, password, reply } => {
+                let grant = flows::password(&*self.api, &self.rules, &email, &password).await;
+                drop(reply.send(self.sign_in_with(grant).await));
+            }
             Request::SignOut { scope, reply } => drop(reply.send(self.sign_out(scope).await)),
             Request::AccessToken { reply } => {
                 self.tick().await; // deadlines first: no token after the session's end
-                self.access_token(reply);
+                if self.current.ask(reply, now) {
+                    self.start_refresh();
+                }
             }
             Request::ProviderTokens { reply } => {
                 self.tick().await; // as for the access token
-                drop(reply.send(self.live.as_ref().map(Live::provider_tokens).ok_or(AuthError::NotSignedIn)));
+                drop(reply.send(self.current.live.as_ref().map(Live::provider_tokens).ok_or(AuthError::NotSignedIn)));
             }
             Request::Flow(flow) => self.flow(flow).await,
             Request::Account(request) => self.account(request).await,
-            Request::Touch => self.live.iter_mut().for_each(|live| live.last_activity_ms = now),
-            Request::VaultChanged => self.follow_vault().await,
-            Request::TookLock(lock) => self.take_over(lock).await,
+            Request::Touch => self.current.live.iter_mut().for_each(|live| live.last_activity_ms = now),
+            Request::VaultChanged if !self.storage.writes() => self.adopt_vault().await, // a writer ignores its own writes
+            Request::VaultChanged => {}
+            Request::TookLock(lock) => {
+                self.storage.take_over(lock); // the holder quit: from its last write on, this process renews
+                tracing::info!("took the vault lock over from a Latchkey process that quit; this one renews the session now");
+                self.adopt_vault().await;
+            }
         }
+    }
+
+    /// A flow request; a grant it yields signs in before the reply.
+    async fn flow(&mut self, flow: Flow) {
+        let now = self.clock.now_unix();
+        if let Some((grant, reply)) = flows::run(&mut self.flow, &*self.api, &self.rules, now, flow).await {
+            reply.send(self.sign_in_with(grant).await);
+        }
+    }
+
+    /// An account request; what it changes of the session is saved and published before the reply.
+    async fn account(&mut self, request: Account) {
+        let call = AccountCall { api: &*self.api, rules: &self.rules, clock: &self.clock, live: self.current.live.as_mut() };
+        if let Some((then, reply)) = call.run(request).await {
+            drop(reply.send(self.carry_out(then).await));
+        }
+    }
+
+    async fn carry_out(&mut self, then: Result<Then, AuthError>) -> Result<(), AuthError> {
+        match then? {
+            Then::Nothing => {}
+            Then::SteppedUp(grant) => {
+                let now = self.clock.now_ms();
+                if self.current.stepped_up(grant, &self.storage, &mut self.jitter, now).await {
+                    tracing::info!("second factor verified");
+                    self.publish(EventKind::MfaChallengeVerified, self.view(now));
+                }
+            }
+            Then::UserChanged { user, refresh } => {
+                self.user_changed(user).await;
+                if refresh {
+                    self.start_refresh();
+                }
+            }
+            Then::End(reason) => self.end(reason, EventKind::SignedOut).await,
+            Then::SignOutHere => return self.sign_out(LogoutScope::Local).await.map(drop),
+        }
+        Ok(())
     }
 
     /// Acts on what the deadline keeper says is due; called after every wake, whatever woke the task.
@@ -172,8 +189,10 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         let now = self.clock.now_ms();
         self.flow.expire(now.div_euclid(1000));
         let jump = self.jumps.jumped(now);
-        self.pending_due(now).await;
-        let Some(live) = self.live.as_mut() else { return };
+        let (sign_outs, parts) = self.sign_outs();
+        let news = sign_outs.due(parts, now).await;
+        self.tell(news);
+        let Some(live) = self.current.live.as_mut() else { return };
         if let Some(jump_ms) = jump {
             tracing::info!(jump_ms, "the wall clock jumped (resume from sleep, or a clock change); rechecking");
             live.check_user_now(now);
@@ -182,24 +201,28 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             match due {
                 Due::End(reason) => return self.end(reason, EventKind::SignedOut).await,
                 Due::Warn { passed, remaining_secs } => {
-                    self.live.as_mut().expect("checked above").warnings_sent = passed;
+                    self.current.live.as_mut().expect("checked above").warnings_sent = passed;
                     self.announce(AuthEvent { remaining: Some(remaining_secs), ..AuthEvent::new(EventKind::SessionExpiring, self.view(now)) });
                 }
                 Due::AnnounceExpiry => {
-                    let retry = self.live.as_mut().expect("checked above").announce_expiry();
+                    let retry = self.current.live.as_mut().expect("checked above").announce_expiry();
                     self.announce(AuthEvent { retry, ..AuthEvent::new(EventKind::RefreshRetrying, self.view(now)) });
                 }
                 Due::Refresh => self.start_refresh(),
-                Due::CheckUser => self.start_user_check(),
+                Due::CheckUser => {
+                    if let Some((token, generation)) = self.current.begin_user_check() {
+                        self.subtasks.check_user(token, generation);
+                    }
+                }
             }
         }
     }
 
-    /// A session the vault refuses is kept in memory only, and the UI is told it won't survive a restart.
-    async fn sign_in(&mut self, email: &str, password: &SecretString) -> Result<(), AuthError> {
-        self.rules.permit(SignInMethod::Password)?;
-        let grant = self.api.password_grant(email, password.expose_secret()).await?;
-        self.establish(grant, EventKind::SignedIn).await;
+    /// Signs in with a grant (a password's, or a flow's). A session the vault refuses is kept in memory only, and the
+    /// UI is told it won't survive a restart.
+    async fn sign_in_with(&mut self, grant: Result<(Grant, EventKind), AuthError>) -> Result<(), AuthError> {
+        let (grant, event) = grant?;
+        self.establish(grant, event).await;
         Ok(())
     }
 
@@ -207,22 +230,20 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     async fn establish(&mut self, grant: Grant, event: EventKind) {
         let now = self.clock.now_ms();
         let mut session = grant.into_session(now.div_euclid(1000), now.div_euclid(1000));
-        session.pending_sign_out = self.hand_pending_to_new_session();
+        session.pending_sign_out = self.sign_outs.hand_to_new_session(now);
         let persistence = self.storage.save(&session).await;
-        let mut live = self.new_live(session, persistence, now, now);
+        let mut live = Live::start(session, persistence, now, now, &self.rules, self.storage.renews(persistence), self.jitter.draw());
         live.from_recovery = event == EventKind::PasswordRecovery;
-        if let Some(old) = self.live.replace(live) {
+        if let Some(old) = self.current.replace(live) {
             self.subtasks.revoke(old.session, LogoutScope::Local, now);
         }
-        self.generation += 1;
-        self.fail_waiters(AuthError::NotSignedIn);
         self.publish(event, self.view(now));
     }
 
     /// Ends the session: no more tokens, the vault wiped, the server session ended (best effort, while the access
     /// token is still valid), then the event.
     async fn end(&mut self, reason: SignOutReason, event: EventKind) {
-        let Some(live) = self.take_live() else { return };
+        let Some(live) = self.current.take() else { return };
         if let Err(e) = self.storage.clear().await {
             tracing::warn!(code = e.code(), error = %e, "could not wipe the vault");
         }
@@ -231,53 +252,30 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             self.subtasks.revoke(live.session, LogoutScope::Local, self.clock.now_ms());
         }
         self.publish_ended(event, reason, subject.clone());
-        self.drop_pending_others(subject);
-    }
-
-    /// The session leaves `live`: no more tokens, and any late answer about it is ignored.
-    fn take_live(&mut self) -> Option<Live> {
-        let live = self.live.take()?;
-        self.generation += 1;
-        self.fail_waiters(AuthError::NotSignedIn);
-        Some(live)
-    }
-
-    fn access_token(&mut self, reply: Reply<AccessToken>) {
-        let now = self.clock.now_ms();
-        match self.live.as_ref().map(|live| live.token_for_caller(now)) {
-            None => drop(reply.send(Err(AuthError::NotSignedIn))),
-            Some(TokenAnswer::Ready(token)) => drop(reply.send(Ok(token))),
-            Some(TokenAnswer::Pending(e)) => drop(reply.send(Err(e))),
-            Some(TokenAnswer::Wait) => {
-                self.waiters.push(reply);
-                self.start_refresh();
-            }
-        }
+        let news = self.sign_outs.drop_others(subject);
+        self.tell(news);
     }
 
     /// The one place a refresh starts; while one is in flight, nobody starts another.
     fn start_refresh(&mut self) {
-        let now = self.clock.now_ms();
-        let Some(live) = self.live.as_mut() else { return };
-        if !live.begin_refresh() {
-            return;
-        }
-        self.subtasks.refresh(live.session.refresh_token.clone(), self.generation);
-        self.publisher.show(self.view(now));
-    }
-
-    fn start_user_check(&mut self) {
-        let Some(live) = self.live.as_mut() else { return };
-        live.user_check = UserCheck::InFlight;
-        self.subtasks.check_user(live.session.access_token.clone(), self.generation);
+        let Some((token, generation)) = self.current.begin_refresh() else { return };
+        self.subtasks.refresh(token, generation);
+        self.publisher.show(self.view(self.clock.now_ms()));
     }
 
     async fn on_answer(&mut self, answer: Answer) {
         match answer {
-            Answer::Refresh { generation, result } if generation == self.generation => self.on_refresh(result).await,
-            Answer::UserCheck { generation, result } if generation == self.generation => self.on_user_check(result).await,
-            Answer::Callback { url, reply } => drop(reply.send(self.callback(&url).await)),
-            Answer::ServerSignOut { result, rotated } => self.on_pending_answer(result, rotated).await,
+            Answer::Refresh { generation, result } if self.current.is(generation) => self.on_refresh(result).await,
+            Answer::UserCheck { generation, result } if self.current.is(generation) => self.on_user_check(result).await,
+            Answer::Callback { url, reply } => self.flow(Flow::Callback { url, reply }).await,
+            Answer::ServerSignOut { result, rotated } => {
+                let (sign_outs, parts) = self.sign_outs();
+                match sign_outs.answer(parts, result, rotated).await {
+                    Answered::Ignored => {}
+                    Answered::Retrying(pending) => self.publisher.show_pending(Some(pending)),
+                    Answered::Over(news) => self.tell(Some(news)),
+                }
+            }
             _ => {} // an answer about a session that has since ended
         }
     }
@@ -285,18 +283,12 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
     /// The new refresh token is saved before anything uses or publishes it; only a terminal answer ends the session.
     async fn on_refresh(&mut self, result: Result<Grant, AuthError>) {
         let now = self.clock.now_ms();
-        let Some(old) = self.live.as_ref().map(|live| &live.session) else { return };
         let e = match result {
             Ok(grant) => {
-                let session = grant.renewing(old, now.div_euclid(1000));
-                crate::test_hooks::after_rotation().await;
-                let persistence = self.storage.save(&session).await;
-                let u = self.jitter.draw();
-                let Some(live) = self.live.as_mut() else { return };
-                live.refreshed(session, persistence, now, u);
-                let token = live.session.access_token.clone();
-                self.waiters.drain(..).for_each(|waiter| drop(waiter.send(Ok(token.clone()))));
-                return self.publish(EventKind::TokenRefreshed, self.view(now));
+                if self.current.refreshed(grant, &self.storage, &mut self.jitter, now).await {
+                    self.publish(EventKind::TokenRefreshed, self.view(now));
+                }
+                return;
             }
             Err(e) => e,
         };
@@ -307,40 +299,91 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
             }
             failure => failure,
         };
-        let u = self.jitter.draw();
-        let Some(live) = self.live.as_mut() else { return };
-        let retry = live.refresh_failed(&failure, e.code(), now, u);
-        tracing::warn!(code = e.code(), attempt = retry.attempt, "refresh failed; retrying later, the session is kept");
-        let usable = live.usable(now).then(|| live.session.access_token.clone());
-        self.waiters.drain(..).for_each(|waiter| drop(waiter.send(usable.clone().ok_or_else(|| e.clone()))));
-        self.announce(AuthEvent { retry: Some(retry), ..AuthEvent::new(EventKind::RefreshRetrying, self.view(now)) });
+        if let Some(retry) = self.current.refresh_failed(&failure, &e, now, self.jitter.draw()) {
+            self.announce(AuthEvent { retry: Some(retry), ..AuthEvent::new(EventKind::RefreshRetrying, self.view(now)) });
+        }
     }
 
-    /// `GET /user` tells whether the session was ended elsewhere (sign-out everywhere, password change, ban).
+    /// `GET /user` tells whether the session was ended elsewhere, or its user changed.
     async fn on_user_check(&mut self, result: Result<User, AuthError>) {
         let next = self.clock.now_ms() + self.rules.user_check_interval.as_millis() as i64;
-        let Some(live) = self.live.as_mut() else { return };
-        live.user_check = UserCheck::Due { at: next };
-        match result {
-            Ok(user) if user != live.session.user => self.user_changed(user).await,
-            Ok(_) => {}
-            Err(e) if matches!(e.known_code(), Some(ErrorCode::SessionNotFound | ErrorCode::UserNotFound | ErrorCode::UserBanned)) => {
-                tracing::info!(code = e.code(), "the session was ended elsewhere");
-                self.end(SignOutReason::Revoked, EventKind::SignedOut).await;
-            }
-            Err(e) => tracing::debug!(code = e.code(), "user check inconclusive"),
+        match self.current.user_checked(result, next) {
+            Checked::Unchanged => {}
+            Checked::Changed(user) => self.user_changed(user).await,
+            Checked::Revoked => self.end(SignOutReason::Revoked, EventKind::SignedOut).await,
         }
     }
 
-    /// Saves and publishes a change to the signed-in user (its factors included: the stage follows them).
+    /// Saves and publishes a change to the signed-in user.
     async fn user_changed(&mut self, user: User) {
-        let Some(live) = self.live.as_mut() else { return };
-        live.set_user(user);
-        let session = live.session.clone();
-        let persistence = self.storage.save(&session).await;
-        if let Some(live) = self.live.as_mut() {
-            live.persistence = persistence;
+        if self.current.set_user(user, &self.storage).await {
+            self.publish(EventKind::UserUpdated, self.view(self.clock.now_ms()));
         }
-        self.publish(EventKind::UserUpdated, self.view(self.clock.now_ms()));
+    }
+
+    /// Signs out at `scope` and reports what the server part did (see `sign_out`'s module).
+    async fn sign_out(&mut self, scope: LogoutScope) -> Result<SignOutReport, AuthError> {
+        let (report, news) = match self.sign_outs.route(scope, self.current.live.is_some())? {
+            Route::Here(scope) => {
+                let live = self.current.take().expect("a live session");
+                let kept = self.sign_outs.begin_here(scope, &live.session, &self.storage).await;
+                self.publish_ended(EventKind::SignedOut, SignOutReason::User, Subject::of(&live.session));
+                let (sign_outs, parts) = self.sign_outs();
+                sign_outs.finish_here(parts, scope, live, kept).await
+            }
+            Route::Elsewhere(scope) => {
+                let (sign_outs, parts) = self.sign_outs();
+                sign_outs.elsewhere(parts, scope).await
+            }
+        };
+        self.tell(news);
+        Ok(report)
+    }
+
+    /// The sign-outs, and the parts of the task they use, borrowed apart.
+    fn sign_outs(&mut self) -> (&mut SignOuts, Parts<'_, A, S, C>) {
+        let parts = Parts { api: &*self.api, storage: &self.storage, jitter: &mut self.jitter, clock: &self.clock, subtasks: &mut self.subtasks, live: self.current.live.as_mut() };
+        (&mut self.sign_outs, parts)
+    }
+
+    /// The holder wrote the vault: the session in hand follows it, and so does the pending sign-out.
+    async fn adopt_vault(&mut self) {
+        let Some((followed, global_record)) = follow::adopt(&mut self.current, &self.storage, &mut self.jitter, &self.rules, &self.clock).await else { return };
+        let now = self.clock.now_ms();
+        match followed {
+            Followed::Nothing => {}
+            Followed::Ended(reason, subject) => self.publish_ended(EventKind::SignedOut, reason, subject),
+            Followed::Changed(event) => self.publish(event, self.view(now)),
+        }
+        self.sign_outs.as_kept(global_record, self.current.live.as_ref(), now);
+    }
+
+    fn view(&self, now: i64) -> StateView {
+        self.current.view(&self.rules, now)
+    }
+
+    fn publish(&self, event: EventKind, state: StateView) {
+        self.announce(AuthEvent::new(event, state));
+    }
+
+    /// SIGNED_OUT (or INITIAL_SESSION signed out) about a session that is already gone from `live`.
+    fn publish_ended(&self, event: EventKind, reason: SignOutReason, subject: Subject) {
+        let state = StateView::SignedOut { reason: Some(reason) };
+        self.announce(AuthEvent { reason: Some(reason), subject: Some(subject), ..AuthEvent::new(event, state) });
+    }
+
+    /// SERVER_SIGN_OUT, if there is news: the state does not change.
+    fn tell(&self, news: Option<News>) {
+        let Some(News(server_sign_out, subject)) = news else { return };
+        let state = if self.current.live.is_some() { self.view(self.clock.now_ms()) } else { self.publisher.state() };
+        self.announce(AuthEvent { server_sign_out: Some(server_sign_out), subject, ..AuthEvent::new(EventKind::ServerSignOut, state) });
+    }
+
+    /// Publishes an event, with the pending sign-out; one that names nobody is about the live session (see [`Subject`]).
+    fn announce(&self, mut event: AuthEvent) {
+        event.subject = event.subject.or_else(|| self.current.subject());
+        event.pending_sign_out = self.sign_outs.view();
+        self.publisher.publish(event);
     }
 }
+
