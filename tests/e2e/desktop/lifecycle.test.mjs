@@ -9,12 +9,10 @@ import { join } from 'node:path';
 import { APP, startDriver, launch, quit, waitText, signIn, markedPids, holdIpcDrains } from '../harness.mjs';
 import { startProxy } from '../proxy.mjs';
 import { dataDir } from '../vault.mjs';
-import { children, nameOf, running, trayItem, until } from '../desktop.mjs';
+import { children, closeWindow, nameOf, running, trayItem, until } from '../desktop.mjs';
 
 const email = process.env.LATCHKEY_DEMO_EMAIL;
 const password = process.env.LATCHKEY_DEMO_PASSWORD;
-const CLOSE_WINDOW = new URL('../close-window.py', import.meta.url).pathname;
-const closeWindow = (title) => execFileSync('python3', [CLOSE_WINDOW, title], { encoding: 'utf8' }).trim();
 let driver;
 let proxy;
 
