@@ -107,28 +107,12 @@ fn via(provider: Option<&IdentityProvider>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use latchkey_core::session::{Freshness, User};
-    use latchkey_core::Persistence;
-
-    fn signed_in() -> StateView {
-        StateView::SignedIn {
-            user: User { id: "u".into(), email: "a@b.c".into(), ..User::default() },
-            identity_provider: None,
-            access_expires_at: 1_000 + 125,
-            signed_in_at: 1_000,
-            persistence: Persistence::Keychain,
-            freshness: Freshness::Fresh,
-            deadline_at: 1_000 + 86_400,
-            next_refresh_at: 1_060,
-            claims: None,
-            next_aal: Aal::Aal1,
-        }
-    }
+    use latchkey_core::testing::signed_in_view;
 
     #[test]
     fn status_text_names_the_user_but_no_token() {
-        assert_eq!(describe(&signed_in(), 1_000), "signed in as a@b.c (access token valid for 2m5s)");
-        let mut state = signed_in();
+        assert_eq!(describe(&signed_in_view(1_000), 1_000), "signed in as a@b.c (access token valid for 2m5s)");
+        let mut state = signed_in_view(1_000);
         if let StateView::SignedIn { identity_provider, .. } = &mut state {
             *identity_provider = Some(IdentityProvider::Sso { domain: Some("corp.example".into()) });
         }

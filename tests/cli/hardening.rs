@@ -10,18 +10,9 @@ use latchkey_core::{KeyStore, KeyringStore, SessionStore, SystemClock, Vault, Va
 use secrecy::ExposeSecret;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
-use support::{data_dir, demo, json, latchkey, log_dir, run, watch_until};
-
-fn sign_in(cmd: Command) {
-    let (email, password) = demo();
-    let mut cmd = cmd;
-    cmd.args(["sign-in", "--email", &email, "--password-stdin"]);
-    let out = support::sign_in_with(cmd, &password);
-    assert_eq!(out.status.code(), Some(0), "sign-in: {}", String::from_utf8_lossy(&out.stderr));
-}
+use support::{data_dir, json, latchkey, log_dir, run, sign_in_demo, watch_until};
 
 fn keychain_key() -> Option<String> {
     KeyringStore::new(APP_ID).get(KEY_ACCOUNT).expect("the keychain answers").map(|k| k.expose_secret().to_string())
@@ -54,7 +45,7 @@ fn a_planted_key_file_never_replaces_the_keychain_key_nor_opens_a_session() {
             cmd.env("LATCHKEY_POLICY_PATH", &policy);
             cmd
         };
-        sign_in(with_policy(&[]));
+        sign_in_demo(with_policy(&[]));
         let ours = keychain_key().expect("the sign-in put the vault key in the keychain");
         plant_forged_session(&dir);
 
@@ -103,7 +94,7 @@ fn the_data_and_log_folders_are_kept_private_and_a_planted_temp_symlink_is_never
     let victim = dir.with_extension("victim");
     std::fs::write(&victim, "precious").unwrap();
     std::os::unix::fs::symlink(&victim, dir.join(format!("{FILE}.tmp"))).unwrap();
-    sign_in(latchkey(&dir, &[]));
+    sign_in_demo(latchkey(&dir, &[]));
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious", "the symlink was followed");
     assert_eq!((mode(&dir), mode(&log_dir(&dir))), (0o700, 0o700), "the folders were left open to others");
     let vault = std::fs::metadata(dir.join(FILE)).unwrap();

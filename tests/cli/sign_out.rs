@@ -10,17 +10,8 @@ use latchkey_core::testing::fault_proxy::{FaultProxy, Mode};
 use latchkey_core::vault::FILE;
 use latchkey_core::Session;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
-use support::{data_dir, demo, gotrue_addr, json, latchkey, run, vault_session, watch_until};
-
-fn sign_in(cmd: Command) {
-    let (email, password) = demo();
-    let mut cmd = cmd;
-    cmd.args(["sign-in", "--email", &email, "--password-stdin"]);
-    let out = support::sign_in_with(cmd, &password);
-    assert_eq!(out.status.code(), Some(0), "sign-in: {}", String::from_utf8_lossy(&out.stderr));
-}
+use support::{data_dir, gotrue_addr, json, latchkey, run, sign_in_demo, vault_session, watch_until};
 
 fn gotrue() -> GoTrue {
     let url = std::env::var("LATCHKEY_SUPABASE_URL").expect("run through scripts/test");
@@ -35,7 +26,7 @@ fn alive(runtime: &tokio::runtime::Runtime, session: &Session) -> bool {
 /// Another session of the same user, signed in from `dir` (another device, as far as the server knows).
 fn other_device(test: &str) -> (std::path::PathBuf, Session) {
     let dir = data_dir(test);
-    sign_in(latchkey(&dir, &[]));
+    sign_in_demo(latchkey(&dir, &[]));
     let session = vault_session(&dir).expect("the other device's session");
     (dir, session)
 }
@@ -45,7 +36,7 @@ fn others_keeps_this_device_signed_in_and_ends_the_other_sessions() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (_, other) = other_device("others-b");
     let dir = data_dir("others-a");
-    sign_in(latchkey(&dir, &[]));
+    sign_in_demo(latchkey(&dir, &[]));
     let out = run(latchkey(&dir, &["sign-out", "--scope", "others"]));
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let status = json(&run(latchkey(&dir, &["status", "--json"])));
@@ -66,7 +57,7 @@ fn a_global_sign_out_the_server_did_not_confirm_exits_3_says_so_and_the_next_loc
         cmd
     };
     let (other_dir, other) = other_device("global-pending-b");
-    sign_in(through_proxy(&[]));
+    sign_in_demo(through_proxy(&[]));
 
     proxy.set(Mode::Status(503));
     let out = run(through_proxy(&["sign-out", "--scope", "global"]));
@@ -95,7 +86,7 @@ fn a_global_sign_out_the_server_did_not_confirm_exits_3_says_so_and_the_next_loc
 #[test]
 fn sign_out_under_an_invalid_policy_still_removes_the_sealed_session() {
     let dir = data_dir("signout-bad-policy");
-    sign_in(latchkey(&dir, &[]));
+    sign_in_demo(latchkey(&dir, &[]));
     let policy = dir.with_extension("policy.json");
     std::fs::write(&policy, "{ not json").unwrap();
     let mut cmd = latchkey(&dir, &["sign-out"]);

@@ -68,6 +68,15 @@ pub fn sign_in_with(cmd: Command, password: &str) -> Output {
     start_with_password(cmd, password).wait_with_output().unwrap()
 }
 
+/// Signs the demo user in with `cmd` (a `latchkey` command over some data dir, and whatever it sets), to the end;
+/// fails the test unless it succeeds.
+pub fn sign_in_demo(mut cmd: Command) {
+    let (email, password) = demo();
+    cmd.args(["sign-in", "--email", &email, "--password-stdin"]);
+    let out = sign_in_with(cmd, &password);
+    assert_eq!(out.status.code(), Some(0), "sign-in: {}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// Starts `latchkey sign-in` over `dir` with the password on standard input; returns the running child.
 pub fn spawn_sign_in(dir: &Path, email: &str, password: &str) -> Child {
     start_with_password(latchkey(dir, &["sign-in", "--email", email, "--password-stdin"]), password)

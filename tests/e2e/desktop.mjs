@@ -6,13 +6,14 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { APP } from './harness.mjs';
+import { APP, CLI } from './harness.mjs';
 import { recordOutput } from './leaks.mjs';
 
 const WATCHER = ['--dest', 'org.kde.StatusNotifierWatcher', '--object-path', '/StatusNotifierWatcher'];
 const ICONS = fileURLToPath(new URL('../../icons/tray/', import.meta.url));
 const gdbus = (...args) => execFileSync('gdbus', ['call', '--session', ...args], { encoding: 'utf8', timeout: 10000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const strings = (reply) => [...reply.matchAll(/'([^']*)'/g)].map((m) => m[1]);
+const CLOSE_WINDOW = fileURLToPath(new URL('./close-window.py', import.meta.url));
 
 if (!process.env.LATCHKEY_DESKTOP_LOGS) throw new Error('no desktop: run inside scripts/lib/with-desktop (scripts/test does)');
 
@@ -26,6 +27,9 @@ export async function until(what, check, timeout = 15000) {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Asks every window titled `title` to close, as a window manager's close button does; returns how many it asked. */
+export const closeWindow = (title) => execFileSync('python3', [CLOSE_WINDOW, title], { encoding: 'utf8' }).trim();
 
 /** The registered tray items, as [bus name, object path] pairs. */
 export function registeredItems() {
@@ -146,7 +150,7 @@ export function running(pid) {
  * recording proxy lives in this process. */
 export function signInCli(env = process.env) {
   return new Promise((resolve, reject) => {
-    const child = spawn(APP, ['sign-in', '--email', process.env.LATCHKEY_DEMO_EMAIL, '--password-stdin'], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(CLI, ['sign-in', '--email', process.env.LATCHKEY_DEMO_EMAIL, '--password-stdin'], { env, stdio: ['pipe', 'ignore', 'pipe'] });
     const err = [];
     child.stderr.on('data', (c) => err.push(c));
     const timer = setTimeout(() => child.kill('SIGKILL'), 30000);

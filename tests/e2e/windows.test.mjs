@@ -6,13 +6,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { APP, CLI, startDriver, launch, quit, waitFor, waitText, signIn, filesContaining, screenshot, holdIpcDrains, markedPids } from './harness.mjs';
 import { readRun } from './leaks.mjs';
-import { children, isApp, nameOf, running, trayItem } from './desktop.mjs';
+import { children, closeWindow, isApp, nameOf, running, trayItem } from './desktop.mjs';
 
 const email = process.env.LATCHKEY_DEMO_EMAIL;
 const password = process.env.LATCHKEY_DEMO_PASSWORD;
 /** Where WebKit keeps the app's browsing data (and Latchkey its vault): tauri's data and cache dirs. */
 const WEBVIEW_DIRS = [join(process.env.HOME, '.local/share/dev.latchkey.desktop'), join(process.env.HOME, '.cache/dev.latchkey.desktop')];
-const CLOSE_WINDOW = new URL('./close-window.py', import.meta.url).pathname;
 let driver;
 
 before(async () => { driver = await startDriver(); });
@@ -122,7 +121,6 @@ test('a second window stays in sync, and gets only the read-only commands', asyn
     await screenshot(d, 'activity-window');
 
     // Closing the activity window (as a window manager's close button does) leaves the main window as it was.
-    const closeWindow = (title) => execFileSync('python3', [CLOSE_WINDOW, title], { encoding: 'utf8' }).trim();
     const held = await holdIpcDrains(d);
     assert.equal(closeWindow('Latchkey — Activity'), '1', 'one window is titled Latchkey — Activity');
     await until('the activity window to close', async () => (await d.getAllWindowHandles()).length === 1);

@@ -73,26 +73,11 @@ pub fn assurance(state: &StateView) -> Option<(Option<&Claims>, Aal)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use latchkey_core::session::{Freshness, User};
-
-    fn signed_in() -> StateView {
-        StateView::SignedIn {
-            user: User { id: "u".into(), email: "a@b.c".into(), ..User::default() },
-            identity_provider: None,
-            access_expires_at: 1_000 + 125,
-            signed_in_at: 1_000,
-            persistence: Persistence::Keychain,
-            freshness: Freshness::Fresh,
-            deadline_at: 1_000 + 86_400,
-            next_refresh_at: 1_060,
-            claims: None,
-            next_aal: Aal::Aal1,
-        }
-    }
+    use latchkey_core::testing::signed_in_view;
 
     #[test]
     fn the_json_shape_is_stable() {
-        let out = describe_json(&Snapshot::of(3, signed_in()));
+        let out = describe_json(&Snapshot::of(3, signed_in_view(1_000)));
         assert_eq!(out["state"], "signed_in");
         assert_eq!(out["user"]["email"], "a@b.c");
         assert_eq!(out["deadline_at"], "1970-01-02T00:16:40Z");

@@ -6,15 +6,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { APP, startDriver, launch, quit, waitText, signIn, markedPids, holdIpcDrains } from '../harness.mjs';
+import { APP, CLI, startDriver, launch, quit, waitText, signIn, markedPids, holdIpcDrains } from '../harness.mjs';
 import { startProxy } from '../proxy.mjs';
 import { dataDir } from '../vault.mjs';
-import { children, isApp, nameOf, running, trayItem, until } from '../desktop.mjs';
+import { children, closeWindow, isApp, nameOf, running, trayItem, until } from '../desktop.mjs';
 
 const email = process.env.LATCHKEY_DEMO_EMAIL;
 const password = process.env.LATCHKEY_DEMO_PASSWORD;
-const CLOSE_WINDOW = new URL('../close-window.py', import.meta.url).pathname;
-const closeWindow = (title) => execFileSync('python3', [CLOSE_WINDOW, title], { encoding: 'utf8' }).trim();
 let driver;
 let proxy;
 
@@ -31,7 +29,7 @@ after(async () => {
 const appPid = () => markedPids().find((pid) => isApp(pid) && running(pid));
 const appsAndWebKit = () => markedPids().filter(running).map(nameOf).filter((n) => /^(latchkey-deskto|latchkey|WebKitWebProces|WebKitNetworkPr)$/.test(n ?? ''));
 const refreshes = (since) => proxy.requests('POST', '/auth/v1/token?grant_type=refresh_token').filter((r) => r.at >= since && r.status === 200);
-const status = () => JSON.parse(execFileSync(APP, ['status', '--json'], { encoding: 'utf8' }));
+const status = () => JSON.parse(execFileSync(CLI, ['status', '--json'], { encoding: 'utf8' }));
 
 test('with the window closed the session is refreshed in the background for a minute, and Quit leaves no process', async () => {
   const d = await launch(driver.url);

@@ -7,12 +7,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { APP, startDriver, launch, quit, waitFor, waitText, signIn, markedPids, holdIpcDrains } from '../harness.mjs';
 import { startProxy } from '../proxy.mjs';
-import { children, nameOf, running, screenshotTrayMenu, trayItem, until } from '../desktop.mjs';
+import { children, closeWindow, nameOf, running, screenshotTrayMenu, trayItem, until } from '../desktop.mjs';
 
 const email = process.env.LATCHKEY_DEMO_EMAIL;
 const password = process.env.LATCHKEY_DEMO_PASSWORD;
-const CLOSE_WINDOW = new URL('../close-window.py', import.meta.url).pathname;
-const closeWindow = (title) => execFileSync('python3', [CLOSE_WINDOW, title], { encoding: 'utf8' }).trim();
 let driver;
 let proxy;
 

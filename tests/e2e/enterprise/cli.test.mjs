@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APP } from '../harness.mjs';
+import { CLI } from '../harness.mjs';
 import { recordOutput } from '../leaks.mjs';
 import { startProxy } from '../proxy.mjs';
 import { browserEnv, startBrowser, startInbox, withoutDesktop } from '../idp/browser.mjs';
@@ -32,9 +32,9 @@ after(async () => {
   await proxy?.down();
 });
 
-/** Runs the binary in the test's desktop; `done` resolves with { code, stdout, stderr } (recorded for the leak scan). */
+/** Runs the command line in the test's desktop; `done` resolves with { code, stdout, stderr } (recorded for the leak scan). */
 function latchkey(args, extraEnv = {}) {
-  const child = spawn(APP, args, { env: { ...desktop, ...extraEnv }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(CLI, args, { env: { ...desktop, ...extraEnv }, stdio: ['pipe', 'pipe', 'pipe'] });
   const out = [];
   const err = [];
   child.stdout.on('data', (c) => out.push(c));

@@ -65,6 +65,21 @@ export function EmailField({
   return <TextField label="Email" name={props.id} type="email" autoComplete="username" required autoFocus={autoFocus} {...props} />;
 }
 
+/** A phone number input (`type="tel"`, so the OS offers the user's number); required. */
+export function PhoneField({
+  autoFocus = false,
+  ...props
+}: { id: string; value: string; onChange: (phone: string) => void; disabled: boolean; autoFocus?: boolean }) {
+  return <TextField label="Phone number, with + and the country code" type="tel" autoComplete="tel" required autoFocus={autoFocus} {...props} />;
+}
+
+/** A one-time code input: digits (spaces allowed), up to 12, which the OS may fill from the email or text message. */
+export function CodeField(props: { id: string; label: string; value: string; onChange: (code: string) => void; disabled: boolean }) {
+  return (
+    <TextField name="code" type="text" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9 ]*" maxLength={12} required autoFocus code {...props} />
+  );
+}
+
 /** A required password input; `autoComplete` says which password (`current-password` or `new-password`). */
 export function PasswordField(props: Omit<TextFieldProps, "type" | "required"> & { autoComplete: string }) {
   return <TextField type="password" required {...props} />;

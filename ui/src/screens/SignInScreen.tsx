@@ -5,7 +5,7 @@ import { useFlows, useQueries } from "../auth/useActions";
 import { useSession } from "../auth/useSession";
 import { LinkButton, SubmitButton } from "../components/Button";
 import { Card, CardFooter } from "../components/Card";
-import { EmailField, PasswordField, TextField } from "../components/Field";
+import { CodeField, EmailField, PasswordField } from "../components/Field";
 import { ErrorNotice, Notice } from "../components/Notice";
 import { Tabs, type Tab } from "../components/Tabs";
 import { BrowserButtons, BrowserWaiting, SsoEmailForm, useBrowserWait } from "../views/BrowserSignIn";
@@ -172,22 +172,7 @@ function CodeForm({ sentTo, onChangeEmail }: { sentTo: string; onChangeEmail: ()
       <p id="code-sent" className="form-hint" role="status">
         We sent a 6-digit code to <strong>{sentTo}</strong>. Enter it below, or open the link in the same email.
       </p>
-      <TextField
-        id="email-code"
-        name="code"
-        label="Code from the email"
-        type="text"
-        inputMode="numeric"
-        autoComplete="one-time-code"
-        pattern="[0-9 ]*"
-        maxLength={12}
-        required
-        autoFocus
-        code
-        value={code}
-        onChange={setCode}
-        disabled={pending}
-      />
+      <CodeField id="email-code" label="Code from the email" value={code} onChange={setCode} disabled={pending} />
       <SubmitButton id="verify-code" disabled={pending} busy={pendingAction === "verify_email_code"} busyLabel="Verifying…">
         Verify
       </SubmitButton>

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from "react";
 import { useFlows } from "../auth/useActions";
 import { useSession } from "../auth/useSession";
 import { LinkButton, SubmitButton } from "../components/Button";
-import { TextField } from "../components/Field";
+import { PhoneField } from "../components/Field";
 import { CodeForm } from "./SecondFactor";
 
 /** Phone sign-in: the number, then the code texted to it. */
@@ -21,17 +21,7 @@ export function PhoneForm() {
   if (sentTo === null) {
     return (
       <form className="form" onSubmit={(e) => void send(e)}>
-        <TextField
-          id="phone"
-          label="Phone number, with + and the country code"
-          type="tel"
-          autoComplete="tel"
-          required
-          autoFocus
-          value={phone}
-          onChange={setPhone}
-          disabled={pending}
-        />
+        <PhoneField id="phone" autoFocus value={phone} onChange={setPhone} disabled={pending} />
         <SubmitButton id="send-phone-code" disabled={pending} busy={pendingAction === "send_phone_code"} busyLabel="Sending…">
           Text me a code
         </SubmitButton>

@@ -4,7 +4,7 @@ import { factorKind } from "../auth/messages";
 import type { AuthError, FactorType, TotpEnrolment } from "../auth/types";
 import { useAccount } from "../auth/useActions";
 import { LinkButton, SubmitButton } from "../components/Button";
-import { TextField } from "../components/Field";
+import { CodeField, PhoneField, TextField } from "../components/Field";
 import { ErrorNotice, Notice } from "../components/Notice";
 import { Tabs, type Tab } from "../components/Tabs";
 import "./SecondFactor.css";
@@ -43,22 +43,7 @@ export function CodeForm({
   }
   return (
     <form className="form" onSubmit={submit}>
-      <TextField
-        id={id}
-        name="code"
-        label={label}
-        type="text"
-        inputMode="numeric"
-        autoComplete="one-time-code"
-        pattern="[0-9 ]*"
-        maxLength={12}
-        required
-        autoFocus
-        code
-        value={code}
-        onChange={setCode}
-        disabled={busy}
-      />
+      <CodeField id={id} label={label} value={code} onChange={setCode} disabled={busy} />
       <SubmitButton id={`${id}-verify`} busy={busy} busyLabel="Checking…">
         Verify
       </SubmitButton>
@@ -190,7 +175,7 @@ function PhoneEnrolmentForm({ onStarted, onDone }: FormSteps) {
       <form className="form" onSubmit={(e) => void start(e)}>
         <ErrorNotice error={error} />
         <TextField id="factor-name" label="Name it" value={name} onChange={setName} required disabled={busy} />
-        <TextField id="factor-phone" label="Phone number, with + and the country code" type="tel" autoComplete="tel" value={phone} onChange={setPhone} required disabled={busy} />
+        <PhoneField id="factor-phone" value={phone} onChange={setPhone} disabled={busy} />
         <SubmitButton id="start-phone" busy={busy} busyLabel="Sending…">
           Text me a code
         </SubmitButton>

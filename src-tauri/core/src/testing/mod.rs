@@ -16,7 +16,8 @@ pub use mfa::{FakeFactors, GOOD_CODE, TOTP_SECRET};
 pub use store::{MemoryKeys, TestStore};
 
 use crate::secret::{AccessToken, ProviderRefreshToken, ProviderToken, RefreshToken};
-use crate::session::{IdentityProvider, ProviderSignIn, ProviderTokens, Session, User};
+use crate::assurance::Aal;
+use crate::session::{Freshness, IdentityProvider, Persistence, ProviderSignIn, ProviderTokens, Session, StateView, User};
 
 /// The user every double signs in.
 pub fn user() -> User {
@@ -36,6 +37,23 @@ pub fn session(now: i64) -> Session {
         provider: None,
         claims: None,
         pending_sign_out: None,
+    }
+}
+
+/// What the app shows for [`user`] signed in at `now`: fresh, kept in the keychain, the access token good for 2m5s
+/// more, the next refresh a minute in, the deadline a day on.
+pub fn signed_in_view(now: i64) -> StateView {
+    StateView::SignedIn {
+        user: user(),
+        identity_provider: None,
+        access_expires_at: now + 125,
+        signed_in_at: now,
+        persistence: Persistence::Keychain,
+        freshness: Freshness::Fresh,
+        deadline_at: now + 86_400,
+        next_refresh_at: now + 60,
+        claims: None,
+        next_aal: Aal::Aal1,
     }
 }
 

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::broadcast;
 
-use super::support::env;
+use super::support::{self, env};
 
 /// Where the person's browser ended up (tests/e2e/idp/browser.mjs `landing`).
 struct Landing {
@@ -92,18 +92,9 @@ impl Core {
         self.api.exchanges.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// The next event of one of `kinds`, failing after `within` (a bound on the test, not a synchronisation).
+    /// The next event of one of `kinds` (see [`support::next_event`]).
     async fn next(&mut self, kinds: &[EventKind], within: Duration) -> AuthEvent {
-        tokio::time::timeout(within, async {
-            loop {
-                let e = self.events.recv().await.expect("engine alive");
-                if kinds.contains(&e.event) {
-                    return e;
-                }
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("no {kinds:?} within {within:?}"))
+        support::next_event(&mut self.events, kinds, within).await
     }
 
     async fn refusal(&mut self, within: Duration) -> AuthError {

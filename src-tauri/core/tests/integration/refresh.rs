@@ -40,18 +40,9 @@ impl Core {
         Core { handle, events }
     }
 
-    /// The next event of one of `kinds`, failing after `within` (a test bound, not a synchronisation).
+    /// The next event of one of `kinds` (see [`support::next_event`]).
     async fn next(&mut self, kinds: &[EventKind], within: Duration) -> AuthEvent {
-        tokio::time::timeout(within, async {
-            loop {
-                let e = self.events.recv().await.expect("engine alive");
-                if kinds.contains(&e.event) {
-                    return e;
-                }
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("no {kinds:?} within {within:?}"))
+        support::next_event(&mut self.events, kinds, within).await
     }
 }
 

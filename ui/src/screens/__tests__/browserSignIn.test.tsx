@@ -1,35 +1,9 @@
 // Sign-ins in the system browser (OAuth, SAML SSO) on the sign-in screen, and the home screen naming the provider.
-import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { App } from "../../App";
-import { AuthProvider } from "../../auth/AuthProvider";
 import type { SignInOptions, StateView } from "../../auth/types";
-import { ALL_OPTIONS, FakeCore, PASSWORD_ONLY, SIGNED_IN, signedOut } from "../../test/fakeCore";
-
-const byId = (id: string) => document.getElementById(id);
-const $ = (id: string) => {
-  const el = byId(id);
-  if (!el) throw new Error(`#${id} not found`);
-  return el;
-};
-
-function renderApp() {
-  return render(
-    <AuthProvider>
-      <App />
-    </AuthProvider>,
-  );
-}
-
-function signedOutCore(options: SignInOptions = ALL_OPTIONS, reason: Parameters<typeof signedOut>[0] = null) {
-  return new FakeCore({ seq: 1, state: signedOut(reason) }).on("get_sign_in_options", () => options);
-}
-
-async function signInReady(core: FakeCore) {
-  await screen.findByRole("heading", { name: "Sign in to Latchkey" });
-  await waitFor(() => expect(core.callsOf("get_sign_in_options")).toHaveLength(1));
-  await waitFor(() => expect(byId("sign-in-options-loading")).toBeNull());
-}
+import { ALL_OPTIONS, FakeCore, PASSWORD_ONLY, SIGNED_IN } from "../../test/fakeCore";
+import { $, byId, renderApp, signInReady, signedOutCore } from "../../test/screen";
 
 describe("Continue with a provider", () => {
   it("starts the OAuth flow, waits for the browser, and a flow error ends the wait", async () => {

@@ -2,12 +2,27 @@
 //! doubles are in `latchkey_core::testing`).
 #![allow(dead_code)]
 
-use latchkey_core::{KeyringStore, SystemClock, Vault, VaultLock};
+use latchkey_core::{AuthEvent, EventKind, KeyringStore, SystemClock, Vault, VaultLock};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
+use tokio::sync::broadcast;
 
 pub mod http;
+
+/// The next event of one of `kinds` from the engine, failing after `within` (a bound on the test, not a synchronisation).
+pub async fn next_event(events: &mut broadcast::Receiver<AuthEvent>, kinds: &[EventKind], within: Duration) -> AuthEvent {
+    tokio::time::timeout(within, async {
+        loop {
+            let e = events.recv().await.expect("engine alive");
+            if kinds.contains(&e.event) {
+                return e;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {kinds:?} within {within:?}"))
+}
 
 /// A new confirmed user on the local stack (admin API), so a test can count its own requests.
 pub async fn create_user(tag: &str) -> (String, String, String) {
