@@ -221,5 +221,8 @@ export function status() {
 export async function screenshot(d, name) {
   const dir = process.env.LATCHKEY_SCREENSHOT_DIR ?? '.state/screenshots';
   mkdirSync(dir, { recursive: true });
+  // The page's last change is painted once two animation frames have run (a window that draws no frames, hidden in
+  // the tray, lets the half-second guard answer instead).
+  await d.executeAsyncScript('const done = arguments[arguments.length - 1]; setTimeout(done, 500); requestAnimationFrame(() => requestAnimationFrame(() => done()));');
   writeFileSync(join(dir, `${name}.png`), await d.takeScreenshot(), 'base64');
 }
