@@ -28,7 +28,8 @@ pub mod wake;
 
 pub use api::{AuthApi, GoTrue};
 pub use app::APP_ID;
-pub use clock::{Clock, SystemClock};
+pub use clock::Clock;
+pub use wake::SystemClock;
 pub use config::Config;
 pub use engine::{start, SessionHandle, EngineRules};
 pub use error::{AuthError, Corruption};

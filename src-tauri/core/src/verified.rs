@@ -1,7 +1,8 @@
 //! Every access token the server hands over is verified (signature against the JWKS, aud, iss, exp, sub, session_id) before the engine may store or use it.
 
 use crate::api::{AuthApi, Challenge, Enrolment, GoTrue, Grant, LogoutScope, NewFactor, SignUp, SsoTarget, UserChange};
-use crate::clock::{Clock, SystemClock};
+use crate::clock::Clock;
+use crate::wake::SystemClock;
 use crate::error::AuthError;
 use crate::jwt::{JwtVerifier, VerifyOptions};
 use crate::pkce::AuthCode;
@@ -88,9 +89,9 @@ impl AuthApi for Verified {
         self.api.unenrol_factor(token, factor_id).await
     }
     async fn send_phone_code(&self, phone: &str, create_user: bool) -> Result<(), AuthError> {
-        self.api.send_phone_otp(phone, create_user).await
+        self.api.send_phone_code(phone, create_user).await
     }
     async fn verify_phone_code(&self, phone: &str, code: &str) -> Result<Grant, AuthError> {
-        self.checked(self.api.verify_phone_otp(phone, code).await?).await
+        self.checked(self.api.verify_phone_code(phone, code).await?).await
     }
 }

@@ -2,7 +2,8 @@
 //! often to recheck, and which ways of signing in the policy allows (refused as values, never as sentences).
 
 use super::requests::Redirect;
-use crate::clock::{Clock, SystemClock};
+use crate::clock::Clock;
+use crate::wake::SystemClock;
 use crate::assurance::FactorType;
 use crate::config::Config;
 use strum::VariantArray;

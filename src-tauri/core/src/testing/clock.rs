@@ -2,7 +2,8 @@
 //! integration tests) plus the jumps the test makes, and each distinct instant it is read at can be counted. Its
 //! watch is the portable one, so a jump is noticed at the backstop (as libfaketime's are) and `resume` ends a sleep.
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::Clock;
+use crate::wake::SystemClock;
 use crate::wake::{BackstopWatch, WallClockWatch};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicI64, Ordering};

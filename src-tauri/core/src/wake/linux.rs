@@ -1,8 +1,7 @@
 //! Linux: one `timerfd` on `CLOCK_REALTIME`, armed at an absolute time with `TFD_TIMER_CANCEL_ON_SET`, so a sleep
 //! costs one wakeup and a wall-clock set or a resume ends it (`ECANCELED`); logind's resume signal is heard too.
 
-use super::{WallClockWatch, Woke, WokeFuture};
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{unix_ms_now, WallClockWatch, Woke, WokeFuture};
 use rustix::fd::OwnedFd;
 use rustix::io::Errno;
 use rustix::time::{Itimerspec, Timespec, TimerfdClockId, TimerfdFlags, TimerfdTimerFlags};
@@ -56,7 +55,7 @@ impl TimerFdWatch {
     async fn sleep(&self, deadline_ms: i64) -> Woke {
         // The deadline is on the process's wall clock, the timer on the kernel's: the same clock, unless something
         // like libfaketime moves the process's. So the wait is measured on the first and armed on the second.
-        let wait_ms = deadline_ms.saturating_sub(SystemClock.now_ms()).max(0);
+        let wait_ms = deadline_ms.saturating_sub(unix_ms_now()).max(0);
         let backstop_ms = self.backstop.as_millis() as i64;
         let at_ms = now_ms().saturating_add(wait_ms.min(backstop_ms));
         if let Err(e) = self.arm(at_ms) {

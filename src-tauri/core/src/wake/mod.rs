@@ -7,9 +7,8 @@
 //! `NSSystemClockDidChangeNotification`) and Windows (`WM_POWERBROADCAST`, `WM_TIMECHANGE`): their sources cannot be
 //! compiled on the Linux machines this is built on, so none is written, and those systems rely on the backstop.
 
-use crate::clock::{Clock, SystemClock};
-use std::future::Future;
-use std::pin::Pin;
+pub use crate::clock::{WallClockWatch, Woke, WokeFuture};
+use crate::clock::{unix_ms_now, Clock};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -26,27 +25,19 @@ mod tests;
 /// reported (libfaketime can't fire a `timerfd`; platforms without notifications). One wakeup a minute at most.
 pub const BACKSTOP: Duration = Duration::from_secs(60);
 
-/// Why a wall-clock sleep ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Woke {
-    /// The wall clock reached the deadline.
-    Deadline,
-    /// The wall clock was set, or the machine resumed (Linux reports both the same way): recheck every deadline.
-    ClockChanged,
-    /// The operating system said the machine resumed from sleep (logind `PrepareForSleep(false)` on Linux).
-    Resumed,
-    /// The backstop interval passed and nothing was reported: re-read the clock, then sleep again.
-    Backstop,
-}
+/// The operating system's clock; its sleeper is [`system_watch`].
+#[derive(Clone, Copy, Default)]
+pub struct SystemClock;
 
-/// A sleep in progress; dropping it cancels the sleep.
-pub type WokeFuture<'a> = Pin<Box<dyn Future<Output = Woke> + Send + 'a>>;
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        unix_ms_now()
+    }
 
-/// Sleeps until a wall-clock time. One watch serves one sleeper, one sleep at a time, for the sleeper's lifetime.
-pub trait WallClockWatch: Send {
-    /// Sleeps until the wall clock reads `deadline_ms` (Unix milliseconds; a past deadline ends at once), or until
-    /// something in [`Woke`] comes first. A resume reported while nobody slept ends the next sleep at once.
-    fn sleep_until_wall(&mut self, deadline_ms: i64) -> WokeFuture<'_>;
+    /// One `timerfd` with logind's resume signal on Linux; the portable watch elsewhere.
+    fn watch(&self, backstop: Duration) -> Box<dyn WallClockWatch> {
+        system_watch(backstop)
+    }
 }
 
 /// The best watch this platform has, for deadlines on [`SystemClock`]: a `timerfd` that also hears logind's resume

@@ -70,7 +70,7 @@ async fn a_resume_reported_while_nobody_sleeps_ends_the_next_sleep() {
 #[cfg(target_os = "linux")]
 mod timerfd {
     use super::*;
-    use crate::clock::SystemClock;
+    use crate::wake::SystemClock;
     use std::io;
 
     fn watch(backstop: Duration) -> (TimerFdWatch, Arc<Notify>) {
