@@ -59,7 +59,7 @@ impl<A: AuthApi> Subtasks<A> {
     pub fn sign_out_elsewhere(&mut self, access: Option<AccessToken>, refresh: RefreshToken, scope: LogoutScope) {
         let (api, answers) = (self.api.clone(), self.answers.clone());
         self.spawn(async move {
-            let (result, rotated) = super::task::attempt(&*api, access, refresh, scope).await;
+            let (result, rotated) = sign_out_attempt(&*api, access, refresh, scope).await;
             let _ = answers.send(Answer::ServerSignOut { result, rotated }).await;
         });
     }
@@ -77,5 +77,22 @@ impl<A: AuthApi> Subtasks<A> {
     fn spawn(&mut self, task: impl std::future::Future<Output = ()> + Send + 'static) {
         while self.tasks.try_join_next().is_some() {} // forget the finished ones
         self.tasks.spawn(task);
+    }
+}
+
+/// One attempt at a server sign-out: `/logout` with `access` when the server still accepts it, else refresh first.
+/// Returns the rotated refresh token, if it refreshed, so a record kept for the next attempt stays usable.
+pub(in crate::engine) async fn sign_out_attempt<A: AuthApi>(
+    api: &A,
+    access: Option<AccessToken>,
+    refresh: RefreshToken,
+    scope: LogoutScope,
+) -> (Result<(), AuthError>, Option<RefreshToken>) {
+    if let Some(token) = access {
+        return (api.logout(&token, scope).await, None);
+    }
+    match api.refresh_grant(&refresh).await {
+        Ok(grant) => (api.logout(&grant.access_token, scope).await, Some(grant.refresh_token)),
+        Err(e) => (Err(e), None),
     }
 }

@@ -7,7 +7,6 @@ mod flows;
 mod follow;
 mod sign_out;
 
-pub(super) use sign_out::attempt;
 
 use super::deadlines::{self, Due, JumpWatch};
 use super::current::{Checked, Current};

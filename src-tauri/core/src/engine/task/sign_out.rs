@@ -8,7 +8,7 @@ use crate::api::{AuthApi, LogoutScope};
 use crate::clock::Clock;
 use crate::engine::live::Live;
 use crate::engine::storage::Storage;
-use crate::engine::subtasks::Subtasks;
+use crate::engine::subtasks::{sign_out_attempt, Subtasks};
 use crate::error::AuthError;
 use crate::events::{PendingSignOut, ServerOutcome, ServerSignOut, SignOutReport, Subject};
 use crate::schedule::{self, Failure, Jitter};
@@ -50,23 +50,6 @@ fn record_of(session: &Session) -> Session {
     record.claims = None;
     record.pending_sign_out = Some(Global);
     record
-}
-
-/// One attempt at a server sign-out: `/logout` with `access` when the server still accepts it, else refresh first.
-/// Returns the rotated refresh token, if it refreshed, so a record kept for the next attempt stays usable.
-pub(in crate::engine) async fn attempt<A: AuthApi>(
-    api: &A,
-    access: Option<AccessToken>,
-    refresh: RefreshToken,
-    scope: LogoutScope,
-) -> (Result<(), AuthError>, Option<RefreshToken>) {
-    if let Some(token) = access {
-        return (api.logout(&token, scope).await, None);
-    }
-    match api.refresh_grant(&refresh).await {
-        Ok(grant) => (api.logout(&grant.access_token, scope).await, Some(grant.refresh_token)),
-        Err(e) => (Err(e), None),
-    }
 }
 
 /// Whether a failed server sign-out is worth trying again (the network, the server), or refused for good.
@@ -161,7 +144,7 @@ impl SignOuts {
     ) -> (SignOutReport, Option<News>) {
         let now = p.clock.now_ms();
         let access = (live.session.access_expires_at * 1000 - now > 5_000).then(|| live.session.access_token.clone());
-        let (result, rotated) = attempt(p.api, access, live.session.refresh_token.clone(), scope).await;
+        let (result, rotated) = sign_out_attempt(p.api, access, live.session.refresh_token.clone(), scope).await;
         let record = record.map(|mut r| {
             r.refresh_token = rotated.unwrap_or(r.refresh_token);
             r
@@ -194,7 +177,7 @@ impl SignOuts {
     async fn nothing_loaded<A: AuthApi, S: SessionStore, C: Clock>(&mut self, p: Parts<'_, A, S, C>, scope: LogoutScope) -> (SignOutReport, Option<News>) {
         if let Some(pending) = self.pending.take() {
             let record = pending.record.expect("a pending sign-out without a session is global");
-            let (result, rotated) = attempt(p.api, None, record.refresh_token.clone(), pending.scope).await;
+            let (result, rotated) = sign_out_attempt(p.api, None, record.refresh_token.clone(), pending.scope).await;
             let record = Session { refresh_token: rotated.unwrap_or(record.refresh_token.clone()), ..record };
             let subject = Subject::of(&record);
             return self.settle(p, pending.scope, Some(record), pending.until_ms, result, (Vec::new(), subject)).await;
