@@ -2,11 +2,10 @@
 //! the trait, `GoTrue` speaks it over HTTP.
 
 use crate::browser_sign_in::SsoTarget;
-use crate::assurance::Claims;
-use super::factors::{Challenge, Enrolment, NewFactor, UserChange};
+use crate::assurance::{Claims, FactorType};
 use crate::error::AuthError;
 use crate::pkce::AuthCode;
-use crate::secret::{AccessToken, RefreshToken};
+use crate::secret::{AccessToken, RefreshToken, TotpSecret};
 use crate::session::{IdentityProvider, ProviderSignIn, ProviderTokens, Session, User};
 use std::future::Future;
 
@@ -206,4 +205,53 @@ pub async fn end_session<A: AuthApi>(api: &A, session: &Session, scope: LogoutSc
         let grant = api.refresh_grant(&session.refresh_token).await?;
         api.logout(&grant.access_token, scope).await
     }
+}
+
+/// A factor to enrol.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NewFactor {
+    /// `issuer` names the app in the authenticator (GoTrue would use its site's host).
+    Totp { friendly_name: String, issuer: String },
+    /// `phone` in E.164 (`+15550100001`).
+    Phone { friendly_name: String, phone: String },
+}
+
+impl NewFactor {
+    pub fn factor_type(&self) -> FactorType {
+        match self {
+            NewFactor::Totp { .. } => FactorType::Totp,
+            NewFactor::Phone { .. } => FactorType::Phone,
+        }
+    }
+}
+
+/// A new, unverified factor; a TOTP one comes with its secret, which GoTrue shows only this once.
+#[derive(Debug)]
+pub struct Enrolment {
+    pub id: String,
+    pub factor_type: FactorType,
+    pub totp: Option<TotpKey>,
+}
+
+/// The shared secret of a TOTP factor (base32) and its `otpauth://` URI (the QR code's content).
+#[derive(Debug, Clone)]
+pub struct TotpKey {
+    pub secret: TotpSecret,
+    pub uri: TotpSecret,
+}
+
+/// A challenge to answer with a code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Challenge {
+    pub id: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// A change of the account (`PUT /user`).
+pub enum UserChange {
+    /// Under secure e-mail change, both the old and the new address confirm.
+    Email(String),
+    /// `current` is required by the server outside a recovery session.
+    Password { password: String, current: Option<String> },
 }

@@ -1,64 +1,15 @@
-//! GoTrue's second-factor and account routes (`/factors`, `PUT /user`, phone codes): what they take and give, and
-//! their HTTP. The TOTP secret of an enrolment is a `TotpSecret` from the moment it is parsed.
+//! GoTrue's second-factor and account routes (`/factors`, `PUT /user`, phone codes) over the [`Transport`]. The TOTP
+//! secret of an enrolment is a `TotpSecret` from the moment it is parsed.
 
-use super::gotrue::GoTrue;
-use super::replies::{parse_grant, parse_user};
-use super::calls::Grant;
+use super::calls::{Challenge, Enrolment, Grant, NewFactor, TotpKey, UserChange};
+use super::replies::parse_user;
+use super::transport::Transport;
 use crate::assurance::FactorType;
 use crate::error::AuthError;
 use crate::secret::{AccessToken, TotpSecret};
 use crate::session::User;
 use serde::Deserialize;
 use serde_json::json;
-
-/// A factor to enrol.
-#[derive(Debug, Clone, PartialEq)]
-pub enum NewFactor {
-    /// `issuer` names the app in the authenticator (GoTrue would use its site's host).
-    Totp { friendly_name: String, issuer: String },
-    /// `phone` in E.164 (`+15550100001`).
-    Phone { friendly_name: String, phone: String },
-}
-
-impl NewFactor {
-    pub fn factor_type(&self) -> FactorType {
-        match self {
-            NewFactor::Totp { .. } => FactorType::Totp,
-            NewFactor::Phone { .. } => FactorType::Phone,
-        }
-    }
-}
-
-/// A new, unverified factor; a TOTP one comes with its secret, which GoTrue shows only this once.
-#[derive(Debug)]
-pub struct Enrolment {
-    pub id: String,
-    pub factor_type: FactorType,
-    pub totp: Option<TotpKey>,
-}
-
-/// The shared secret of a TOTP factor (base32) and its `otpauth://` URI (the QR code's content).
-#[derive(Debug, Clone)]
-pub struct TotpKey {
-    pub secret: TotpSecret,
-    pub uri: TotpSecret,
-}
-
-/// A challenge to answer with a code.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Challenge {
-    pub id: String,
-    /// Unix seconds.
-    pub expires_at: i64,
-}
-
-/// A change of the account (`PUT /user`).
-pub enum UserChange {
-    /// Under secure e-mail change, both the old and the new address confirm.
-    Email(String),
-    /// `current` is required by the server outside a recovery session.
-    Password { password: String, current: Option<String> },
-}
 
 #[derive(Deserialize)]
 struct EnrolReply {
@@ -85,73 +36,66 @@ fn malformed(what: &str) -> AuthError {
     AuthError::MalformedResponse(format!("{what} reply: missing or wrong fields"))
 }
 
-impl GoTrue {
-    /// `POST /factors`.
-    pub async fn enrol_factor(&self, token: &AccessToken, factor: &NewFactor) -> Result<Enrolment, AuthError> {
-        let body = match factor {
-            NewFactor::Totp { friendly_name, issuer } => json!({ "factor_type": "totp", "friendly_name": friendly_name, "issuer": issuer }),
-            NewFactor::Phone { friendly_name, phone } => json!({ "factor_type": "phone", "friendly_name": friendly_name, "phone": phone }),
-        };
-        let reply = self.send(self.http().post(self.url("/factors")).bearer_auth(token.expose()).json(&body)).await?;
-        let r: EnrolReply = serde_json::from_slice(&self.body(reply).await?).map_err(|_| malformed("enrolment"))?;
-        let factor_type = FactorType::parse(&r.factor_type).map_err(|_| malformed("enrolment"))?;
-        if factor_type != factor.factor_type() || (factor_type == FactorType::Totp) != r.totp.is_some() {
-            return Err(malformed("enrolment"));
-        }
-        let totp = r.totp.map(|t| TotpKey { secret: TotpSecret::new(t.secret), uri: TotpSecret::new(t.uri) });
-        Ok(Enrolment { id: r.id, factor_type, totp })
+/// `POST /factors`.
+pub(super) async fn enrol(t: &Transport, token: &AccessToken, factor: &NewFactor) -> Result<Enrolment, AuthError> {
+    let body = match factor {
+        NewFactor::Totp { friendly_name, issuer } => json!({ "factor_type": "totp", "friendly_name": friendly_name, "issuer": issuer }),
+        NewFactor::Phone { friendly_name, phone } => json!({ "factor_type": "phone", "friendly_name": friendly_name, "phone": phone }),
+    };
+    let reply = t.send(t.http().post(t.url("/factors")).bearer_auth(token.expose()).json(&body)).await?;
+    let r: EnrolReply = serde_json::from_slice(&t.body(reply).await?).map_err(|_| malformed("enrolment"))?;
+    let factor_type = FactorType::parse(&r.factor_type).map_err(|_| malformed("enrolment"))?;
+    if factor_type != factor.factor_type() || (factor_type == FactorType::Totp) != r.totp.is_some() {
+        return Err(malformed("enrolment"));
     }
-
-    /// `POST /factors/{id}/challenge` (a phone factor's code is texted now).
-    pub async fn challenge_factor(&self, token: &AccessToken, factor_id: &str) -> Result<Challenge, AuthError> {
-        let url = self.url(&format!("/factors/{}/challenge", segment(factor_id)));
-        let reply = self.send(self.http().post(url).bearer_auth(token.expose()).json(&json!({}))).await?;
-        let r: ChallengeReply = serde_json::from_slice(&self.body(reply).await?).map_err(|_| malformed("challenge"))?;
-        Ok(Challenge { id: r.id, expires_at: r.expires_at })
-    }
-
-    /// `POST /factors/{id}/verify`: the same session, now at aal2, with a new refresh token.
-    pub async fn verify_factor(&self, token: &AccessToken, factor_id: &str, challenge_id: &str, code: &str) -> Result<Grant, AuthError> {
-        let url = self.url(&format!("/factors/{}/verify", segment(factor_id)));
-        let body = json!({ "challenge_id": challenge_id, "code": code });
-        self.grant_from(self.http().post(url).bearer_auth(token.expose()).json(&body)).await
-    }
-
-    /// `DELETE /factors/{id}`.
-    pub async fn unenrol_factor(&self, token: &AccessToken, factor_id: &str) -> Result<(), AuthError> {
-        let url = self.url(&format!("/factors/{}", segment(factor_id)));
-        self.send(self.http().delete(url).bearer_auth(token.expose())).await.map(drop)
-    }
-
-    /// `PUT /user`: the user as the server now has it.
-    pub async fn update_user(&self, token: &AccessToken, change: &UserChange) -> Result<User, AuthError> {
-        let body = match change {
-            UserChange::Email(email) => json!({ "email": email }),
-            UserChange::Password { password, current: Some(current) } => json!({ "password": password, "current_password": current }),
-            UserChange::Password { password, current: None } => json!({ "password": password }),
-        };
-        let reply = self.send(self.http().put(self.url("/user")).bearer_auth(token.expose()).json(&body)).await?;
-        parse_user(&self.body(reply).await?)
-    }
-
-    /// `POST /otp {phone}`: texts a sign-in code.
-    pub async fn send_phone_otp(&self, phone: &str, create_user: bool) -> Result<(), AuthError> {
-        let body = json!({ "phone": phone, "create_user": create_user });
-        self.send(self.http().post(self.url("/otp")).json(&body)).await.map(drop)
-    }
-
-    /// `POST /verify {type: sms}`: signs in with a texted code.
-    pub async fn verify_phone_otp(&self, phone: &str, code: &str) -> Result<Grant, AuthError> {
-        let body = json!({ "type": "sms", "phone": phone, "token": code });
-        self.grant_from(self.http().post(self.url("/verify")).json(&body)).await
-    }
-
-    async fn grant_from(&self, request: reqwest::RequestBuilder) -> Result<Grant, AuthError> {
-        let reply = self.send(request).await?;
-        let server_time = super::replies::server_time(&reply);
-        Ok(Grant { server_time, ..parse_grant(&self.body(reply).await?)? })
-    }
+    let totp = r.totp.map(|t| TotpKey { secret: TotpSecret::new(t.secret), uri: TotpSecret::new(t.uri) });
+    Ok(Enrolment { id: r.id, factor_type, totp })
 }
+
+/// `POST /factors/{id}/challenge` (a phone factor's code is texted now).
+pub(super) async fn challenge(t: &Transport, token: &AccessToken, factor_id: &str) -> Result<Challenge, AuthError> {
+    let url = t.url(&format!("/factors/{}/challenge", segment(factor_id)));
+    let reply = t.send(t.http().post(url).bearer_auth(token.expose()).json(&json!({}))).await?;
+    let r: ChallengeReply = serde_json::from_slice(&t.body(reply).await?).map_err(|_| malformed("challenge"))?;
+    Ok(Challenge { id: r.id, expires_at: r.expires_at })
+}
+
+/// `POST /factors/{id}/verify`: the same session, now at aal2, with a new refresh token.
+pub(super) async fn verify(t: &Transport, token: &AccessToken, factor_id: &str, challenge_id: &str, code: &str) -> Result<Grant, AuthError> {
+    let url = t.url(&format!("/factors/{}/verify", segment(factor_id)));
+    let body = json!({ "challenge_id": challenge_id, "code": code });
+    t.grant_from(t.http().post(url).bearer_auth(token.expose()).json(&body)).await
+}
+
+/// `DELETE /factors/{id}`.
+pub(super) async fn unenrol(t: &Transport, token: &AccessToken, factor_id: &str) -> Result<(), AuthError> {
+    let url = t.url(&format!("/factors/{}", segment(factor_id)));
+    t.send(t.http().delete(url).bearer_auth(token.expose())).await.map(drop)
+}
+
+/// `PUT /user`: the user as the server now has it.
+pub(super) async fn update_user(t: &Transport, token: &AccessToken, change: &UserChange) -> Result<User, AuthError> {
+    let body = match change {
+        UserChange::Email(email) => json!({ "email": email }),
+        UserChange::Password { password, current: Some(current) } => json!({ "password": password, "current_password": current }),
+        UserChange::Password { password, current: None } => json!({ "password": password }),
+    };
+    let reply = t.send(t.http().put(t.url("/user")).bearer_auth(token.expose()).json(&body)).await?;
+    parse_user(&t.body(reply).await?)
+}
+
+/// `POST /otp {phone}`: texts a sign-in code.
+pub(super) async fn send_phone_otp(t: &Transport, phone: &str, create_user: bool) -> Result<(), AuthError> {
+    let body = json!({ "phone": phone, "create_user": create_user });
+    t.send(t.http().post(t.url("/otp")).json(&body)).await.map(drop)
+}
+
+/// `POST /verify {type: sms}`: signs in with a texted code.
+pub(super) async fn verify_phone_otp(t: &Transport, phone: &str, code: &str) -> Result<Grant, AuthError> {
+    let body = json!({ "type": "sms", "phone": phone, "token": code });
+    t.grant_from(t.http().post(t.url("/verify")).json(&body)).await
+}
+
 
 /// A factor id as one path segment: whatever it holds, it cannot reach another route.
 fn segment(id: &str) -> String {

@@ -6,10 +6,10 @@ mod factors;
 mod gotrue;
 mod probe;
 mod replies;
+mod transport;
 
-pub use calls::{end_session, AuthApi, Grant, LogoutScope, OtpKind, ServerSettings, SignUp};
+pub use calls::{end_session, AuthApi, Challenge, Enrolment, Grant, LogoutScope, NewFactor, OtpKind, ServerSettings, SignUp, TotpKey, UserChange};
 pub use crate::browser_sign_in::SsoTarget;
-pub use factors::{Challenge, Enrolment, NewFactor, TotpKey, UserChange};
 pub use gotrue::GoTrue;
 pub use probe::{probe, ServerReport};
 pub use replies::{parse_grant, server_error, server_time, MAX_EXPIRES_IN_SECS};
