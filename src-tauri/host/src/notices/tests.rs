@@ -114,29 +114,28 @@ fn a_second_factor_is_notified_only_while_no_window_asks_for_it() {
     assert!(notices.on_event(&expiring(600), true).is_some(), "the other kinds are sent with a window too");
 }
 
-impl Notices {
-    fn on_event_closed(&mut self, event: &AuthEvent) -> Option<Notice> {
-        self.on_event(event, false)
-    }
+/// What `notices` says about `event` while the window is closed.
+fn closed(notices: &mut Notices, event: &AuthEvent) -> Option<Notice> {
+    notices.on_event(event, false)
 }
 
 #[test]
 fn each_kind_is_sent_once_per_session_and_a_new_session_starts_over() {
     let mut notices = Notices::default();
-    assert!(notices.on_event_closed(&expiring(600)).is_some());
-    assert_eq!(notices.on_event_closed(&expiring(300)), None, "a second 'ends soon' in the same session");
-    assert_eq!(notices.on_event_closed(&expiring(30)).map(|n| n.kind), Some(NoticeKind::ExpiringNow));
-    assert_eq!(notices.on_event_closed(&expiring(10)), None);
-    assert!(notices.on_event_closed(&retrying(expired())).is_some());
-    assert_eq!(notices.on_event_closed(&retrying(expired())), None, "one 'offline' per session, however long the retries");
+    assert!(closed(&mut notices, &expiring(600)).is_some());
+    assert_eq!(closed(&mut notices, &expiring(300)), None, "a second 'ends soon' in the same session");
+    assert_eq!(closed(&mut notices, &expiring(30)).map(|n| n.kind), Some(NoticeKind::ExpiringNow));
+    assert_eq!(closed(&mut notices, &expiring(10)), None);
+    assert!(closed(&mut notices, &retrying(expired())).is_some());
+    assert_eq!(closed(&mut notices, &retrying(expired())), None, "one 'offline' per session, however long the retries");
     assert!(notices.on_refused_sign_in().is_some());
     assert_eq!(notices.on_refused_sign_in(), None);
-    assert!(notices.on_event_closed(&signed_out(SignOutReason::Timeout)).is_some());
+    assert!(closed(&mut notices, &signed_out(SignOutReason::Timeout)).is_some());
 
-    notices.on_event_closed(&AuthEvent::new(EventKind::SignedIn, signed_in()));
-    assert!(notices.on_event_closed(&expiring(600)).is_some(), "a new sign-in is a new session");
-    notices.on_event_closed(&AuthEvent::new(EventKind::InitialSession, signed_in()));
-    assert!(notices.on_event_closed(&expiring(600)).is_some(), "so is a restore at launch");
+    closed(&mut notices, &AuthEvent::new(EventKind::SignedIn, signed_in()));
+    assert!(closed(&mut notices, &expiring(600)).is_some(), "a new sign-in is a new session");
+    closed(&mut notices, &AuthEvent::new(EventKind::InitialSession, signed_in()));
+    assert!(closed(&mut notices, &expiring(600)).is_some(), "so is a restore at launch");
 }
 
 #[test]
