@@ -24,7 +24,7 @@ pub fn get_auth_state(core: State<'_, SessionHandle>) -> Snapshot {
 #[tauri::command]
 pub fn window_ready(window: tauri::Window) {
     crate::links::window_ready(&window);
-    if window.label() == crate::windows::MAIN {
+    if window.label() == crate::lifecycle::MAIN {
         crate::events::window_ready(window.app_handle());
     }
 }

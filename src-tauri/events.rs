@@ -41,8 +41,8 @@ pub fn forward_flow_errors(app: tauri::AppHandle, core: &SessionHandle) {
     tauri::async_runtime::spawn(async move {
         loop {
             match refusals.recv().await {
-                Ok(e) if app.get_webview_window(crate::windows::MAIN).is_some() => {
-                    let _ = app.emit_to(crate::windows::MAIN, FLOW_ERROR_EVENT, &e);
+                Ok(e) if app.get_webview_window(crate::lifecycle::MAIN).is_some() => {
+                    let _ = app.emit_to(crate::lifecycle::MAIN, FLOW_ERROR_EVENT, &e);
                 }
                 Ok(e) => {
                     *app.state::<HeldRefusal>().0.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
@@ -60,7 +60,7 @@ pub fn forward_flow_errors(app: tauri::AppHandle, core: &SessionHandle) {
 pub fn window_ready(app: &AppHandle) {
     let held = app.try_state::<HeldRefusal>().and_then(|h| h.0.lock().unwrap_or_else(|e| e.into_inner()).take());
     if let Some(e) = held {
-        let _ = app.emit_to(crate::windows::MAIN, FLOW_ERROR_EVENT, &e);
+        let _ = app.emit_to(crate::lifecycle::MAIN, FLOW_ERROR_EVENT, &e);
     }
     crate::tray::set_attention(app, None);
 }

@@ -106,7 +106,7 @@ fn builder(config: Config, api: Option<GoTrue>, start: Start) -> tauri::Builder<
         // second launch reaches links.rs via on_open_url.
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
             if Start::from_args(argv.get(1..).unwrap_or_default()) == Start::Window {
-                windows::open_main(app);
+                lifecycle::open_main(app);
             }
         }))
         .plugin(tauri_plugin_deep_link::init())
@@ -127,7 +127,7 @@ fn builder(config: Config, api: Option<GoTrue>, start: Start) -> tauri::Builder<
             app.manage(config.clone());
             autostart::apply(app.handle(), config.launch_at_login);
             if start == Start::Window {
-                windows::open_main(app.handle());
+                lifecycle::open_main(app.handle());
             }
             app.manage(latchkey_host::keychain::KeychainCheck::default());
             let app_handle = app.handle().clone();

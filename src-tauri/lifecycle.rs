@@ -4,7 +4,8 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use tauri::{AppHandle, Manager, Runtime};
+use std::time::Duration;
+use tauri::{AppHandle, Manager, Runtime, WebviewWindowBuilder};
 
 /// Starts hidden in the tray, as a login launch does.
 pub const BACKGROUND_FLAG: &str = "--background";
@@ -89,7 +90,7 @@ impl Lifecycle {
     pub fn on_close(&self) -> CloseAction {
         let background = self.run_in_background.load(Ordering::Relaxed);
         // The tray host is looked for at each close, as hosts come and go with the desktop session.
-        let action = close_action(background, background && crate::tray::host_present());
+        let action = close_action(background, background && host_present());
         self.in_tray.store(action == CloseAction::Hide, Ordering::Relaxed);
         action
     }
@@ -117,6 +118,49 @@ impl Lifecycle {
 /// The lifecycle of `app`.
 pub fn of<R: Runtime>(app: &AppHandle<R>) -> tauri::State<'_, Lifecycle> {
     app.state::<Lifecycle>()
+}
+
+/// The main window's label.
+pub const MAIN: &str = "main";
+
+/// Shows the main window: raises it if it exists, else makes it again from the configuration (a new webview).
+pub fn open_main(app: &AppHandle) {
+    of(app).window_opened();
+    if let Some(window) = app.get_webview_window(MAIN) {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+        return;
+    }
+    let Some(config) = app.config().app.windows.iter().find(|w| w.label == MAIN) else {
+        return tracing::error!("tauri.conf.json has no main window");
+    };
+    match WebviewWindowBuilder::from_config(app, config).and_then(|b| b.build()) {
+        Ok(_) => tracing::info!("main window opened"),
+        Err(e) => tracing::error!(error = %e, "the main window could not be opened"),
+    }
+}
+
+/// Whether a tray host would show the icon. Linux: a StatusNotifierWatcher owns its name on the session bus and
+/// says a host registered with it (libayatana's own fallback, an XEmbed icon, is not counted: few desktops still
+/// show one). Tauri cannot tell: building the icon succeeds with no host at all. Windows and macOS always have one.
+#[cfg(target_os = "linux")]
+pub fn host_present() -> bool {
+    use dbus::blocking::stdintf::org_freedesktop_dbus::Properties;
+    const WATCHER: &str = "org.kde.StatusNotifierWatcher";
+    let timeout = Duration::from_millis(500);
+    let Ok(bus) = dbus::blocking::Connection::new_session() else { return false };
+    let daemon = bus.with_proxy("org.freedesktop.DBus", "/org/freedesktop/DBus", timeout);
+    let owned: Result<(bool,), _> = daemon.method_call("org.freedesktop.DBus", "NameHasOwner", (WATCHER,));
+    if !matches!(owned, Ok((true,))) {
+        return false;
+    }
+    bus.with_proxy(WATCHER, "/StatusNotifierWatcher", timeout).get::<bool>(WATCHER, "IsStatusNotifierHostRegistered").unwrap_or(false)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn host_present() -> bool {
+    true
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ pub struct Sent(Mutex<Notices>);
 
 /// The notification an auth event calls for, if any.
 pub fn on_event(app: &AppHandle, event: &AuthEvent) {
-    let window_open = app.get_webview_window(crate::windows::MAIN).is_some();
+    let window_open = app.get_webview_window(crate::lifecycle::MAIN).is_some();
     let notice = app.state::<Sent>().0.lock().unwrap_or_else(|e| e.into_inner()).on_event(event, window_open);
     notice.into_iter().for_each(|n| show(app, n));
 }
@@ -69,7 +69,7 @@ pub fn show(app: &AppHandle, notice: Notice) {
             .wait_for_action_async(|response| clicked = matches!(response, NotificationResponse::Default | NotificationResponse::Action(_)))
             .await;
         if clicked {
-            crate::windows::open_main(&app);
+            crate::lifecycle::open_main(&app);
             handle.close_async().await; // a desktop closes it on click; some daemons (dunst) leave that to the app
         }
     });

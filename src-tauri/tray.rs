@@ -28,7 +28,7 @@ struct Parts {
     sign_out: Option<MenuItem<Wry>>,
 }
 
-/// Puts the icon in the tray (shown only where a tray host runs: see [`host_present`]) and starts its redraws.
+/// Puts the icon in the tray (shown only where a tray host runs: see [`crate::lifecycle::host_present`]) and starts its redraws.
 pub fn install(app: &AppHandle) -> tauri::Result<()> {
     let first = tray_menu(&StateView::Initializing, now_ms() / 1000, None);
     let status = MenuItem::with_id(app, "status", &first.status, false, None::<&str>)?;
@@ -101,7 +101,7 @@ fn draw(parts: &Parts, before: Option<&(TrayIcon, String, bool)>, (icon, status,
 
 fn on_click(app: &AppHandle, event: MenuEvent) {
     match TrayAction::from_id(event.id().as_ref()) {
-        Some(TrayAction::Open) => crate::windows::open_main(app),
+        Some(TrayAction::Open) => crate::lifecycle::open_main(app),
         Some(TrayAction::SignOut) => {
             let Some(core) = app.try_state::<SessionHandle>().map(|c| c.inner().clone()) else {
                 return; // no project yet (the first-run screen): nothing to sign out of
@@ -129,26 +129,4 @@ fn picture(icon: TrayIcon) -> tauri::Result<Image<'static>> {
 
 fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
-
-/// Whether a tray host would show the icon. Linux: a StatusNotifierWatcher owns its name on the session bus and
-/// says a host registered with it (libayatana's own fallback, an XEmbed icon, is not counted: few desktops still
-/// show one). Tauri cannot tell: building the icon succeeds with no host at all. Windows and macOS always have one.
-#[cfg(target_os = "linux")]
-pub fn host_present() -> bool {
-    use dbus::blocking::stdintf::org_freedesktop_dbus::Properties;
-    const WATCHER: &str = "org.kde.StatusNotifierWatcher";
-    let timeout = Duration::from_millis(500);
-    let Ok(bus) = dbus::blocking::Connection::new_session() else { return false };
-    let daemon = bus.with_proxy("org.freedesktop.DBus", "/org/freedesktop/DBus", timeout);
-    let owned: Result<(bool,), _> = daemon.method_call("org.freedesktop.DBus", "NameHasOwner", (WATCHER,));
-    if !matches!(owned, Ok((true,))) {
-        return false;
-    }
-    bus.with_proxy(WATCHER, "/StatusNotifierWatcher", timeout).get::<bool>(WATCHER, "IsStatusNotifierHostRegistered").unwrap_or(false)
-}
-
-#[cfg(not(target_os = "linux"))]
-pub fn host_present() -> bool {
-    true
 }

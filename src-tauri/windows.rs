@@ -1,11 +1,10 @@
 //! The app's windows: the main one is made on demand (and its webview destroyed when it closes into the tray), the
 //! activity window opens and closes with it, and after a sign-out no webview keeps browsing data.
 
-use crate::lifecycle::CloseAction;
+use crate::lifecycle::{CloseAction, MAIN};
 use latchkey_core::{AuthError, AuthEvent, EventKind, StateView};
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder, Window, WindowEvent};
 
-pub const MAIN: &str = "main";
 pub const ACTIVITY: &str = "activity";
 
 /// Opens the Activity view in its own window, or focuses it if it is already open. The window loads
@@ -27,24 +26,6 @@ pub async fn open_activity_window(app: AppHandle) -> Result<(), AuthError> {
 
 fn window_error(e: tauri::Error) -> AuthError {
     AuthError::WindowUnavailable(e.to_string())
-}
-
-/// Shows the main window: raises it if it exists, else makes it again from the configuration (a new webview).
-pub fn open_main(app: &AppHandle) {
-    crate::lifecycle::of(app).window_opened();
-    if let Some(window) = app.get_webview_window(MAIN) {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
-        return;
-    }
-    let Some(config) = app.config().app.windows.iter().find(|w| w.label == MAIN) else {
-        return tracing::error!("tauri.conf.json has no main window");
-    };
-    match WebviewWindowBuilder::from_config(app, config).and_then(|b| b.build()) {
-        Ok(_) => tracing::info!("main window opened"),
-        Err(e) => tracing::error!(error = %e, "the main window could not be opened"),
-    }
 }
 
 /// Closing the main window hides Latchkey in the tray (its webview destroyed), minimises it where no tray host
