@@ -112,6 +112,12 @@ impl PendingFlow {
         pending
     }
 
+    /// When [`expire`](Self::expire) has a browser sign-in to end (unix milliseconds): a deadline the task wakes for.
+    pub fn expires_at_ms(&self) -> Option<i64> {
+        let p = self.pending.as_ref().filter(|p| matches!(p.flow.kind(), FlowKind::OAuth | FlowKind::Sso))?;
+        Some(p.flow.expires_at().saturating_mul(1000))
+    }
+
     /// Ends a browser sign-in (OAuth, SSO) that outlived its time, and says so: GoTrue sends some outcomes (SAML errors,
     /// flows it forgot) to its site URL, never to Latchkey, so nothing else would end it. E-mailed links just expire.
     pub fn expire(&mut self, now: i64) {

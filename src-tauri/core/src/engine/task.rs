@@ -75,7 +75,8 @@ impl<A: AuthApi, S: SessionStore, C: Clock> Engine<A, S, C> {
         loop {
             let now = self.clock.now_ms();
             let pending = self.sign_outs.wake_at().filter(|_| self.storage.writes()); // the holder retries
-            let next = deadlines::next_wake(self.current.live.as_ref(), &self.rules, now).into_iter().chain(pending).min();
+            let flow_ends = self.flow.expires_at_ms();
+            let next = deadlines::next_wake(self.current.live.as_ref(), &self.rules, now).into_iter().chain(pending).chain(flow_ends).min();
             let wake_at = deadlines::wake_at(next, now);
             tokio::select! {
                 request = requests.recv() => match request {

@@ -213,7 +213,8 @@ async fn an_sso_only_policy_refuses_password_and_oauth_and_an_sso_session_refres
 
     let mut core = sso_signed_in().await;
     assert!(core.handle.provider_tokens().await.unwrap().is_none(), "SAML gives no provider token");
-    core.clock.jump(50 * 60); // past the hour-long token's half-life
+    core.clock.jump(50 * 60); // a laptop asleep past the hour-long token's half-life, then awake: the OS says so
+    core.clock.resume();
     let e = core.next(&[EventKind::TokenRefreshed, EventKind::SignedOut], SIGN_IN).await;
     assert_eq!(e.event, EventKind::TokenRefreshed, "the SSO session's refresh token works: {e:?}");
     assert_eq!(identity_of(&e), Some(IdentityProvider::Sso { domain: Some(env("LATCHKEY_IDP_SSO_DOMAIN")) }));
@@ -223,7 +224,8 @@ async fn an_sso_only_policy_refuses_password_and_oauth_and_an_sso_session_refres
 #[tokio::test]
 async fn an_sso_session_ends_at_the_24_hour_deadline_like_any_other() {
     let mut core = sso_signed_in().await;
-    core.clock.jump(24 * 3600);
+    core.clock.jump(24 * 3600); // asleep for a day, then awake
+    core.clock.resume();
     let e = core.next(&[EventKind::SignedOut], SIGN_IN).await;
     assert_eq!(e.reason, Some(SignOutReason::Timeout), "{e:?}");
     assert_eq!(core.handle.access_token().await.unwrap_err().code(), "not_signed_in");

@@ -107,6 +107,20 @@ async fn a_browser_that_never_returns_ends_the_flow_at_the_timeout_and_says_so()
 }
 
 #[tokio::test(start_paused = true)]
+async fn the_engine_wakes_for_a_browser_sign_ins_end_not_only_at_the_backstop() {
+    // 90 s is no multiple of the 60 s backstop: a task that slept past the flow's end would say so at 120 s.
+    let rules = EngineRules { browser_sign_in_timeout: Duration::from_secs(90), ..settings() };
+    let rig = rig_with(FakeApi::new(HOUR), Arc::new(TestStore::default()), rules).await;
+    let mut refusals = rig.handle.flow_errors();
+    start_oauth(&rig, OAuthOptions::default()).await;
+    let started = tokio::time::Instant::now();
+    let said = tokio::time::timeout(Duration::from_secs(3600), refusals.recv()).await.expect("said within the hour").unwrap();
+    assert_eq!(said.code(), "sign_in_incomplete");
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_secs(89) && waited <= Duration::from_secs(91), "ended after {waited:?}");
+}
+
+#[tokio::test(start_paused = true)]
 async fn cancel_ends_the_flow_and_a_late_return_is_refused() {
     let rig = rig().await;
     let url = start_oauth(&rig, OAuthOptions::default()).await;
