@@ -1,3 +1,5 @@
+//! Configuration: which layer wins (environment, settings file, policy), and every bad value a named error.
+
 use super::*;
 
 fn temp_dir(name: &str) -> PathBuf {

@@ -1,3 +1,5 @@
+//! Access-token verification: only tokens signed by the project's keys (ES256, RS256, HS256 via the server) and in date pass.
+
 use super::*;
 use jsonwebtoken::{EncodingKey, Header};
 use ring::rand::SystemRandom;

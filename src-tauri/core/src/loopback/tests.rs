@@ -1,3 +1,5 @@
+//! The loopback listener: only the callback path on our own address reaches the flow; it answers once, then refuses.
+
 use super::*;
 use std::sync::Mutex;
 use std::time::Instant;

@@ -1,3 +1,5 @@
+//! TLS trust and proxies: extra CAs and each proxy kind build a client, refusals say what to do, passwords never show.
+
 use super::*;
 
 /// Two self-signed test CAs (P-256, valid for 100 years), made with `openssl req -x509`.

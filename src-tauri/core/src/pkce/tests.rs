@@ -1,3 +1,5 @@
+//! PKCE flows: RFC 7636 verifiers and challenges, the state checked before anything else, secrets never printed.
+
 use super::*;
 
 const NOW: i64 = 1_800_000_000;

@@ -1,3 +1,5 @@
+//! The sealed vault: sessions round-trip, tampering and corruption are set aside (never deleted), keys stay where policy allows.
+
 use super::*;
 use crate::testing::MemoryKeys;
 use crate::session::Persistence;

@@ -1,3 +1,5 @@
+//! Who may write the policy: real files chowned and chmodded, and Windows owners and access lists as data.
+
 use super::*;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
