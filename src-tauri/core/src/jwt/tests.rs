@@ -1,4 +1,4 @@
-//! Access-token verification: only tokens signed by the project's keys (ES256, RS256, HS256 via the server) and in date pass.
+//! Access-token verification: ES256/RS256 tokens checked against the JWKS (audience, issuer, expiry, claims), HS256 projects asked of the server, tokens never shown.
 
 use super::*;
 use jsonwebtoken::{EncodingKey, Header};

@@ -1,4 +1,4 @@
-//! The loopback listener: only the callback path on our own address reaches the flow; it answers once, then refuses.
+//! The loopback listener: only the callback path on our own address reaches the flow, refusals are plain text, and the port closes when dropped or past its TTL.
 
 use super::*;
 use std::sync::Mutex;
