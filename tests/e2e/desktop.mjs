@@ -170,7 +170,11 @@ export function startApp(env = {}, args = ['--background'], program = APP) {
   const child = spawn(program, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = [];
   for (const stream of [child.stdout, child.stderr]) stream.on('data', (c) => output.push(c));
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  // 'exit' can come before the pipes are read to their end: wait for both ends too (at most 2 s, should a
+  // grandchild hold a pipe open), so output() has everything the app printed.
+  const ended = (stream) => new Promise((resolve) => { if (stream.readableEnded) resolve(); else stream.once('end', resolve); });
+  const drained = () => Promise.race([Promise.all([ended(child.stdout), ended(child.stderr)]), new Promise((resolve) => setTimeout(resolve, 2000))]);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => drained().then(() => resolve({ code, signal }))));
   exited.then(() => recordOutput(Buffer.concat(output)));
   return {
     pid: child.pid,
