@@ -199,11 +199,24 @@ pub trait AuthApi: Send + Sync + 'static {
 /// Ends `session` on the server: `/logout` with its access token, refreshing first if the server would no longer
 /// accept that token (it allows no leeway on `exp`).
 pub async fn end_session<A: AuthApi>(api: &A, session: &Session, scope: LogoutScope, now_ms: i64) -> Result<(), AuthError> {
-    if session.access_expires_at * 1000 - now_ms > 5_000 {
-        api.logout(&session.access_token, scope).await
-    } else {
-        let grant = api.refresh_grant(&session.refresh_token).await?;
-        api.logout(&grant.access_token, scope).await
+    let access = (session.access_expires_at * 1000 - now_ms > 5_000).then(|| session.access_token.clone());
+    sign_out_attempt(api, access, session.refresh_token.clone(), scope).await.0
+}
+
+/// One attempt at a server sign-out: `/logout` with `access` when the server still accepts it, else refresh first.
+/// Returns the rotated refresh token, if it refreshed, so a record kept for the next attempt stays usable.
+pub async fn sign_out_attempt<A: AuthApi>(
+    api: &A,
+    access: Option<AccessToken>,
+    refresh: RefreshToken,
+    scope: LogoutScope,
+) -> (Result<(), AuthError>, Option<RefreshToken>) {
+    if let Some(token) = access {
+        return (api.logout(&token, scope).await, None);
+    }
+    match api.refresh_grant(&refresh).await {
+        Ok(grant) => (api.logout(&grant.access_token, scope).await, Some(grant.refresh_token)),
+        Err(e) => (Err(e), None),
     }
 }
 

@@ -8,7 +8,7 @@ mod probe;
 mod replies;
 mod transport;
 
-pub use calls::{end_session, AuthApi, Challenge, Enrolment, Grant, LogoutScope, NewFactor, OtpKind, ServerSettings, SignUp, TotpKey, UserChange};
+pub use calls::{end_session, sign_out_attempt, AuthApi, Challenge, Enrolment, Grant, LogoutScope, NewFactor, OtpKind, ServerSettings, SignUp, TotpKey, UserChange};
 pub use crate::browser_sign_in::SsoTarget;
 pub use gotrue::GoTrue;
 pub use probe::{probe, ServerReport};

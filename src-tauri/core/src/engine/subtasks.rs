@@ -2,7 +2,7 @@
 //! of the session it is about, and every task still running is aborted when the engine stops.
 
 use super::requests::Reply;
-use crate::api::{end_session, AuthApi, Grant, LogoutScope};
+use crate::api::{end_session, sign_out_attempt, AuthApi, Grant, LogoutScope};
 use crate::error::AuthError;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::session::{Session, User};
@@ -77,22 +77,5 @@ impl<A: AuthApi> Subtasks<A> {
     fn spawn(&mut self, task: impl std::future::Future<Output = ()> + Send + 'static) {
         while self.tasks.try_join_next().is_some() {} // forget the finished ones
         self.tasks.spawn(task);
-    }
-}
-
-/// One attempt at a server sign-out: `/logout` with `access` when the server still accepts it, else refresh first.
-/// Returns the rotated refresh token, if it refreshed, so a record kept for the next attempt stays usable.
-pub(in crate::engine) async fn sign_out_attempt<A: AuthApi>(
-    api: &A,
-    access: Option<AccessToken>,
-    refresh: RefreshToken,
-    scope: LogoutScope,
-) -> (Result<(), AuthError>, Option<RefreshToken>) {
-    if let Some(token) = access {
-        return (api.logout(&token, scope).await, None);
-    }
-    match api.refresh_grant(&refresh).await {
-        Ok(grant) => (api.logout(&grant.access_token, scope).await, Some(grant.refresh_token)),
-        Err(e) => (Err(e), None),
     }
 }
